@@ -1,0 +1,2 @@
+// The single entry point (`main` in package.json). Setup first, so hooks see every later registration.
+import './setup';

@@ -1,0 +1,142 @@
+import { configError } from '../errors/RotatorError';
+import { createPolicy, type RotationPolicy } from '../domain/policy';
+import { Secret } from '../security/Secret';
+import { type SettingName, type Settings, SettingsSchema } from './schema';
+
+export interface AppConfig {
+    readonly tenantId: string;
+    readonly authorityHost: string;
+    readonly graphBaseUrl: string;
+    readonly identity:
+        | { readonly mode: 'managed-identity'; readonly clientId: string | undefined }
+        | { readonly mode: 'client-secret'; readonly clientId: string; readonly clientSecret: Secret };
+    /** Endpoints on loopback are allowed (sandbox and tests only): enables the SDK options they need. */
+    readonly localEndpoints: boolean;
+    readonly keyVault: {
+        readonly defaultVaultUrl: string;
+        readonly vaultUrls: readonly string[];
+        readonly eventTopics: readonly string[];
+    };
+    readonly eventGrid: { readonly topicEndpoint: string; readonly topicKey: Secret | undefined };
+    readonly operatorApi: { readonly audience: string };
+    readonly scanSchedule: string;
+    readonly policy: RotationPolicy;
+    readonly verification: { readonly propagationTimeoutSeconds: number };
+    readonly usageGate: {
+        readonly signInLogLatencyMinutes: number;
+        readonly tokenLifetimeMinutes: number;
+        readonly recheckHours: number;
+        readonly maxChecks: number;
+    };
+    readonly consumers: { readonly configLocation: string | undefined; readonly webhookSigningKey: Secret | undefined };
+    readonly paused: boolean;
+    readonly taskHubName: string;
+}
+
+const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+const ENDPOINT_SETTINGS = [
+    'ENTRA_AUTHORITY_HOST',
+    'GRAPH_BASE_URL',
+    'KEY_VAULT_URL',
+    'EVENT_GRID_TOPIC_ENDPOINT',
+] as const;
+
+/**
+ * Parses and validates every setting at once. Errors name each bad setting and what is wrong with it, and
+ * never echo a value: some settings are secrets, and a typo'd value can be one too.
+ */
+export function loadConfig(env: Readonly<Record<string, string | undefined>>): AppConfig {
+    const parsed = SettingsSchema.safeParse(withoutEmptyStrings(env));
+    if (!parsed.success) {
+        const names = new Set<string>();
+        const details: string[] = [];
+        for (const issue of parsed.error.issues) {
+            const name = String(issue.path[0] ?? '(settings)');
+            names.add(name);
+            details.push(`${name}: ${describeIssue(issue.code, issue.message)}`);
+        }
+        throw configError([...names], details);
+    }
+    const s = parsed.data;
+    const loopback = ENDPOINT_SETTINGS.filter((name) => LOOPBACK.test(new URL(s[name]).hostname));
+    if (loopback.length > 0 && !s.ALLOW_LOCAL_ENDPOINTS) {
+        throw configError(loopback, [
+            'points at a loopback address; set ALLOW_LOCAL_ENDPOINTS=true only for local sandboxes',
+        ]);
+    }
+    return Object.freeze(toAppConfig(s, loopback.length > 0));
+}
+
+function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
+    let policy: RotationPolicy;
+    try {
+        policy = createPolicy({
+            rotateBeforeDays: s.ROTATE_BEFORE_DAYS,
+            alertThresholdDays: s.ALERT_THRESHOLD_DAYS,
+            gracePeriodDays: s.GRACE_PERIOD_DAYS,
+            newCredentialLifetimeDays: s.NEW_CREDENTIAL_LIFETIME_DAYS,
+            maxCredentialLifetimeDays: s.MAX_CREDENTIAL_LIFETIME_DAYS,
+            maxCredentialsPerApp: s.MAX_CREDENTIALS_PER_APP,
+        });
+    } catch (error) {
+        const names: SettingName[] = [
+            'NEW_CREDENTIAL_LIFETIME_DAYS',
+            'MAX_CREDENTIAL_LIFETIME_DAYS',
+            'ROTATE_BEFORE_DAYS',
+        ];
+        throw configError(names, [error instanceof Error ? error.message : 'inconsistent policy']);
+    }
+    const identity: AppConfig['identity'] =
+        s.ROTATOR_AUTH_MODE === 'client-secret' &&
+        s.AZURE_CLIENT_ID !== undefined &&
+        s.AZURE_CLIENT_SECRET !== undefined
+            ? { mode: 'client-secret', clientId: s.AZURE_CLIENT_ID, clientSecret: new Secret(s.AZURE_CLIENT_SECRET) }
+            : { mode: 'managed-identity', clientId: s.AZURE_CLIENT_ID };
+    const vaultUrls = [...new Set([s.KEY_VAULT_URL, ...s.ADDITIONAL_KEY_VAULT_URLS.map((u) => u.replace(/\/+$/, ''))])];
+    return {
+        tenantId: s.ENTRA_TENANT_ID,
+        authorityHost: s.ENTRA_AUTHORITY_HOST,
+        graphBaseUrl: s.GRAPH_BASE_URL,
+        identity,
+        localEndpoints,
+        keyVault: { defaultVaultUrl: s.KEY_VAULT_URL, vaultUrls, eventTopics: s.KEY_VAULT_EVENT_TOPICS },
+        eventGrid: { topicEndpoint: s.EVENT_GRID_TOPIC_ENDPOINT, topicKey: optionalSecret(s.EVENT_GRID_TOPIC_KEY) },
+        operatorApi: { audience: s.OPERATOR_API_AUDIENCE },
+        scanSchedule: s.SCAN_SCHEDULE,
+        policy,
+        verification: { propagationTimeoutSeconds: s.PROPAGATION_TIMEOUT_SECONDS },
+        usageGate: {
+            signInLogLatencyMinutes: s.SIGNIN_LOG_LATENCY_MINUTES,
+            tokenLifetimeMinutes: s.TOKEN_LIFETIME_MINUTES,
+            recheckHours: s.USAGE_GATE_RECHECK_HOURS,
+            maxChecks: s.USAGE_GATE_MAX_CHECKS,
+        },
+        consumers: {
+            configLocation: s.CONSUMERS_CONFIG_LOCATION,
+            webhookSigningKey: optionalSecret(s.CONSUMER_WEBHOOK_SIGNING_KEY),
+        },
+        paused: s.ROTATION_PAUSED,
+        taskHubName: s.TASKHUB_NAME,
+    };
+}
+
+function optionalSecret(value: string | undefined): Secret | undefined {
+    return value === undefined ? undefined : new Secret(value);
+}
+
+/** Empty strings mean "not set" (the way Functions app settings are usually cleared). */
+function withoutEmptyStrings(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [key, value] of Object.entries(env)) {
+        if (value !== undefined && value.trim() !== '') out[key] = value;
+    }
+    return out;
+}
+
+/** Zod messages describe the rule; the few that could quote input are replaced by their code. */
+function describeIssue(code: string, message: string): string {
+    if (code === 'invalid_type' && /received undefined/.test(message)) return 'required';
+    if (code === 'invalid_type') return 'wrong type';
+    if (code === 'invalid_value') return 'not one of the allowed values';
+    return message.replace(/received .*/i, '').trim() || code;
+}

@@ -1,0 +1,103 @@
+import { Cron } from 'croner';
+import { z } from 'zod';
+
+/**
+ * Every app setting the rotator reads, in one schema. `local.settings.sample.json` and the Bicep must list
+ * each name (a test checks). `sensitive` settings are never echoed, not even in validation errors.
+ */
+const trimmed = z.preprocess((v) => (typeof v === 'string' ? v.trim() : v), z.string());
+const httpsUrl = trimmed.pipe(z.url({ protocol: /^https$/ })).transform((v) => v.replace(/\/+$/, ''));
+const guid = trimmed.pipe(z.guid());
+const intIn = (min: number, max: number) =>
+    trimmed.pipe(z.string().regex(/^\d+$/)).transform(Number).pipe(z.number().int().min(min).max(max));
+const bool = trimmed.pipe(z.enum(['true', 'false', '1', '0'])).transform((v) => v === 'true' || v === '1');
+const list = <T extends z.ZodType<unknown, string>>(item: T) =>
+    trimmed
+        .transform((v) =>
+            v
+                .split(',')
+                .map((s) => s.trim())
+                .filter((s) => s.length > 0),
+        )
+        .pipe(z.array(item));
+const ncrontab = trimmed.refine((v) => v.split(/\s+/).length === 6 && isCron(v), {
+    message: 'must be a six-field NCRONTAB expression (second minute hour day month weekday)',
+});
+
+function isCron(pattern: string): boolean {
+    try {
+        new Cron(pattern, { paused: true, timezone: 'UTC' }).stop();
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+const SettingsObject = z.object({
+    // Identity and endpoints.
+    ENTRA_TENANT_ID: guid,
+    ENTRA_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
+    GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+    ROTATOR_AUTH_MODE: trimmed.pipe(z.enum(['managed-identity', 'client-secret'])).default('managed-identity'),
+    AZURE_CLIENT_ID: guid.optional(),
+    AZURE_CLIENT_SECRET: trimmed.pipe(z.string().min(1)).optional(),
+    ALLOW_LOCAL_ENDPOINTS: bool.default(false),
+    // Key Vault.
+    KEY_VAULT_URL: httpsUrl,
+    ADDITIONAL_KEY_VAULT_URLS: list(z.url({ protocol: /^https$/ })).default([]),
+    KEY_VAULT_EVENT_TOPICS: list(z.string().min(1)).default([]),
+    // Notifications.
+    EVENT_GRID_TOPIC_ENDPOINT: httpsUrl,
+    EVENT_GRID_TOPIC_KEY: trimmed.pipe(z.string().min(1)).optional(),
+    // Operator API.
+    OPERATOR_API_AUDIENCE: trimmed.pipe(z.string().min(1)),
+    // Schedule and policy.
+    SCAN_SCHEDULE: ncrontab.default('0 0 2 * * *'),
+    ROTATE_BEFORE_DAYS: intIn(1, 365).default(30),
+    ALERT_THRESHOLD_DAYS: list(
+        z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(1).max(365)),
+    ).default([30, 7]),
+    GRACE_PERIOD_DAYS: intIn(0, 365).default(7),
+    NEW_CREDENTIAL_LIFETIME_DAYS: intIn(1, 3650).default(180),
+    MAX_CREDENTIAL_LIFETIME_DAYS: intIn(1, 3650).optional(),
+    MAX_CREDENTIALS_PER_APP: intIn(2, 100).default(5),
+    // Verification and the usage gate.
+    PROPAGATION_TIMEOUT_SECONDS: intIn(0, 3600).default(300),
+    SIGNIN_LOG_LATENCY_MINUTES: intIn(0, 1440).default(30),
+    TOKEN_LIFETIME_MINUTES: intIn(5, 1440).default(90),
+    USAGE_GATE_RECHECK_HOURS: intIn(1, 720).default(24),
+    USAGE_GATE_MAX_CHECKS: intIn(1, 100).default(3),
+    // Consumers.
+    CONSUMERS_CONFIG_LOCATION: trimmed.pipe(z.string().min(1)).optional(),
+    CONSUMER_WEBHOOK_SIGNING_KEY: trimmed.pipe(z.string().min(16)).optional(),
+    // Operations.
+    ROTATION_PAUSED: bool.default(false),
+    TASKHUB_NAME: trimmed.pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/)).default('EntraRotator'),
+});
+
+export const SettingsSchema = SettingsObject.superRefine((s, ctx) => {
+    if (s.ROTATOR_AUTH_MODE === 'client-secret') {
+        for (const name of ['AZURE_CLIENT_ID', 'AZURE_CLIENT_SECRET'] as const) {
+            if (s[name] === undefined) {
+                ctx.addIssue({
+                    code: 'custom',
+                    path: [name],
+                    message: 'required when ROTATOR_AUTH_MODE is client-secret',
+                });
+            }
+        }
+    }
+});
+
+export type Settings = z.output<typeof SettingsSchema>;
+export type SettingName = keyof z.input<typeof SettingsSchema>;
+
+/** Settings whose values must never be printed. */
+export const SENSITIVE_SETTINGS: ReadonlySet<SettingName> = new Set<SettingName>([
+    'AZURE_CLIENT_SECRET',
+    'EVENT_GRID_TOPIC_KEY',
+    'CONSUMER_WEBHOOK_SIGNING_KEY',
+]);
+
+/** Every setting name, for the sample-settings and Bicep consistency tests. */
+export const SETTING_NAMES: readonly SettingName[] = Object.keys(SettingsObject.shape) as SettingName[];

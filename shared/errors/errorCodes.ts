@@ -1,0 +1,31 @@
+/**
+ * Stable error codes. The code is the contract: it leads every message (so it survives the Durable activity
+ * boundary, which flattens errors to `Error(message)`), it is what tests assert, and what operators search for.
+ */
+export const ErrorCodes = {
+    configInvalid: 'config_invalid',
+    inputInvalid: 'input_invalid',
+    notFound: 'not_found',
+    notManaged: 'not_managed',
+    appNotFound: 'app_not_found',
+    credentialLimitReached: 'credential_limit_reached',
+    lifetimePolicyViolation: 'lifetime_policy_violation',
+    authFailed: 'auth_failed',
+    forbidden: 'forbidden',
+    throttled: 'throttled',
+    unavailable: 'unavailable',
+    conflict: 'conflict',
+    verificationFailed: 'verification_failed',
+    consumerRefreshFailed: 'consumer_refresh_failed',
+    stillInUse: 'still_in_use',
+    invariantViolated: 'invariant_violated',
+    unknown: 'unknown',
+} as const;
+
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const ALL_CODES: ReadonlySet<string> = new Set(Object.values(ErrorCodes));
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+    return typeof value === 'string' && ALL_CODES.has(value);
+}
