@@ -19,15 +19,19 @@ const TEXT_PATTERNS: readonly RegExp[] = [
 export function redactText(text: string): string {
     let result = text;
     for (const pattern of TEXT_PATTERNS) {
-        result = result.replace(pattern, (match: string, name?: string) => redactMatch(match, name));
+        // Patterns without a capture group pass the match offset (a number) as the second argument.
+        result = result.replace(pattern, (match: string, name: unknown) =>
+            redactMatch(match, typeof name === 'string' ? name : undefined),
+        );
     }
     return result;
 }
 
 function redactMatch(match: string, name: string | undefined): string {
-    if (name === undefined || name.startsWith('eyJ')) return REDACTED;
+    if (name === undefined) return REDACTED;
     if (match.startsWith('"')) return `"${name}":"${REDACTED}"`;
-    if (match.includes('=')) return `${name}=${REDACTED}`;
+    // Only the separator right after the name counts: base64 header values end in '=' padding too.
+    if (match.charAt(name.length) === '=') return `${name}=${REDACTED}`;
     return `${name} ${REDACTED}`;
 }
 
@@ -41,13 +45,18 @@ export function redactValue(value: unknown, seen = new WeakSet<object>()): unkno
     if (value === null || typeof value !== 'object') return value;
     if (seen.has(value)) return '[Circular]';
     seen.add(value);
-    if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
-    if (Array.isArray(value)) return value.map((item) => redactValue(item, seen));
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) {
-        out[key] = SECRET_KEY_NAMES.test(key) && typeof item === 'string' ? REDACTED : redactValue(item, seen);
+    try {
+        if (value instanceof Error) return { name: value.name, message: redactText(value.message) };
+        if (Array.isArray(value)) return value.map((item) => redactValue(item, seen));
+        const out: Record<string, unknown> = {};
+        for (const [key, item] of Object.entries(value)) {
+            out[key] = SECRET_KEY_NAMES.test(key) && typeof item === 'string' ? REDACTED : redactValue(item, seen);
+        }
+        return out;
+    } finally {
+        // Track only the current path: an object referenced twice side by side is shared, not circular.
+        seen.delete(value);
     }
-    return out;
 }
 
 /**
