@@ -45,15 +45,25 @@ export function isRotatorError(error: unknown): error is RotatorError {
 }
 
 /**
+ * Where our `<code>:` prefix can sit once wrapped: at the start, after the host's
+ * `Activity function '<name>' failed:`, after an RPC `Exception:` line, or after a `TaskFailedError`'s
+ * `<ErrorType>:` (e.g. `RotatorError:`).
+ */
+const WRAPPED_CODE = /(?:^|\bfailed:|\bException:|Error:)\s*([a-z_]+):/g;
+
+/**
  * The code of an error that crossed an activity boundary. Durable rebuilds a failed activity as
- * `Error("<reason> \n <details>")`; our messages start with `<code>:`, so the code is recoverable.
+ * `Error("Activity function '<name>' failed: <message> \n <details>")`; our messages start with `<code>:`,
+ * so the code is recoverable.
  */
 export function errorCodeOf(error: unknown): ErrorCode {
     if (isRotatorError(error)) return error.code;
     const message = error instanceof Error ? error.message : typeof error === 'string' ? error : '';
-    const match = /^\s*([a-z_]+):/.exec(message);
-    const candidate = match?.[1];
-    return isErrorCode(candidate) ? candidate : ErrorCodes.unknown;
+    for (const match of message.matchAll(WRAPPED_CODE)) {
+        const candidate = match[1];
+        if (isErrorCode(candidate)) return candidate;
+    }
+    return ErrorCodes.unknown;
 }
 
 export const configError = (settingNames: readonly string[], detail?: readonly string[]): RotatorError =>

@@ -1,15 +1,17 @@
-import { redactText } from '../security/redact';
+import { redactText, redactValue } from '../security/redact';
 
 /** Normalises anything thrown into an Error whose message is safe to log. */
 export function ensureError(value: unknown): Error {
     if (value instanceof Error) return value;
     if (typeof value === 'string') return new Error(redactText(value));
     if (value === null || value === undefined) return new Error(`non-error thrown: ${String(value)}`);
-    let text: string;
+    let text: string | undefined;
     try {
-        text = JSON.stringify(value);
+        // redactValue drops secret-named fields and cycles before anything is serialised.
+        text = JSON.stringify(redactValue(value));
     } catch {
-        text = Object.prototype.toString.call(value);
+        text = undefined; // BigInt
     }
-    return new Error(`non-error thrown: ${redactText(text)}`);
+    // Symbols and functions stringify to undefined.
+    return new Error(`non-error thrown: ${redactText(text ?? Object.prototype.toString.call(value))}`);
 }
