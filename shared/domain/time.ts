@@ -21,3 +21,19 @@ export function addMinutes(instant: Date, minutes: number): Date {
 export function daysBetween(from: Date, to: Date): number {
     return (to.getTime() - from.getTime()) / MS_PER_DAY;
 }
+
+export function addSeconds(instant: Date, seconds: number): Date {
+    return new Date(instant.getTime() + seconds * 1000);
+}
+
+export function addHours(instant: Date, hours: number): Date {
+    return new Date(instant.getTime() + hours * MS_PER_HOUR);
+}
+
+export function laterOf(a: Date, b: Date): Date {
+    return a.getTime() >= b.getTime() ? a : b;
+}
+
+export function isBefore(a: Date, b: Date): boolean {
+    return a.getTime() < b.getTime();
+}

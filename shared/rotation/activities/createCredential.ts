@@ -1,0 +1,106 @@
+import { ErrorCodes } from '../../errors/errorCodes';
+import { isRotatorError } from '../../errors/RotatorError';
+import { type Logger } from '../../logging/logger';
+import { fingerprintOf } from '../../security/fingerprint';
+import { type CreateInput, type CreateResult } from '../contracts';
+import { type RotationDeps } from '../deps';
+import { credentialDisplayName, ManagedTags, pendingSecretName, SECRET_CONTENT_TYPE } from '../markers';
+
+/**
+ * Step 2: add the new password and, in the same activity, stash its value where no consumer reads it.
+ *
+ * Crash-safe by construction: the credential's displayName carries the rotation id, and the stash is tagged with
+ * rotation id + keyId. A re-run (the activity is at-least-once) that finds a marked credential whose value was
+ * never stashed removes it before adding another — the value is gone, so the credential is an orphan.
+ */
+export async function createCredential(deps: RotationDeps, input: CreateInput, log: Logger): Promise<CreateResult> {
+    const pendingName = pendingSecretName(input.secretName);
+    const app = await deps.credentials.getApplicationByAppId(input.appId);
+    if (!app)
+        return {
+            ok: false,
+            code: ErrorCodes.appNotFound,
+            message: `application ${input.appId} not found`,
+            orphansRemoved: [],
+        };
+
+    const marker = credentialDisplayName(input.rotationId);
+    const mine = app.passwordCredentials.filter((c) => c.displayName === marker);
+    const stash = await deps.secrets.getLatest(input.vaultUrl, pendingName);
+    const stashedKeyId =
+        stash?.properties.tags[ManagedTags.rotationId] === input.rotationId
+            ? stash.properties.tags[ManagedTags.keyId]
+            : undefined;
+    const orphansRemoved: string[] = [];
+    for (const credential of mine) {
+        if (credential.keyId === stashedKeyId) continue;
+        await deps.credentials.removePassword(app.objectId, credential.keyId);
+        orphansRemoved.push(credential.keyId);
+        log.warn('Removed orphan credential from an interrupted attempt', {
+            rotationId: input.rotationId,
+            keyId: credential.keyId,
+        });
+    }
+    const reusable = stash && stashedKeyId !== undefined ? mine.find((c) => c.keyId === stashedKeyId) : undefined;
+    if (stash && reusable) {
+        return {
+            ok: true,
+            keyId: reusable.keyId,
+            fingerprint: fingerprintOf(stash.value),
+            endDateTime: reusable.endDateTime ?? input.endDateTime,
+            reused: true,
+            orphansRemoved,
+        };
+    }
+
+    let created;
+    try {
+        created = await deps.credentials.addPassword(app.objectId, {
+            displayName: marker,
+            startDateTime: input.startDateTime,
+            endDateTime: input.endDateTime,
+        });
+    } catch (error) {
+        if (isRotatorError(error) && !error.retryable) {
+            return { ok: false, code: error.code, message: error.message, orphansRemoved };
+        }
+        throw error;
+    }
+    const { credential, secret } = created;
+    const fingerprint = fingerprintOf(secret);
+    try {
+        await deps.secrets.setSecret(input.vaultUrl, pendingName, secret, {
+            contentType: SECRET_CONTENT_TYPE,
+            expiresOn: credential.endDateTime ?? input.endDateTime,
+            tags: {
+                [ManagedTags.appId]: input.appId,
+                [ManagedTags.keyId]: credential.keyId,
+                [ManagedTags.fingerprint]: fingerprint,
+                [ManagedTags.rotationId]: input.rotationId,
+            },
+        });
+    } catch (error) {
+        // Without a stash nobody can ever use this value: take the credential back now rather than leave an orphan.
+        await deps.credentials.removePassword(app.objectId, credential.keyId).catch((cleanup: unknown) => {
+            log.error(
+                'Could not remove credential after stash failure; a retry will',
+                { keyId: credential.keyId },
+                cleanup,
+            );
+        });
+        throw error;
+    }
+    log.info('Created and stashed new credential', {
+        rotationId: input.rotationId,
+        keyId: credential.keyId,
+        fingerprint,
+    });
+    return {
+        ok: true,
+        keyId: credential.keyId,
+        fingerprint,
+        endDateTime: credential.endDateTime ?? input.endDateTime,
+        reused: false,
+        orphansRemoved,
+    };
+}

@@ -1,0 +1,38 @@
+import { type RefreshOutcome } from '../ports';
+import {
+    type DeleteOldInput,
+    type DeleteOldResult,
+    type NotifyInput,
+    type RefreshInput,
+    RefreshInputSchema,
+    type UsageInput,
+    type UsageResult,
+} from '../contracts';
+import { type RotationDeps } from '../deps';
+
+/** Step 5: one refresh call or probe read for one consumer; the orchestrator owns ordering and polling. */
+export async function refreshConsumer(deps: RotationDeps, input: RefreshInput): Promise<RefreshOutcome> {
+    const parsed = RefreshInputSchema.parse(input);
+    return deps.refresher.refresh(parsed.consumer, {
+        vaultUrl: parsed.vaultUrl,
+        secretName: parsed.secretName,
+        secretVersion: parsed.secretVersion,
+        fingerprint: parsed.fingerprint,
+        rotationId: parsed.rotationId,
+    });
+}
+
+/** Steps 6 and 8: sign-in attempts with a credential since an instant. */
+export async function checkUsage(deps: RotationDeps, input: UsageInput): Promise<UsageResult> {
+    const usage = await deps.signIns.signInsWithKey(input.appId, input.keyId, input.since);
+    return { count: usage.count, lastSeen: usage.lastSeen ?? null, checkedAt: deps.clock.now().toISOString() };
+}
+
+/** Step 9: remove the old credential. Already gone counts as done (the activity may run twice). */
+export async function deleteOldCredential(deps: RotationDeps, input: DeleteOldInput): Promise<DeleteOldResult> {
+    return { result: await deps.credentials.removePassword(input.appObjectId, input.keyId) };
+}
+
+export async function notify(deps: RotationDeps, input: NotifyInput): Promise<void> {
+    await deps.notifier.publish(input.events);
+}

@@ -1,0 +1,110 @@
+import { applyOverrides, checkCapacity, newCredentialWindow } from '../../domain/policy';
+import { fingerprintOf } from '../../security/fingerprint';
+import { type Finding, type PreflightInput, type RotationPlan } from '../contracts';
+import { type RotationDeps } from '../deps';
+import { credentialDisplayName, ManagedTags, normalizeVaultUrl } from '../markers';
+
+/**
+ * Step 1: everything that can be checked before anything changes. The plan it returns is the orchestrator's
+ * only source of policy numbers, so replays see the same values even if settings change mid-rotation.
+ * Read-only: a dry run is exactly this activity.
+ */
+export async function preflight(deps: RotationDeps, input: PreflightInput): Promise<RotationPlan> {
+    const findings: Finding[] = [];
+    const error = (code: string, message: string): void => void findings.push({ severity: 'error', code, message });
+    const warn = (code: string, message: string): void => void findings.push({ severity: 'warning', code, message });
+    const now = deps.clock.now();
+    const { settings } = deps;
+
+    const plan: Mutable<RotationPlan> = {
+        ok: false,
+        findings,
+        appId: '',
+        appObjectId: '',
+        appDisplayName: null,
+        oldKeyId: '',
+        oldKeyPresent: false,
+        oldEndDateTime: null,
+        oldFingerprint: null,
+        newCredential: { ...newCredentialWindow(now, settings.policy) },
+        gracePeriodDays: settings.policy.gracePeriodDays,
+        propagationTimeoutSeconds: settings.propagationTimeoutSeconds,
+        usageGate: {
+            windowMinutes: settings.usageGate.signInLogLatencyMinutes + settings.usageGate.tokenLifetimeMinutes,
+            recheckHours: settings.usageGate.recheckHours,
+            maxChecks: settings.usageGate.maxChecks,
+        },
+        consumers: [],
+    };
+
+    const vaultUrl = normalizeVaultUrl(input.vaultUrl);
+    if (!settings.vaultUrls.some((url) => normalizeVaultUrl(url) === vaultUrl)) {
+        error('vault_not_configured', `vault ${vaultUrl} is not one of the vaults this rotator manages`);
+        return plan;
+    }
+    const live = await deps.secrets.getLatest(vaultUrl, input.secretName);
+    if (!live) {
+        error('not_found', `secret ${input.secretName} does not exist in ${vaultUrl}`);
+        return plan;
+    }
+    const appId = live.properties.tags[ManagedTags.appId];
+    const keyId = live.properties.tags[ManagedTags.keyId];
+    if (!appId || !keyId) {
+        error('not_managed', `secret ${input.secretName} lacks the ${ManagedTags.appId} and ${ManagedTags.keyId} tags`);
+        return plan;
+    }
+    plan.appId = appId;
+    plan.oldKeyId = keyId;
+    plan.oldFingerprint = fingerprintOf(live.value);
+    if (!live.properties.enabled) warn('secret_disabled', 'the current secret version is disabled');
+    const tagged = live.properties.tags[ManagedTags.fingerprint];
+    if (tagged !== undefined && tagged !== plan.oldFingerprint) {
+        warn('fingerprint_mismatch', 'the secret value changed outside the rotator (fingerprint tag differs)');
+    }
+
+    const { policy, findings: policyFindings } = applyOverrides(settings.policy, live.properties.tags);
+    policyFindings.forEach((f) => warn('policy_override_ignored', `${f.setting} ${f.problem}`));
+    plan.newCredential = { ...newCredentialWindow(now, policy) };
+    plan.gracePeriodDays = policy.gracePeriodDays;
+    if (plan.newCredential.clamped) {
+        findings.push({
+            severity: 'info',
+            code: 'lifetime_clamped',
+            message: `new credential lifetime clamped to the tenant maximum of ${plan.newCredential.lifetimeDays} days`,
+        });
+    }
+
+    const app = await deps.credentials.getApplicationByAppId(appId);
+    if (!app) {
+        error(
+            'app_not_found',
+            `application ${appId} was not found or is not writable by the rotator (is it an owner?)`,
+        );
+        return plan;
+    }
+    plan.appObjectId = app.objectId;
+    plan.appDisplayName = app.displayName;
+    const old = app.passwordCredentials.find((c) => c.keyId === keyId);
+    plan.oldKeyPresent = old !== undefined;
+    plan.oldEndDateTime = old?.endDateTime ?? null;
+    if (!old) warn('old_key_missing', `credential ${keyId} is no longer on the application; nothing to delete later`);
+
+    // Our own leftovers from this rotation are removed before adding, so they do not count against the limit.
+    const marker = credentialDisplayName(input.rotationId);
+    const counted = app.passwordCredentials.filter((c) => c.displayName !== marker).length;
+    const capacity = checkCapacity(counted, policy);
+    if (!capacity.ok) {
+        error(
+            'credential_limit_reached',
+            `application holds ${capacity.current} client secrets (limit ${capacity.limit}); remove an unused one first`,
+        );
+    }
+    plan.consumers = [...deps.consumers.consumersFor(vaultUrl, input.secretName)];
+    if (plan.consumers.length === 0) {
+        warn('no_consumers', 'no consumers are configured; switching is confirmed from sign-in logs only');
+    }
+    plan.ok = !findings.some((f) => f.severity === 'error');
+    return plan;
+}
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };

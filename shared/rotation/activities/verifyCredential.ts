@@ -1,0 +1,50 @@
+import { fingerprintOf } from '../../security/fingerprint';
+import { type DiscardInput, type VerifyInput, type VerifyResult } from '../contracts';
+import { type RotationDeps } from '../deps';
+import { ManagedTags, pendingSecretName } from '../markers';
+
+/**
+ * Step 3: one token round trip with the stashed value, through a brand-new client that cannot answer from a
+ * cache. One attempt per call: the orchestrator waits out Entra's propagation delay with durable timers, so a
+ * slow replication costs no worker time and survives restarts.
+ */
+export async function verifyCredential(deps: RotationDeps, input: VerifyInput): Promise<VerifyResult> {
+    const stash = await deps.secrets.getLatest(input.vaultUrl, pendingSecretName(input.secretName));
+    if (!stash || stash.properties.tags[ManagedTags.keyId] !== input.keyId) {
+        return failed('stash_missing', 'the stashed value for this credential is missing; it cannot be verified');
+    }
+    if (fingerprintOf(stash.value) !== input.fingerprint) {
+        return failed('stash_mismatch', 'the stashed value does not match the created credential');
+    }
+    const check = await deps.verifier.checkSecret(input.appId, stash.value);
+    if (check.ok) {
+        return {
+            ok: true,
+            category: 'ok',
+            aadstsCode: null,
+            retryable: false,
+            mayBePropagationDelay: false,
+            detail: 'token issued',
+        };
+    }
+    const c = check.classification;
+    return {
+        ok: false,
+        category: c.category,
+        aadstsCode: c.code ?? c.codes[0] ?? null,
+        retryable: c.retryable,
+        mayBePropagationDelay: c.mayBePropagationDelay,
+        detail: c.hint,
+    };
+}
+
+function failed(category: string, detail: string): VerifyResult {
+    return { ok: false, category, aadstsCode: null, retryable: false, mayBePropagationDelay: false, detail };
+}
+
+/** Undo of step 2 when verification fails for good: the old credential stays, the new one goes. */
+export async function discardCredential(deps: RotationDeps, input: DiscardInput): Promise<{ removed: boolean }> {
+    const result = await deps.credentials.removePassword(input.appObjectId, input.keyId);
+    await deps.secrets.deleteSecret(input.vaultUrl, pendingSecretName(input.secretName));
+    return { removed: result === 'removed' };
+}

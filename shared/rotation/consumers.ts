@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+import { inputError } from '../errors/RotatorError';
+import { isValidSecretName, normalizeVaultUrl } from './markers';
+
+/**
+ * Consumer refresh configuration: which consumers to tell about a new secret version, in order.
+ *
+ * ```json
+ * { "consumers": [
+ *   { "vaultUrl": "https://kv.vault.azure.net", "secretName": "graph-client-secret",
+ *     "refresh": [
+ *       { "name": "worker", "type": "webhook", "url": "https://worker.example/refresh", "onFailure": "abort" },
+ *       { "name": "worker-health", "type": "probe", "url": "https://worker.example/health", "onFailure": "abort" }
+ *     ] } ] }
+ * ```
+ * A `webhook` gets a signed POST naming the secret and its new fingerprint (never the value); a `probe` is a
+ * health URL that reports `{"secretFingerprint":"…"}` and counts as refreshed once it shows the new one.
+ */
+const url = z.url({ protocol: /^https?$/ });
+
+const base = {
+    name: z
+        .string()
+        .min(1)
+        .max(64)
+        .regex(/^[A-Za-z0-9._-]+$/),
+    onFailure: z.enum(['abort', 'continue']).default('abort'),
+};
+
+export const ConsumerSchema = z.discriminatedUnion('type', [
+    z.object({
+        ...base,
+        type: z.literal('webhook'),
+        url,
+        timeoutSeconds: z.number().int().min(1).max(120).default(30),
+    }),
+    z.object({
+        ...base,
+        type: z.literal('probe'),
+        url,
+        /** How long to keep polling for the new fingerprint before declaring failure. */
+        maxWaitSeconds: z.number().int().min(1).max(86_400).default(600),
+        intervalSeconds: z.number().int().min(1).max(3_600).default(15),
+    }),
+]);
+
+export type Consumer = z.output<typeof ConsumerSchema>;
+
+const EntrySchema = z.object({
+    vaultUrl: z.url({ protocol: /^https$/ }),
+    secretName: z.string().refine(isValidSecretName, 'not a valid Key Vault secret name'),
+    refresh: z.array(ConsumerSchema).max(20),
+});
+
+export const ConsumersConfigSchema = z.object({ consumers: z.array(EntrySchema) }).strict();
+
+export interface ConsumersConfig {
+    /** Consumers for a managed secret, in refresh order; empty when none are declared. */
+    consumersFor(vaultUrl: string, secretName: string): readonly Consumer[];
+    readonly entries: number;
+}
+
+/** Validates the whole document; errors name the entry (index and secret), never a URL's credentials. */
+export function parseConsumersConfig(document: unknown): ConsumersConfig {
+    const parsed = ConsumersConfigSchema.safeParse(document);
+    if (!parsed.success) {
+        const problems = parsed.error.issues.map((issue) => `${describePath(document, issue.path)}: ${issue.message}`);
+        throw inputError(`invalid consumer configuration: ${problems.join('; ')}`);
+    }
+    const map = new Map<string, Consumer[]>();
+    for (const [index, entry] of parsed.data.consumers.entries()) {
+        const key = keyOf(entry.vaultUrl, entry.secretName);
+        if (map.has(key))
+            throw inputError(`invalid consumer configuration: consumers[${index}] duplicates ${entry.secretName}`);
+        const names = new Set<string>();
+        for (const consumer of entry.refresh) {
+            if (names.has(consumer.name)) {
+                throw inputError(
+                    `invalid consumer configuration: consumers[${index}] (${entry.secretName}) repeats consumer ${consumer.name}`,
+                );
+            }
+            names.add(consumer.name);
+        }
+        map.set(key, entry.refresh);
+    }
+    return {
+        consumersFor: (vaultUrl, secretName) => map.get(keyOf(vaultUrl, secretName)) ?? [],
+        entries: map.size,
+    };
+}
+
+export const EMPTY_CONSUMERS: ConsumersConfig = { consumersFor: () => [], entries: 0 };
+
+function keyOf(vaultUrl: string, secretName: string): string {
+    return `${normalizeVaultUrl(vaultUrl)}|${secretName.toLowerCase()}`;
+}
+
+function describePath(document: unknown, path: readonly PropertyKey[]): string {
+    const [top, index, ...rest] = path;
+    if (top !== 'consumers' || typeof index !== 'number') return path.map(String).join('.') || '(document)';
+    const entries = (document as { consumers?: { secretName?: unknown }[] }).consumers;
+    const secret = entries?.[index]?.secretName;
+    const label = typeof secret === 'string' ? ` (${secret})` : '';
+    return `consumers[${index}]${label}${rest.length > 0 ? `.${rest.map(String).join('.')}` : ''}`;
+}

@@ -1,0 +1,175 @@
+import { z } from 'zod';
+
+import { inputError } from '../errors/RotatorError';
+import { ConsumerSchema } from './consumers';
+
+/**
+ * Activity inputs and outputs. Everything here is a reference or metadata (ids, names, dates, fingerprints):
+ * Durable persists all of it in the task hub, so secret text must never appear in these shapes.
+ */
+const id = z.string().min(1).max(256);
+const instant = z.iso.datetime({ offset: true });
+const vault = z.url({ protocol: /^https$/ });
+const fingerprint = z.string().regex(/^[0-9a-f]{12}$/);
+
+export const RotationInputSchema = z.object({
+    vaultUrl: vault,
+    secretName: z.string().regex(/^[0-9A-Za-z-]{1,127}$/),
+    rotationId: id,
+    dryRun: z.boolean().default(false),
+    reason: z.string().max(500).default(''),
+    trigger: z.enum(['timer', 'keyVaultEvent', 'api']).default('api'),
+});
+export type RotationInput = z.output<typeof RotationInputSchema>;
+
+export const PreflightInputSchema = RotationInputSchema.pick({
+    vaultUrl: true,
+    secretName: true,
+    rotationId: true,
+    dryRun: true,
+});
+export type PreflightInput = z.output<typeof PreflightInputSchema>;
+
+export interface Finding {
+    readonly severity: 'error' | 'warning' | 'info';
+    readonly code: string;
+    readonly message: string;
+}
+
+export interface RotationPlan {
+    readonly ok: boolean;
+    readonly findings: readonly Finding[];
+    readonly appId: string;
+    readonly appObjectId: string;
+    readonly appDisplayName: string | null;
+    readonly oldKeyId: string;
+    /** The old credential still exists on the application. */
+    readonly oldKeyPresent: boolean;
+    readonly oldEndDateTime: string | null;
+    readonly oldFingerprint: string | null;
+    readonly newCredential: {
+        readonly startDateTime: string;
+        readonly endDateTime: string;
+        readonly lifetimeDays: number;
+        readonly clamped: boolean;
+    };
+    readonly gracePeriodDays: number;
+    readonly propagationTimeoutSeconds: number;
+    readonly usageGate: { readonly windowMinutes: number; readonly recheckHours: number; readonly maxChecks: number };
+    readonly consumers: readonly z.output<typeof ConsumerSchema>[];
+}
+
+export const CreateInputSchema = z.object({
+    rotationId: id,
+    vaultUrl: vault,
+    secretName: z.string().min(1),
+    appId: id,
+    appObjectId: id,
+    startDateTime: instant,
+    endDateTime: instant,
+});
+export type CreateInput = z.output<typeof CreateInputSchema>;
+
+export type CreateResult =
+    | {
+          readonly ok: true;
+          readonly keyId: string;
+          readonly fingerprint: string;
+          readonly endDateTime: string;
+          readonly reused: boolean;
+          readonly orphansRemoved: readonly string[];
+      }
+    | {
+          readonly ok: false;
+          readonly code: string;
+          readonly message: string;
+          readonly orphansRemoved: readonly string[];
+      };
+
+export const VerifyInputSchema = z.object({
+    vaultUrl: vault,
+    secretName: z.string().min(1),
+    appId: id,
+    keyId: id,
+    fingerprint,
+});
+export type VerifyInput = z.output<typeof VerifyInputSchema>;
+
+export interface VerifyResult {
+    readonly ok: boolean;
+    readonly category: string;
+    readonly aadstsCode: number | null;
+    readonly retryable: boolean;
+    readonly mayBePropagationDelay: boolean;
+    readonly detail: string;
+}
+
+export const DiscardInputSchema = z.object({
+    vaultUrl: vault,
+    secretName: z.string().min(1),
+    appObjectId: id,
+    keyId: id,
+});
+export type DiscardInput = z.output<typeof DiscardInputSchema>;
+
+export const PublishInputSchema = z.object({
+    rotationId: id,
+    vaultUrl: vault,
+    secretName: z.string().min(1),
+    appId: id,
+    keyId: id,
+    fingerprint,
+    endDateTime: instant,
+});
+export type PublishInput = z.output<typeof PublishInputSchema>;
+export interface PublishResult {
+    readonly version: string;
+    readonly reused: boolean;
+}
+
+export const RefreshInputSchema = z.object({
+    consumer: ConsumerSchema,
+    vaultUrl: vault,
+    secretName: z.string().min(1),
+    secretVersion: z.string().min(1),
+    fingerprint,
+    rotationId: id,
+});
+export type RefreshInput = z.input<typeof RefreshInputSchema>;
+
+export const UsageInputSchema = z.object({ appId: id, keyId: id, since: instant });
+export type UsageInput = z.output<typeof UsageInputSchema>;
+export interface UsageResult {
+    readonly count: number;
+    readonly lastSeen: string | null;
+    readonly checkedAt: string;
+}
+
+export const DeleteOldInputSchema = z.object({ appObjectId: id, keyId: id });
+export type DeleteOldInput = z.output<typeof DeleteOldInputSchema>;
+export interface DeleteOldResult {
+    readonly result: 'removed' | 'notFound';
+}
+
+export const NotifyInputSchema = z.object({
+    events: z.array(
+        z.object({
+            id: id,
+            type: z.string().min(1),
+            subject: z.string().min(1),
+            time: instant,
+            data: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),
+        }),
+    ),
+});
+export type NotifyInput = z.output<typeof NotifyInputSchema>;
+
+/** Validates an activity input; a failure is our own bug (the orchestrator built it), so it is not retryable. */
+export function parseActivityInput<T extends z.ZodType>(schema: T, raw: unknown, activity: string): z.output<T> {
+    const parsed = schema.safeParse(raw);
+    if (!parsed.success) {
+        const fields = parsed.error.issues.map((i) => i.path.join('.') || '(input)').join(', ');
+        throw inputError(`${activity}: invalid input (${fields})`);
+    }
+    return parsed.data;
+}

@@ -1,0 +1,40 @@
+import { type RotationPolicy } from '../domain/policy';
+import { type Logger } from '../logging/logger';
+import { type ConsumersConfig } from './consumers';
+import {
+    type AppCredentialsPort,
+    type Clock,
+    type ConsumerRefresherPort,
+    type NotifierPort,
+    type SecretStorePort,
+    type SignInReaderPort,
+    type TokenVerifierPort,
+} from './ports';
+
+/** Everything the rotation activities need, built once by the composition root. */
+export interface RotationDeps {
+    readonly credentials: AppCredentialsPort;
+    readonly secrets: SecretStorePort;
+    readonly verifier: TokenVerifierPort;
+    readonly signIns: SignInReaderPort;
+    readonly notifier: NotifierPort;
+    readonly refresher: ConsumerRefresherPort;
+    readonly consumers: ConsumersConfig;
+    readonly clock: Clock;
+    readonly settings: RotationSettings;
+}
+
+export interface RotationSettings {
+    readonly policy: RotationPolicy;
+    /** Vaults the rotator manages; a request for any other vault is refused. */
+    readonly vaultUrls: readonly string[];
+    readonly propagationTimeoutSeconds: number;
+    readonly usageGate: {
+        readonly signInLogLatencyMinutes: number;
+        readonly tokenLifetimeMinutes: number;
+        readonly recheckHours: number;
+        readonly maxChecks: number;
+    };
+}
+
+export type ActivityLogger = Logger;

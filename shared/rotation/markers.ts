@@ -1,0 +1,57 @@
+/**
+ * The public contract between the rotator and the credentials it manages, plus the names it derives.
+ * Pure (no I/O, no clock): orchestrators and starters both use it.
+ */
+
+/** Key Vault tags on a managed secret. `entra-app-id` + `entra-key-id` make a secret managed. */
+export const ManagedTags = {
+    appId: 'entra-app-id',
+    keyId: 'entra-key-id',
+    fingerprint: 'secret-fingerprint',
+    rotationId: 'rotation-id',
+} as const;
+
+export const SECRET_CONTENT_TYPE = 'application/vnd.entra.client-secret';
+
+/** Prefix of the Graph `displayName` of credentials this rotator creates; the suffix is the rotation id. */
+export const CREDENTIAL_MARKER_PREFIX = 'rotator:';
+
+export function credentialDisplayName(rotationId: string): string {
+    return `${CREDENTIAL_MARKER_PREFIX}${rotationId}`;
+}
+
+export function rotationIdFromDisplayName(displayName: string | null | undefined): string | undefined {
+    return displayName?.startsWith(CREDENTIAL_MARKER_PREFIX)
+        ? displayName.slice(CREDENTIAL_MARKER_PREFIX.length)
+        : undefined;
+}
+
+/**
+ * Where a freshly created value waits until it is verified: a separate secret no consumer reads, so an
+ * unverified secret is never served. Key Vault names allow 1-127 letters, digits and dashes.
+ */
+export function pendingSecretName(secretName: string): string {
+    const suffix = '--rotation-pending';
+    return `${secretName.slice(0, 127 - suffix.length)}${suffix}`;
+}
+
+const SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;
+
+export function isValidSecretName(name: string): boolean {
+    return SECRET_NAME.test(name);
+}
+
+/** Normalised vault URL: lower-case origin, no trailing slash. */
+export function normalizeVaultUrl(vaultUrl: string): string {
+    const url = new URL(vaultUrl);
+    return `${url.protocol}//${url.host}`.toLowerCase();
+}
+
+/**
+ * One orchestration instance per managed credential (vault + secret name), so a second start while a
+ * rotation runs joins it instead of rotating twice. Durable ids may not contain '/', '\\', '#' or '?'.
+ */
+export function rotationInstanceId(vaultUrl: string, secretName: string): string {
+    const host = new URL(vaultUrl).host.toLowerCase().replace(/[^a-z0-9.-]/g, '_');
+    return `rotate@${host}@${secretName.toLowerCase()}`;
+}

@@ -1,0 +1,123 @@
+import { type AadstsClassification } from '../domain/aadsts';
+import { type Secret } from '../security/Secret';
+import { type Consumer } from './consumers';
+
+/** Password-credential metadata as Graph lists it (never the secret). */
+export interface PasswordCredentialInfo {
+    readonly keyId: string;
+    readonly displayName: string | null;
+    readonly hint: string | null;
+    readonly startDateTime: string | null;
+    readonly endDateTime: string | null;
+}
+
+export interface ApplicationInfo {
+    readonly objectId: string;
+    readonly appId: string;
+    readonly displayName: string | null;
+    readonly passwordCredentials: readonly PasswordCredentialInfo[];
+}
+
+export interface NewPassword {
+    readonly displayName: string;
+    readonly startDateTime: string;
+    readonly endDateTime: string;
+}
+
+/** Graph application credentials. */
+export interface AppCredentialsPort {
+    getApplicationByAppId(appId: string): Promise<ApplicationInfo | undefined>;
+    /** Never retried by the transport: a retry could create a second credential. */
+    addPassword(
+        appObjectId: string,
+        request: NewPassword,
+    ): Promise<{ credential: PasswordCredentialInfo; secret: Secret }>;
+    /** Idempotent: an unknown keyId is reported, not thrown. */
+    removePassword(appObjectId: string, keyId: string): Promise<'removed' | 'notFound'>;
+}
+
+export interface StoredSecretProperties {
+    readonly name: string;
+    readonly version: string;
+    readonly enabled: boolean;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly contentType: string | undefined;
+    readonly expiresOn: string | undefined;
+}
+
+export interface SecretWrite {
+    readonly tags: Readonly<Record<string, string>>;
+    readonly contentType: string;
+    readonly expiresOn: string | undefined;
+}
+
+/** Key Vault secrets. Reads are always of the latest version: nothing here can pin one (seed 000). */
+export interface SecretStorePort {
+    getLatest(
+        vaultUrl: string,
+        name: string,
+    ): Promise<{ properties: StoredSecretProperties; value: Secret } | undefined>;
+    getLatestProperties(vaultUrl: string, name: string): Promise<StoredSecretProperties | undefined>;
+    setSecret(vaultUrl: string, name: string, value: Secret, write: SecretWrite): Promise<StoredSecretProperties>;
+    /** Deletes (and purges when permitted) a secret; absent secrets are fine. */
+    deleteSecret(vaultUrl: string, name: string): Promise<void>;
+}
+
+export type TokenCheck =
+    | { readonly ok: true; readonly tokenExpiresOn: string | undefined }
+    | { readonly ok: false; readonly classification: AadstsClassification };
+
+/** Requests a token with exactly this secret: a fresh client, no cache, one network round trip. */
+export interface TokenVerifierPort {
+    checkSecret(appId: string, secret: Secret): Promise<TokenCheck>;
+}
+
+export interface SignInUsage {
+    readonly count: number;
+    readonly lastSeen: string | undefined;
+}
+
+/** Sign-in logs: client-credential sign-ins by an app with a given credential. */
+export interface SignInReaderPort {
+    /** Every sign-in attempt (success or failure) with this credential since `since`: any attempt means a user. */
+    signInsWithKey(appId: string, keyId: string, since: string): Promise<SignInUsage>;
+}
+
+export interface LifecycleEvent {
+    /** Deterministic id, so a retried notify activity publishes the same event (consumers dedupe by id). */
+    readonly id: string;
+    readonly type: string;
+    readonly subject: string;
+    readonly time: string;
+    readonly data: Readonly<Record<string, string | number | boolean | null | readonly string[]>>;
+}
+
+export interface NotifierPort {
+    publish(events: readonly LifecycleEvent[]): Promise<void>;
+}
+
+export type RefreshOutcome =
+    | { readonly ok: true; readonly detail: string; readonly observedFingerprint?: string }
+    | {
+          readonly ok: false;
+          readonly retryable: boolean;
+          readonly detail: string;
+          readonly observedFingerprint?: string;
+      };
+
+export interface RefreshRequest {
+    readonly vaultUrl: string;
+    readonly secretName: string;
+    readonly secretVersion: string;
+    readonly fingerprint: string;
+    readonly rotationId: string;
+}
+
+/** Tells one consumer about a new version (webhook) or asks which one it uses (probe). */
+export interface ConsumerRefresherPort {
+    refresh(consumer: Consumer, request: RefreshRequest): Promise<RefreshOutcome>;
+}
+
+export interface Clock {
+    now(): Date;
+}
