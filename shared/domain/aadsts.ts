@@ -118,8 +118,10 @@ const CODE_RULES: ReadonlyMap<number, CodeRule> = new Map<number, CodeRule>([
 
 export interface TokenErrorLike {
     readonly status?: number;
-    /** OAuth `error` (e.g. `invalid_client`) or msal's `errorCode`. */
+    /** OAuth `error` (e.g. `invalid_client`). */
     readonly error?: string;
+    /** msal's name for the OAuth `error` (`AuthError.errorCode`). */
+    readonly errorCode?: string;
     readonly error_description?: string;
     readonly error_codes?: readonly (number | string)[];
     /** msal-node `ServerError.errorNo`. */
@@ -158,12 +160,15 @@ export function extractAadstsCodes(input: TokenErrorLike | string): number[] {
 /** True when `text` carries exactly `AADSTS<code>:` (case-insensitive), never as a prefix of a longer code. */
 export function hasAadstsCode(text: string, code: number): boolean {
     for (const match of text.matchAll(TEXT_CODE)) {
-        if (Number(match[1]) === code) return true;
+        // Compare digits, not numbers: `AADSTS01000901:` is not `AADSTS1000901:`.
+        if (match[1] === String(code)) return true;
     }
     return false;
 }
 
 const TRANSIENT_ERRORS = new Set(['temporarily_unavailable', 'server_error', 'request_timeout']);
+/** msal renders `<errorCode>: <errorMessage>`; @azure/identity keeps only that message. */
+const MESSAGE_ERROR_PREFIX = /^([a-z_]+):\s/;
 
 export function classifyAadsts(input: TokenErrorLike | string): AadstsClassification {
     const source: TokenErrorLike = typeof input === 'string' ? { message: input } : input;
@@ -184,10 +189,11 @@ export function classifyAadsts(input: TokenErrorLike | string): AadstsClassifica
         }
     }
     const status = source.status;
+    const oauthError = source.error ?? source.errorCode ?? MESSAGE_ERROR_PREFIX.exec(source.message ?? '')?.[1];
     if (status === 429) {
         return result('throttled', codes, true, false, 'Entra answered 429; honour Retry-After and back off.');
     }
-    if (status === 408 || (status !== undefined && status >= 500) || TRANSIENT_ERRORS.has(source.error ?? '')) {
+    if (status === 408 || (status !== undefined && status >= 500) || TRANSIENT_ERRORS.has(oauthError ?? '')) {
         return result('transient', codes, true, false, 'The token endpoint is unavailable; retry with backoff.');
     }
     if (source.networkError === true) {
