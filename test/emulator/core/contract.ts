@@ -69,6 +69,11 @@ export interface ServiceModule {
      * what follows `/_emulator/<name>`. Return `undefined` for unknown routes (the core answers 404).
      */
     control?(subPath: string, request: EmuRequest, context: EmulatorContext): Promise<EmuResponse | undefined>;
+    /**
+     * Optional: the service's own error body for failures the core produces (injected 429/5xx, oversized or
+     * unreadable bodies). Without it the core answers `{"error":{"code","message"}}`.
+     */
+    formatError?(status: number, code: string, message: string, request: EmuRequest): EmuResponse;
     /** Metadata for `GET /_emulator/state`: never secret text. */
     stateView(): unknown;
     /** Persistable state (may include secret material, like the real service's storage). */

@@ -1,0 +1,115 @@
+import { type TenantRuntime } from '../entra/runtime';
+import { type VirtualClock } from './clock';
+import { type EmuRequest, type EmuResponse, type EmulatorContext } from './contract';
+import { type FaultPlan, isoDurationSeconds, nonNegative } from './faults';
+import { isRecord, parseJsonBody } from './http';
+import { type LimitTracker } from './limits';
+import { type Services } from './services';
+
+export interface ControlDeps {
+    readonly clock: VirtualClock;
+    readonly runtime: TenantRuntime;
+    readonly services: Services;
+    readonly faults: FaultPlan;
+    readonly limits: LimitTracker;
+    readonly context: EmulatorContext;
+}
+
+const ok = (body: unknown): EmuResponse => ({ status: 200, body });
+const bad = (message: string, status = 400): EmuResponse => ({
+    status,
+    body: { error: { code: 'BadRequest', message } },
+});
+
+function clockView(clock: VirtualClock): object {
+    return { now: clock.now().toISOString(), offsetSeconds: clock.offsetSeconds };
+}
+
+function faultsView(deps: ControlDeps): object {
+    const { settings } = deps.runtime;
+    return {
+        ...deps.faults.services,
+        propagationDelaySeconds: settings.propagationDelaySeconds,
+        signInIngestionLatencySeconds: settings.signInIngestionLatencySeconds,
+        appManagementPolicy: { maxPasswordLifetimeSeconds: settings.maxPasswordLifetimeSeconds ?? null },
+        duplicateEventDelivery: deps.faults.duplicateEventDelivery,
+    };
+}
+
+function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
+    if (body['reset'] === true) {
+        deps.faults.clear();
+        deps.limits.clear();
+        deps.runtime.settings.propagationDelaySeconds = 0;
+        deps.runtime.settings.signInIngestionLatencySeconds = 0;
+        deps.runtime.settings.maxPasswordLifetimeSeconds = undefined;
+        deps.services.eventGrid.setDuplicateDelivery(false);
+    }
+    deps.faults.apply(body);
+    const settings = deps.runtime.settings;
+    if ('propagationDelaySeconds' in body) {
+        settings.propagationDelaySeconds = nonNegative(body['propagationDelaySeconds'], 'propagationDelaySeconds');
+    }
+    if ('signInIngestionLatencySeconds' in body) {
+        settings.signInIngestionLatencySeconds = nonNegative(
+            body['signInIngestionLatencySeconds'],
+            'signInIngestionLatencySeconds',
+        );
+    }
+    if ('appManagementPolicy' in body) {
+        const policy = body['appManagementPolicy'];
+        const max = isRecord(policy) ? policy['maxPasswordLifetime'] : undefined;
+        settings.maxPasswordLifetimeSeconds = typeof max === 'string' ? isoDurationSeconds(max) : undefined;
+    }
+    if ('duplicateEventDelivery' in body) {
+        deps.faults.duplicateEventDelivery = body['duplicateEventDelivery'] === true;
+        deps.services.eventGrid.setDuplicateDelivery(deps.faults.duplicateEventDelivery);
+    }
+}
+
+/** The `/_emulator/…` control API: the only routes no real service has. */
+export async function handleControl(deps: ControlDeps, request: EmuRequest): Promise<EmuResponse> {
+    const sub = request.path.slice('/_emulator'.length);
+    const { method } = request;
+    if (sub === '/clock' && method === 'GET') return ok(clockView(deps.clock));
+    if ((sub === '/clock' || sub === '/faults') && method === 'POST') {
+        const parsed = parseJsonBody(request);
+        if (!parsed.ok || !isRecord(parsed.value)) return bad('Expected a JSON object body.');
+        try {
+            if (sub === '/faults') {
+                applyFaults(deps, parsed.value);
+                return ok(faultsView(deps));
+            }
+            await deps.clock.advance(Number(parsed.value['advanceSeconds']));
+            return ok(clockView(deps.clock));
+        } catch (error) {
+            if (error instanceof RangeError) return bad(error.message);
+            throw error;
+        }
+    }
+    if (sub === '/faults' && method === 'GET') return ok(faultsView(deps));
+    if (sub === '/events' && method === 'GET') {
+        return (await deps.services.eventGrid.control?.('/events', request, deps.context)) ?? bad('No events', 404);
+    }
+    if (sub === '/state' && method === 'GET') {
+        const services: Record<string, unknown> = {};
+        for (const module of deps.services.modules) services[module.name] = module.stateView();
+        return ok({ clock: clockView(deps.clock), faults: faultsView(deps), services });
+    }
+    if (sub === '/reset' && method === 'POST') {
+        applyFaults(deps, { reset: true });
+        for (const module of deps.services.modules) module.reset(deps.context);
+        deps.context.markDirty();
+        return { status: 204 };
+    }
+    const match = /^\/(entra|graph|keyVault|eventGrid)(\/.*)?$/.exec(sub);
+    const module = match && deps.services.modules.find((candidate) => candidate.name === match[1]);
+    if (module?.control) {
+        const response = await module.control(match?.[2] ?? '', request, deps.context);
+        if (response) {
+            if (method !== 'GET') deps.context.markDirty();
+            return response;
+        }
+    }
+    return bad(`Unknown control route ${method} ${request.path}`, 404);
+}

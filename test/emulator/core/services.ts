@@ -1,0 +1,19 @@
+import { createEntraModule } from '../entra';
+import { type TenantRuntime } from '../entra/runtime';
+import { createEventGridModule, type EventGridModule } from '../eventgrid';
+import { createGraphModule } from '../graph';
+import { createKeyVaultModule } from '../keyvault';
+import { type ServiceModule } from './contract';
+
+export interface Services {
+    /** In routing order: the first module whose `matches` accepts a request handles it. */
+    readonly modules: readonly ServiceModule[];
+    readonly eventGrid: EventGridModule;
+}
+
+/** The one place the services are wired together (Key Vault publishes system events into Event Grid). */
+export function createServices(runtime: TenantRuntime): Services {
+    const eventGrid = createEventGridModule();
+    const keyVault = createKeyVaultModule(eventGrid);
+    return { modules: [createEntraModule(runtime), createGraphModule(runtime), keyVault, eventGrid], eventGrid };
+}

@@ -1,0 +1,90 @@
+import { type EmuRequest, type EmuResponse, type ServiceModule } from '../core/contract';
+import { parseJsonBody } from '../core/http';
+import { passwordView, keyView } from './credentials';
+import { jwks, openIdConfiguration } from './discovery';
+import { type DirectorySnapshot } from './model';
+import { type TenantRuntime, type TenantSettings } from './runtime';
+import { SeedError, seed } from './seed';
+import { type SignInRecord } from './signIns';
+import { STS, stsErrorResponse } from './stsErrors';
+import { handleTokenRequest } from './tokenEndpoint';
+
+const ROUTE =
+    /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/v2\.0\/keys|discovery\/keys|oauth2\/v2\.0\/token)$/;
+
+interface EntraSnapshot {
+    directory: DirectorySnapshot;
+    signIns: SignInRecord[];
+    settings: TenantSettings;
+}
+
+const json = (body: unknown, status = 200): EmuResponse => ({ status, body });
+
+/** The Entra STS: discovery, JWKS and the v2 token endpoint. Owns the directory's persistence. */
+export function createEntraModule(runtime: TenantRuntime): ServiceModule {
+    return {
+        name: 'entra',
+        matches: (request: EmuRequest) => ROUTE.test(request.path),
+        handle(request: EmuRequest): Promise<EmuResponse> {
+            const [, tenant = '', route = ''] = ROUTE.exec(request.path) ?? [];
+            if (tenant.toLowerCase() !== runtime.tenantId) {
+                return Promise.resolve(stsErrorResponse(STS.tenantNotFound(tenant), runtime.clock.now(), undefined));
+            }
+            if (route === 'oauth2/v2.0/token') return Promise.resolve(handleTokenRequest(runtime, request, tenant));
+            const cache = {
+                'cache-control': 'max-age=86400, private',
+                'content-type': 'application/json; charset=utf-8',
+            };
+            const body = route.includes('keys')
+                ? jwks(runtime)
+                : openIdConfiguration(runtime, route.startsWith('v2.0') ? 'v2' : 'v1');
+            return Promise.resolve({ status: 200, headers: cache, body });
+        },
+        control(subPath: string, request: EmuRequest): Promise<EmuResponse | undefined> {
+            if (subPath !== '/seed' || request.method !== 'POST') return Promise.resolve(undefined);
+            const parsed = parseJsonBody(request);
+            if (!parsed.ok)
+                return Promise.resolve(
+                    json({ error: { code: 'BadRequest', message: `Invalid JSON body (${parsed.reason}).` } }, 400),
+                );
+            try {
+                return Promise.resolve(json(seed(runtime, parsed.value)));
+            } catch (error) {
+                if (error instanceof SeedError)
+                    return Promise.resolve(json({ error: { code: 'BadRequest', message: error.message } }, 400));
+                throw error;
+            }
+        },
+        stateView: () => ({
+            tenantId: runtime.tenantId,
+            settings: runtime.settings,
+            applications: [...runtime.directory.applications.values()].map((app) => ({
+                id: app.id,
+                appId: app.appId,
+                displayName: app.displayName,
+                identifierUris: app.identifierUris,
+                owners: app.owners,
+                passwordCredentials: app.passwordCredentials.map((credential) => passwordView(credential)),
+                keyCredentials: app.keyCredentials.map((credential) => keyView(credential, false)),
+            })),
+            servicePrincipals: [...runtime.directory.servicePrincipals.values()].map(
+                ({ id, appId, displayName, accountEnabled }) => ({ id, appId, displayName, accountEnabled }),
+            ),
+            appRoleAssignments: [...runtime.directory.appRoleAssignments.values()],
+            signIns: runtime.signIns.all(),
+        }),
+        snapshot: (): EntraSnapshot => ({
+            directory: runtime.directory.snapshot(),
+            signIns: [...runtime.signIns.all()],
+            settings: runtime.settings,
+        }),
+        restore(data: unknown): void {
+            const snapshot = data as Partial<EntraSnapshot> | undefined;
+            if (!snapshot?.directory) return;
+            runtime.directory.restore(snapshot.directory);
+            runtime.signIns.restore(snapshot.signIns ?? []);
+            if (snapshot.settings) runtime.settings = { ...runtime.settings, ...snapshot.settings };
+        },
+        reset: () => runtime.reset(),
+    };
+}

@@ -1,0 +1,128 @@
+import { type AccessTokenClaims } from '../core/contract';
+import { type VirtualClock } from '../core/clock';
+import { newGuid } from '../core/ids';
+import { Directory, normalizeUri } from './directory';
+import { type ApplicationRecord, type ServicePrincipalRecord } from './model';
+import { SignInLog } from './signIns';
+import { type SigningKey } from './signing';
+import { type Bootstrap, seedInitialTenant } from './tenant';
+
+/** Knobs that change tenant behaviour (set through `/_emulator/faults`); all off by default. */
+export interface TenantSettings {
+    /** A new password/key credential fails with AADSTS7000215/700027 for this long after creation (§1.11). */
+    propagationDelaySeconds: number;
+    /** Sign-in log entries become visible this long after the sign-in (§1.8). */
+    signInIngestionLatencySeconds: number;
+    /** App-management policy: max password lifetime in seconds (`undefined` = no policy). */
+    maxPasswordLifetimeSeconds: number | undefined;
+}
+
+export const defaultTenantSettings = (): TenantSettings => ({
+    propagationDelaySeconds: 0,
+    signInIngestionLatencySeconds: 0,
+    maxPasswordLifetimeSeconds: undefined,
+});
+
+/** Client-credentials access token lifetime the real STS usually grants (`expires_in: 3599`, §2.2). */
+export const TOKEN_LIFETIME_SECONDS = 3599;
+
+/** Everything Entra and Graph share: the directory, the sign-in log, the signing key and the clock. */
+export class TenantRuntime {
+    readonly directory = new Directory();
+    readonly signIns = new SignInLog();
+    settings: TenantSettings = defaultTenantSettings();
+    origin = 'https://localhost';
+    /** A stable id for the app-management policy named in CredentialInvalidLifetimeAsPerAppPolicy messages. */
+    readonly policyId = newGuid();
+
+    constructor(
+        readonly bootstrap: Bootstrap,
+        readonly signingKey: SigningKey,
+        readonly clock: VirtualClock,
+    ) {
+        seedInitialTenant(this.directory, bootstrap);
+    }
+
+    get tenantId(): string {
+        return this.bootstrap.tenantId;
+    }
+
+    /** v1 issuer on the emulator origin (the analogue of `https://sts.windows.net/{tid}/`). */
+    get issuerV1(): string {
+        return `${this.origin}/${this.tenantId}/`;
+    }
+
+    get issuerV2(): string {
+        return `${this.origin}/${this.tenantId}/v2.0`;
+    }
+
+    reset(): void {
+        seedInitialTenant(this.directory, this.bootstrap);
+        this.signIns.clear();
+        this.settings = defaultTenantSettings();
+    }
+
+    issueAccessToken(
+        app: ApplicationRecord,
+        caller: ServicePrincipalRecord,
+        resource: ServicePrincipalRecord,
+        requestedResource: string,
+        authMethod: 'secret' | 'certificate',
+    ): string {
+        const now = Math.floor(this.clock.now().getTime() / 1000);
+        const roles = this.directory.rolesOn(caller.id, resource);
+        const resourceApp = this.directory.applicationByAppId(resource.appId);
+        const v2 =
+            (resourceApp?.extra['api'] as { requestedAccessTokenVersion?: number } | undefined)
+                ?.requestedAccessTokenVersion === 2;
+        const common = {
+            iat: now,
+            nbf: now,
+            exp: now + TOKEN_LIFETIME_SECONDS,
+            appid: app.appId,
+            idtyp: 'app',
+            oid: caller.id,
+            sub: caller.id,
+            tid: this.tenantId,
+            uti: newGuid().replace(/-/g, ''),
+            ...(roles.length > 0 ? { roles } : {}),
+        };
+        if (v2) {
+            const acr = authMethod === 'secret' ? '1' : '2';
+            return this.signingKey.sign({
+                ...common,
+                aud: resource.appId,
+                iss: this.issuerV2,
+                azp: app.appId,
+                azpacr: acr,
+                ver: '2.0',
+            });
+        }
+        return this.signingKey.sign({
+            ...common,
+            aud: requestedResource,
+            iss: this.issuerV1,
+            idp: this.issuerV1,
+            appidacr: authMethod === 'secret' ? '1' : '2',
+            ver: '1.0',
+        });
+    }
+
+    /** `context.verifyAccessToken`: signature, issuer, expiry on the emulator clock, optional audience. */
+    verifyAccessToken(authorization: string | undefined, audience?: string): AccessTokenClaims | undefined {
+        const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
+        if (!match?.[1]) return undefined;
+        const nowSeconds = Math.floor(this.clock.now().getTime() / 1000);
+        const claims = this.signingKey.verify(match[1], nowSeconds, [this.issuerV1, this.issuerV2]);
+        if (!claims || claims.tid !== this.tenantId) return undefined;
+        if (audience !== undefined && !this.sameResource(claims.aud, audience)) return undefined;
+        return claims;
+    }
+
+    private sameResource(aud: string, audience: string): boolean {
+        if (normalizeUri(aud) === normalizeUri(audience)) return true;
+        const a = this.directory.resourceByIdentifier(aud);
+        const b = this.directory.resourceByIdentifier(audience);
+        return a !== undefined && a.id === b?.id;
+    }
+}

@@ -1,0 +1,110 @@
+import { isRecord } from '../core/http';
+import { newGuid } from '../core/ids';
+import { createPassword } from './credentials';
+import { type AppRoleDefinition } from './wellKnown';
+import { type TenantRuntime } from './runtime';
+import { assignRole, newApplication, newServicePrincipal } from './tenant';
+
+export class SeedError extends Error {}
+
+interface RoleGrant {
+    resource: string;
+    role: string;
+}
+
+const strings = (value: unknown): string[] =>
+    Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+
+function appRoles(value: unknown): AppRoleDefinition[] {
+    if (!Array.isArray(value)) return [];
+    const text = (item: unknown, fallback: string): string => (typeof item === 'string' ? item : fallback);
+    return value.filter(isRecord).map((role) => {
+        const roleValue = text(role['value'], '');
+        const members = strings(role['allowedMemberTypes']);
+        return {
+            id: text(role['id'], newGuid()),
+            value: roleValue,
+            displayName: text(role['displayName'], roleValue),
+            description: text(role['description'], roleValue),
+            allowedMemberTypes: members.length > 0 ? members : ['Application'],
+            isEnabled: role['isEnabled'] !== false,
+        };
+    });
+}
+
+/**
+ * Bulk seeding (`POST /_emulator/entra/seed`). Two shapes:
+ * - `{count, displayNamePrefix?, passwordsPerApp?, servicePrincipals?}` creates many plain apps fast (the
+ *   secrets are random and never returned: only the metadata matters at that scale);
+ * - `{applications:[{displayName, identifierUris?, appRoles?, servicePrincipal?, password?, roles?, owners?,
+ *   requestedAccessTokenVersion?}]}` creates fully wired principals and returns their ids and secrets once.
+ */
+export function seed(runtime: TenantRuntime, body: unknown): object {
+    if (!isRecord(body)) throw new SeedError('Body must be a JSON object.');
+    const started = performance.now();
+    const now = runtime.clock.now();
+    const { directory } = runtime;
+    if (typeof body['count'] === 'number') {
+        const count = Math.floor(body['count']);
+        if (!(count >= 0 && count <= 1_000_000)) throw new SeedError('count must be between 0 and 1000000.');
+        const prefix = typeof body['displayNamePrefix'] === 'string' ? body['displayNamePrefix'] : 'seeded-app-';
+        const passwords =
+            typeof body['passwordsPerApp'] === 'number' ? Math.min(5, Math.max(0, body['passwordsPerApp'])) : 1;
+        const withSp = body['servicePrincipals'] === true;
+        for (let index = 0; index < count; index++) {
+            const app = newApplication(now, { displayName: `${prefix}${index}` });
+            for (let p = 0; p < passwords; p++)
+                app.passwordCredentials.push(createPassword(now, { displayName: `seed-${p}` }).record);
+            directory.addApplication(app);
+            if (withSp) directory.addServicePrincipal(newServicePrincipal(now, runtime.tenantId, app));
+        }
+        return { created: count, elapsedMs: Math.round(performance.now() - started) };
+    }
+    if (!Array.isArray(body['applications'])) throw new SeedError('Expected "count" or "applications".');
+    const created = body['applications'].map((entry: unknown) => {
+        if (!isRecord(entry) || typeof entry['displayName'] !== 'string') {
+            throw new SeedError('Every application needs a displayName.');
+        }
+        const app = newApplication(now, {
+            displayName: entry['displayName'],
+            identifierUris: strings(entry['identifierUris']),
+            appRoles: appRoles(entry['appRoles']),
+            owners: strings(entry['owners']),
+            extra:
+                typeof entry['requestedAccessTokenVersion'] === 'number'
+                    ? { api: { requestedAccessTokenVersion: entry['requestedAccessTokenVersion'] } }
+                    : {},
+        });
+        let secret: { clientSecret: string; keyId: string } | undefined;
+        if (entry['password'] !== false) {
+            const options = isRecord(entry['password']) ? entry['password'] : {};
+            const password = createPassword(new Date(0), {
+                startDateTime: now,
+                displayName: typeof options['displayName'] === 'string' ? options['displayName'] : 'seeded',
+                ...(typeof options['endDateTime'] === 'string'
+                    ? { endDateTime: new Date(options['endDateTime']) }
+                    : {}),
+            });
+            // Seeded principals exist "before" the test, so no propagation delay: created at the epoch.
+            app.passwordCredentials.push(password.record);
+            secret = { clientSecret: password.secretText, keyId: password.record.keyId };
+        }
+        directory.addApplication(app);
+        let servicePrincipalId: string | undefined;
+        if (entry['servicePrincipal'] !== false) {
+            const sp = newServicePrincipal(now, runtime.tenantId, app);
+            directory.addServicePrincipal(sp);
+            servicePrincipalId = sp.id;
+            for (const grant of (Array.isArray(entry['roles']) ? entry['roles'] : []) as RoleGrant[]) {
+                const resource = directory.resourceByIdentifier(String(grant.resource));
+                const role =
+                    resource && directory.resourceDefinition(resource).appRoles.find((r) => r.value === grant.role);
+                if (!resource || !role)
+                    throw new SeedError(`Unknown role ${String(grant.role)} on ${String(grant.resource)}.`);
+                assignRole(directory, now, sp.id, resource.id, role.id);
+            }
+        }
+        return { id: app.id, appId: app.appId, servicePrincipalId, ...secret };
+    });
+    return { created: created.length, applications: created, elapsedMs: Math.round(performance.now() - started) };
+}
