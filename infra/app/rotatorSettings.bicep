@@ -1,0 +1,91 @@
+// The rotator's own app settings, one key per name in shared/config/schema.ts (a unit test keeps them in sync).
+// Secrets appear only as versionless Key Vault references, so a rotated secret is picked up without a redeploy.
+
+@description('Client id of the user-assigned identity the app authenticates with.')
+param identityClientId string
+
+@description('Name of the vault holding managed secrets and the webhook signing key.')
+param keyVaultName string
+
+@description('Vault URI, e.g. https://kv-x.vault.azure.net/')
+param keyVaultUri string
+
+@description('Resource id of the vault: the `topic` field of its Event Grid events.')
+param keyVaultResourceId string
+
+@description('Resource id of the vault\'s Event Grid system topic.')
+param keyVaultSystemTopicId string
+
+@description('Name of the custom topic for lifecycle notifications.')
+param notificationTopicName string
+
+@description('Identifier URI of the operator API app registration (the token audience).')
+param operatorApiAudience string
+
+@description('Name of the vault secret holding the consumer webhook HMAC key.')
+param signingKeySecretName string
+
+param additionalKeyVaultUrls string = ''
+param consumersConfigLocation string = ''
+param maxCredentialLifetimeDays string = ''
+param rotationPaused bool = true
+param taskHubName string = 'EntraRotator'
+
+@description('NCRONTAB (six fields, UTC) for the tenant-wide scan.')
+param scanSchedule string = '0 0 2 * * *'
+
+// Policy defaults match the schema defaults; set here so the portal shows the effective values.
+param rotateBeforeDays int = 30
+param alertThresholdDays string = '30,7'
+param gracePeriodDays int = 7
+param newCredentialLifetimeDays int = 180
+param maxCredentialsPerApp int = 5
+param propagationTimeoutSeconds int = 300
+param signInLogLatencyMinutes int = 30
+param tokenLifetimeMinutes int = 90
+param usageGateRecheckHours int = 24
+param usageGateMaxChecks int = 3
+
+resource notificationTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
+  name: notificationTopicName
+}
+
+output appSettings object = {
+  // Identity and endpoints. Managed identity only: no client secret exists in Azure.
+  ENTRA_TENANT_ID: tenant().tenantId
+  ENTRA_AUTHORITY_HOST: environment().authentication.loginEndpoint
+  GRAPH_BASE_URL: environment().graph
+  ROTATOR_AUTH_MODE: 'managed-identity'
+  AZURE_CLIENT_ID: identityClientId
+  AZURE_CLIENT_SECRET: ''
+  ALLOW_LOCAL_ENDPOINTS: 'false'
+  // Key Vault. Key Vault events carry the vault id as `topic`; the system topic id is listed for the same vault.
+  KEY_VAULT_URL: keyVaultUri
+  ADDITIONAL_KEY_VAULT_URLS: additionalKeyVaultUrls
+  KEY_VAULT_EVENT_TOPICS: '${keyVaultResourceId},${keyVaultSystemTopicId}'
+  // Notifications: the identity holds EventGrid Data Sender, and the topic has local (key) auth disabled.
+  EVENT_GRID_TOPIC_ENDPOINT: notificationTopic.properties.endpoint
+  EVENT_GRID_TOPIC_KEY: ''
+  // Operator API.
+  OPERATOR_API_AUDIENCE: operatorApiAudience
+  // Schedule and policy.
+  SCAN_SCHEDULE: scanSchedule
+  ROTATE_BEFORE_DAYS: string(rotateBeforeDays)
+  ALERT_THRESHOLD_DAYS: alertThresholdDays
+  GRACE_PERIOD_DAYS: string(gracePeriodDays)
+  NEW_CREDENTIAL_LIFETIME_DAYS: string(newCredentialLifetimeDays)
+  MAX_CREDENTIAL_LIFETIME_DAYS: maxCredentialLifetimeDays
+  MAX_CREDENTIALS_PER_APP: string(maxCredentialsPerApp)
+  // Verification and the usage gate.
+  PROPAGATION_TIMEOUT_SECONDS: string(propagationTimeoutSeconds)
+  SIGNIN_LOG_LATENCY_MINUTES: string(signInLogLatencyMinutes)
+  TOKEN_LIFETIME_MINUTES: string(tokenLifetimeMinutes)
+  USAGE_GATE_RECHECK_HOURS: string(usageGateRecheckHours)
+  USAGE_GATE_MAX_CHECKS: string(usageGateMaxChecks)
+  // Consumers. The signing key is resolved by the platform with the identity; no version, so rotation is picked up.
+  CONSUMERS_CONFIG_LOCATION: consumersConfigLocation
+  CONSUMER_WEBHOOK_SIGNING_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${signingKeySecretName})'
+  // Operations.
+  ROTATION_PAUSED: rotationPaused ? 'true' : 'false'
+  TASKHUB_NAME: taskHubName
+}
