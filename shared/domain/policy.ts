@@ -60,19 +60,21 @@ export function createPolicy(partial: Partial<RotationPolicy> = {}): RotationPol
 
 export function validatePolicy(policy: RotationPolicy): PolicyFinding[] {
     const findings: PolicyFinding[] = [];
-    const positiveInt = (setting: keyof RotationPolicy, value: number, min: number): void => {
-        if (!Number.isInteger(value) || value < min)
-            findings.push({ setting, problem: `must be an integer >= ${min}` });
+    // Upper bounds match the app-setting schema; tag overrides must not escape them (a huge lifetime
+    // makes an end date that `Date` cannot represent).
+    const intIn = (setting: keyof RotationPolicy, value: number, min: number, max: number): void => {
+        if (!Number.isInteger(value) || value < min || value > max)
+            findings.push({ setting, problem: `must be an integer from ${min} to ${max}` });
     };
-    positiveInt('rotateBeforeDays', policy.rotateBeforeDays, 1);
-    positiveInt('gracePeriodDays', policy.gracePeriodDays, 0);
-    positiveInt('newCredentialLifetimeDays', policy.newCredentialLifetimeDays, 1);
-    positiveInt('maxCredentialsPerApp', policy.maxCredentialsPerApp, 2);
+    intIn('rotateBeforeDays', policy.rotateBeforeDays, 1, 365);
+    intIn('gracePeriodDays', policy.gracePeriodDays, 0, 365);
+    intIn('newCredentialLifetimeDays', policy.newCredentialLifetimeDays, 1, 3650);
+    intIn('maxCredentialsPerApp', policy.maxCredentialsPerApp, 2, 100);
     if (policy.maxCredentialLifetimeDays !== undefined) {
-        positiveInt('maxCredentialLifetimeDays', policy.maxCredentialLifetimeDays, 1);
+        intIn('maxCredentialLifetimeDays', policy.maxCredentialLifetimeDays, 1, 3650);
     }
-    if (policy.alertThresholdDays.some((d) => !Number.isInteger(d) || d < 1)) {
-        findings.push({ setting: 'alertThresholdDays', problem: 'must be positive integers' });
+    if (policy.alertThresholdDays.some((d) => !Number.isInteger(d) || d < 1 || d > 365)) {
+        findings.push({ setting: 'alertThresholdDays', problem: 'must be integers from 1 to 365' });
     }
     if (effectiveLifetimeDays(policy) <= policy.rotateBeforeDays) {
         findings.push({
