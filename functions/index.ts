@@ -1,2 +1,4 @@
 // The single entry point (`main` in package.json). Setup first, so hooks see every later registration.
 import './setup';
+import './rotationOrchestration';
+import './rotationActivities';

@@ -27,6 +27,9 @@ export const PreflightInputSchema = RotationInputSchema.pick({
     secretName: true,
     rotationId: true,
     dryRun: true,
+}).extend({
+    /** The orchestration's current time: activities take time from their caller, never from a clock. */
+    asOf: instant,
 });
 export type PreflightInput = z.output<typeof PreflightInputSchema>;
 
@@ -134,6 +137,7 @@ export const RefreshInputSchema = z.object({
     secretVersion: z.string().min(1),
     fingerprint,
     rotationId: id,
+    requestedAt: instant,
 });
 export type RefreshInput = z.input<typeof RefreshInputSchema>;
 
@@ -142,7 +146,6 @@ export type UsageInput = z.output<typeof UsageInputSchema>;
 export interface UsageResult {
     readonly count: number;
     readonly lastSeen: string | null;
-    readonly checkedAt: string;
 }
 
 export const DeleteOldInputSchema = z.object({ appObjectId: id, keyId: id });

@@ -3,7 +3,6 @@ import { type Logger } from '../logging/logger';
 import { type ConsumersConfig } from './consumers';
 import {
     type AppCredentialsPort,
-    type Clock,
     type ConsumerRefresherPort,
     type NotifierPort,
     type SecretStorePort,
@@ -20,7 +19,6 @@ export interface RotationDeps {
     readonly notifier: NotifierPort;
     readonly refresher: ConsumerRefresherPort;
     readonly consumers: ConsumersConfig;
-    readonly clock: Clock;
     readonly settings: RotationSettings;
 }
 

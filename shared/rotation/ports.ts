@@ -111,13 +111,11 @@ export interface RefreshRequest {
     readonly secretVersion: string;
     readonly fingerprint: string;
     readonly rotationId: string;
+    /** When the orchestration asked (the webhook timestamp). */
+    readonly requestedAt: string;
 }
 
 /** Tells one consumer about a new version (webhook) or asks which one it uses (probe). */
 export interface ConsumerRefresherPort {
     refresh(consumer: Consumer, request: RefreshRequest): Promise<RefreshOutcome>;
-}
-
-export interface Clock {
-    now(): Date;
 }

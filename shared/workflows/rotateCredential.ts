@@ -44,6 +44,7 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
         secretName: input.secretName,
         rotationId: input.rotationId,
         dryRun: input.dryRun,
+        asOf: context.df.currentUtcDateTime.toISOString(),
     });
     if (!plan) return run.record();
     run.adoptPlan(plan);
@@ -134,7 +135,7 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
 
     // confirm: evidence that the new key is in use (probes above, sign-ins here). Absence is not fatal:
     // the usage gate is what protects the old credential.
-    const confirm = yield* run.activity<UsageResult>('confirm', Activities.checkUsage, {
+    const confirm = yield* run.activity<UsageResult>('confirm', Activities.confirmSwitch, {
         appId: plan.appId,
         keyId: created.keyId,
         since: publishedAt.toISOString(),
@@ -248,6 +249,7 @@ function* refreshConsumer(
         secretVersion: version,
         fingerprint,
         rotationId: input.rotationId,
+        requestedAt: context.df.currentUtcDateTime.toISOString(),
     };
     const deadline = addSeconds(context.df.currentUtcDateTime, consumer.type === 'probe' ? consumer.maxWaitSeconds : 0);
     const interval = consumer.type === 'probe' ? consumer.intervalSeconds : 5;

@@ -19,13 +19,14 @@ export async function refreshConsumer(deps: RotationDeps, input: RefreshInput): 
         secretVersion: parsed.secretVersion,
         fingerprint: parsed.fingerprint,
         rotationId: parsed.rotationId,
+        requestedAt: parsed.requestedAt,
     });
 }
 
 /** Steps 6 and 8: sign-in attempts with a credential since an instant. */
 export async function checkUsage(deps: RotationDeps, input: UsageInput): Promise<UsageResult> {
     const usage = await deps.signIns.signInsWithKey(input.appId, input.keyId, input.since);
-    return { count: usage.count, lastSeen: usage.lastSeen ?? null, checkedAt: deps.clock.now().toISOString() };
+    return { count: usage.count, lastSeen: usage.lastSeen ?? null };
 }
 
 /** Step 9: remove the old credential. Already gone counts as done (the activity may run twice). */

@@ -13,7 +13,7 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
     const findings: Finding[] = [];
     const error = (code: string, message: string): void => void findings.push({ severity: 'error', code, message });
     const warn = (code: string, message: string): void => void findings.push({ severity: 'warning', code, message });
-    const now = deps.clock.now();
+    const now = new Date(input.asOf);
     const { settings } = deps;
 
     const plan: Mutable<RotationPlan> = {

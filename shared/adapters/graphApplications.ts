@@ -1,0 +1,106 @@
+import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+
+import { Secret } from '../security/Secret';
+import {
+    type AppCredentialsPort,
+    type ApplicationInfo,
+    type NewPassword,
+    type PasswordCredentialInfo,
+} from '../rotation/ports';
+import { fromUpstreamError, statusOf } from './upstreamError';
+
+interface GraphPasswordCredential {
+    keyId?: string;
+    displayName?: string | null;
+    hint?: string | null;
+    startDateTime?: string | null;
+    endDateTime?: string | null;
+    secretText?: string | null;
+}
+
+interface GraphApplication {
+    id: string;
+    appId: string;
+    displayName?: string | null;
+    passwordCredentials?: GraphPasswordCredential[];
+}
+
+const SELECT = 'id,appId,displayName,passwordCredentials';
+const NO_RETRY = [new RetryHandlerOptions(0, 0)];
+
+/** Application password credentials through Microsoft Graph v1.0. */
+export class GraphApplications implements AppCredentialsPort {
+    constructor(private readonly client: Client) {}
+
+    async getApplicationByAppId(appId: string): Promise<ApplicationInfo | undefined> {
+        try {
+            const app = (await this.client
+                .api(`/applications(appId='${encodeURIComponent(appId)}')`)
+                .select(SELECT)
+                .get()) as GraphApplication;
+            return toApplicationInfo(app);
+        } catch (error) {
+            // 404: no such app. With Application.ReadWrite.OwnedBy, an app we do not own is also invisible.
+            if (statusOf(error) === 404) return undefined;
+            throw fromUpstreamError('graph', 'get application', error);
+        }
+    }
+
+    async addPassword(
+        appObjectId: string,
+        request: NewPassword,
+    ): Promise<{ credential: PasswordCredentialInfo; secret: Secret }> {
+        let created: GraphPasswordCredential;
+        try {
+            // Never retried here: addPassword is not idempotent; the activity retries after an orphan check.
+            created = (await this.client
+                .api(`/applications/${encodeURIComponent(appObjectId)}/addPassword`)
+                .middlewareOptions(NO_RETRY)
+                .post({ passwordCredential: request })) as GraphPasswordCredential;
+        } catch (error) {
+            throw fromUpstreamError('graph', 'addPassword', error);
+        }
+        if (!created.keyId || !created.secretText) {
+            throw fromUpstreamError('graph', 'addPassword', { statusCode: 502, code: 'MissingSecretText' });
+        }
+        return { credential: toPasswordInfo(created), secret: new Secret(created.secretText) };
+    }
+
+    async removePassword(appObjectId: string, keyId: string): Promise<'removed' | 'notFound'> {
+        try {
+            await this.client.api(`/applications/${encodeURIComponent(appObjectId)}/removePassword`).post({ keyId });
+            return 'removed';
+        } catch (error) {
+            // Graph answers an unknown keyId with 400/404 "No password credential found with keyId …".
+            const status = statusOf(error);
+            if (status === 404 || (status === 400 && /No password credential found/i.test(messageOf(error))))
+                return 'notFound';
+            throw fromUpstreamError('graph', 'removePassword', error);
+        }
+    }
+}
+
+function toApplicationInfo(app: GraphApplication): ApplicationInfo {
+    return {
+        objectId: app.id,
+        appId: app.appId,
+        displayName: app.displayName ?? null,
+        passwordCredentials: (app.passwordCredentials ?? [])
+            .filter((c) => typeof c.keyId === 'string')
+            .map(toPasswordInfo),
+    };
+}
+
+function toPasswordInfo(c: GraphPasswordCredential): PasswordCredentialInfo {
+    return {
+        keyId: c.keyId ?? '',
+        displayName: c.displayName ?? null,
+        hint: c.hint ?? null,
+        startDateTime: c.startDateTime ?? null,
+        endDateTime: c.endDateTime ?? null,
+    };
+}
+
+function messageOf(error: unknown): string {
+    return error instanceof Error ? error.message : '';
+}

@@ -1,0 +1,106 @@
+import { type TokenCredential } from '@azure/identity';
+import { type KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
+
+import { Secret } from '../security/Secret';
+import { type SecretStorePort, type SecretWrite, type StoredSecretProperties } from '../rotation/ports';
+import { fromUpstreamError, statusOf } from './upstreamError';
+
+type SecretProps = KeyVaultSecret['properties'];
+
+/**
+ * Key Vault secrets, one SecretClient per vault. Every read asks for the latest version: this adapter has no
+ * way to pin one, which is the seed-000 lesson in code.
+ */
+export class KeyVaultSecrets implements SecretStorePort {
+    readonly #clients = new Map<string, SecretClient>();
+
+    constructor(
+        private readonly credential: TokenCredential,
+        /** Local emulators answer the auth challenge from a non-vault host. */
+        private readonly localEndpoints: boolean,
+    ) {}
+
+    async getLatest(
+        vaultUrl: string,
+        name: string,
+    ): Promise<{ properties: StoredSecretProperties; value: Secret } | undefined> {
+        try {
+            const secret = await this.client(vaultUrl).getSecret(name);
+            if (secret.value === undefined || secret.value === '') return undefined;
+            return { properties: toProperties(secret.properties), value: new Secret(secret.value) };
+        } catch (error) {
+            if (statusOf(error) === 404) return undefined;
+            throw fromUpstreamError('keyVault', 'get secret', error);
+        }
+    }
+
+    async getLatestProperties(vaultUrl: string, name: string): Promise<StoredSecretProperties | undefined> {
+        return (await this.getLatest(vaultUrl, name))?.properties;
+    }
+
+    async setSecret(
+        vaultUrl: string,
+        name: string,
+        value: Secret,
+        write: SecretWrite,
+    ): Promise<StoredSecretProperties> {
+        const client = this.client(vaultUrl);
+        const options = {
+            tags: { ...write.tags },
+            contentType: write.contentType,
+            ...(write.expiresOn ? { expiresOn: new Date(write.expiresOn) } : {}),
+        };
+        try {
+            return toProperties((await client.setSecret(name, value.reveal(), options)).properties);
+        } catch (error) {
+            if (statusOf(error) !== 409) throw fromUpstreamError('keyVault', 'set secret', error);
+        }
+        // 409: the name is soft-deleted and could not be purged (purge protection): recover it, then write.
+        try {
+            await (await client.beginRecoverDeletedSecret(name, { intervalInMs: 250 })).pollUntilDone();
+            return toProperties((await client.setSecret(name, value.reveal(), options)).properties);
+        } catch (error) {
+            throw fromUpstreamError('keyVault', 'set secret', error);
+        }
+    }
+
+    async deleteSecret(vaultUrl: string, name: string): Promise<void> {
+        const client = this.client(vaultUrl);
+        try {
+            const poller = await client.beginDeleteSecret(name, { intervalInMs: 250 });
+            await poller.pollUntilDone();
+        } catch (error) {
+            if (statusOf(error) !== 404) throw fromUpstreamError('keyVault', 'delete secret', error);
+        }
+        try {
+            // Purge so a later rotation can reuse the stash name; vaults with purge protection refuse, which is fine.
+            await client.purgeDeletedSecret(name);
+        } catch (error) {
+            const status = statusOf(error);
+            if (status !== 404 && status !== 403 && status !== 409)
+                throw fromUpstreamError('keyVault', 'purge secret', error);
+        }
+    }
+
+    private client(vaultUrl: string): SecretClient {
+        let client = this.#clients.get(vaultUrl);
+        if (!client) {
+            client = new SecretClient(vaultUrl, this.credential, {
+                disableChallengeResourceVerification: this.localEndpoints,
+            });
+            this.#clients.set(vaultUrl, client);
+        }
+        return client;
+    }
+}
+
+function toProperties(p: SecretProps): StoredSecretProperties {
+    return {
+        name: p.name,
+        version: p.version ?? '',
+        enabled: p.enabled !== false,
+        tags: { ...(p.tags ?? {}) },
+        contentType: p.contentType,
+        expiresOn: p.expiresOn?.toISOString(),
+    };
+}

@@ -1,0 +1,74 @@
+import { ErrorCodes } from '../errors/errorCodes';
+import { isRotatorError, RotatorError } from '../errors/RotatorError';
+
+export type Upstream = 'graph' | 'keyVault' | 'eventGrid' | 'entra' | 'consumer';
+
+interface WireErrorShape {
+    statusCode?: unknown;
+    status?: unknown;
+    code?: unknown;
+    name?: unknown;
+}
+
+/** HTTP status of an SDK error: core-rest-pipeline `RestError.statusCode`, graph-client `GraphError.statusCode`. */
+export function statusOf(error: unknown): number | undefined {
+    if (typeof error !== 'object' || error === null) return undefined;
+    const e = error as WireErrorShape;
+    const status =
+        typeof e.statusCode === 'number' ? e.statusCode : typeof e.status === 'number' ? e.status : undefined;
+    return status !== undefined && status > 0 ? status : undefined;
+}
+
+/** Service error code (`error.code` on the wire), e.g. `CredentialInvalidLifetimeAsPerAppPolicy`, `SecretNotFound`. */
+export function wireCodeOf(error: unknown): string | undefined {
+    if (typeof error !== 'object' || error === null) return undefined;
+    const code = (error as WireErrorShape).code;
+    return typeof code === 'string' ? code : undefined;
+}
+
+/** Policy codes Graph uses when the tenant's app-management policy refuses a credential. */
+const LIFETIME_POLICY_CODES = new Set([
+    'CredentialInvalidLifetimeAsPerAppPolicy',
+    'CredentialTypeNotAllowedAsPerAppPolicy',
+]);
+
+/**
+ * Maps any SDK or transport error to our taxonomy. Messages carry the service, the status and the wire code
+ * only: bodies can echo request content, so they are never included.
+ */
+export function fromUpstreamError(service: Upstream, operation: string, error: unknown): RotatorError {
+    if (isRotatorError(error)) return error;
+    const status = statusOf(error);
+    const wireCode = wireCodeOf(error);
+    const where = `${service} ${operation} failed (HTTP ${status ?? 'n/a'}${wireCode ? `, ${wireCode}` : ''})`;
+    const options = { status, cause: error };
+    if (wireCode !== undefined && LIFETIME_POLICY_CODES.has(wireCode)) {
+        return new RotatorError(
+            'policy',
+            ErrorCodes.lifetimePolicyViolation,
+            `${where}: the tenant app-management policy refused the credential`,
+            options,
+        );
+    }
+    if (wireCode === 'TooManyAppPasswords') {
+        return new RotatorError('policy', ErrorCodes.credentialLimitReached, where, options);
+    }
+    if (status === undefined)
+        return new RotatorError('upstream', ErrorCodes.unavailable, where, { ...options, retryable: true });
+    if (status === 429)
+        return new RotatorError('upstream', ErrorCodes.throttled, where, { ...options, retryable: true });
+    if (status === 408 || status >= 500)
+        return new RotatorError('upstream', ErrorCodes.unavailable, where, { ...options, retryable: true });
+    if (status === 401)
+        return new RotatorError(
+            'auth',
+            ErrorCodes.authFailed,
+            `${where}: the rotator's own identity was not accepted`,
+            options,
+        );
+    if (status === 403) return new RotatorError('upstream', ErrorCodes.forbidden, where, options);
+    if (status === 404) return new RotatorError('upstream', ErrorCodes.notFound, where, options);
+    if (status === 409)
+        return new RotatorError('upstream', ErrorCodes.conflict, where, { ...options, retryable: true });
+    return new RotatorError('upstream', ErrorCodes.unknown, where, options);
+}

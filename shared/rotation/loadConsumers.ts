@@ -1,0 +1,34 @@
+import { readFile } from 'node:fs/promises';
+
+import { configError } from '../errors/RotatorError';
+import { type ConsumersConfig, EMPTY_CONSUMERS, parseConsumersConfig } from './consumers';
+
+/**
+ * Reads the consumer configuration from a file path or an https URL (e.g. a blob the deployment publishes).
+ * A missing or invalid document stops the app: rotating without refreshing declared consumers is unsafe.
+ */
+export async function loadConsumersConfig(location: string | undefined): Promise<ConsumersConfig> {
+    if (location === undefined) return EMPTY_CONSUMERS;
+    let text: string;
+    try {
+        if (/^https:\/\//i.test(location)) {
+            const response = await fetch(location, { signal: AbortSignal.timeout(15_000) });
+            if (!response.ok) throw new Error(`HTTP ${response.status}`);
+            text = await response.text();
+        } else {
+            text = await readFile(location, 'utf8');
+        }
+    } catch (error) {
+        throw configError(
+            ['CONSUMERS_CONFIG_LOCATION'],
+            [`could not be read (${error instanceof Error ? error.message : 'error'})`],
+        );
+    }
+    let document: unknown;
+    try {
+        document = JSON.parse(text);
+    } catch {
+        throw configError(['CONSUMERS_CONFIG_LOCATION'], ['is not valid JSON']);
+    }
+    return parseConsumersConfig(document);
+}
