@@ -11,19 +11,31 @@ require_env ROTATOR_IDENTITY_PRINCIPAL_ID
 target_app_id=$1
 allow_privileged=${2:-}
 
-app_object_id=$(az ad app show --id "$target_app_id" --query id --output tsv)
+# Graph application permissions that are a path to Global Administrator.
+TIER0='^(Application|AppRoleAssignment|Directory|RoleManagement)\.ReadWrite\.|^RoleAssignmentSchedule\.ReadWrite\.'
 
-# Graph application permissions and directory roles that make an app Tier-0.
-dangerous=$(az rest --method GET \
-  --uri "$GRAPH_URL/servicePrincipals(appId='$target_app_id')/appRoleAssignments" \
-  --query 'value[].appRoleId' --output tsv 2>/dev/null | while read -r role_id; do
-  az ad sp show --id "$GRAPH_APP_ID" --query "appRoles[?id=='$role_id'].value | [0]" --output tsv
-done | grep -E '^(Application\.ReadWrite\.All|AppRoleAssignment\.ReadWrite\.All|RoleManagement\.ReadWrite\.|Directory\.ReadWrite\.All)' || true)
-directory_roles=$(az rest --method GET \
-  --uri "$GRAPH_URL/servicePrincipals(appId='$target_app_id')/transitiveMemberOf/microsoft.graph.directoryRole" \
-  --query 'length(value)' --output tsv 2>/dev/null || echo 0)
+# Prints the Tier-0 Graph permissions granted to the app's service principal, one per line.
+tier0_grants() {
+  graph_sp_id=$(az ad sp show --id "$GRAPH_APP_ID" --query id --output tsv)
+  granted=$(az rest --method GET --uri "$GRAPH_URL/servicePrincipals(appId='$target_app_id')/appRoleAssignments" \
+    --query "value[?resourceId=='$graph_sp_id'].appRoleId" --output tsv) || die 'cannot read the app role grants'
+  az ad sp show --id "$GRAPH_APP_ID" --query 'appRoles[].[id, value]' --output tsv |
+    awk -v granted="$granted" 'BEGIN { n = split(granted, ids, /[ \t\n]+/); for (i = 1; i <= n; i++) g[ids[i]] = 1 }
+      ($1 in g) { print $2 }' | grep -E "$TIER0" || true
+}
+
+app_object_id=$(az ad app show --id "$target_app_id" --query id --output tsv)
+if az ad sp show --id "$target_app_id" --query id --output none 2>/dev/null; then
+  dangerous=$(tier0_grants)
+  directory_roles=$(az rest --method GET --query 'length(value)' --output tsv \
+    --uri "$GRAPH_URL/servicePrincipals(appId='$target_app_id')/transitiveMemberOf/microsoft.graph.directoryRole") ||
+    die 'cannot read the directory roles of the app'
+else
+  dangerous='' directory_roles=0 # no service principal in this tenant: no grants or roles here
+fi
 if { [ -n "$dangerous" ] || [ "$directory_roles" != 0 ]; } && [ "$allow_privileged" != --allow-privileged ]; then
-  die "app $target_app_id is privileged (Graph: ${dangerous:-none}; directory roles: $directory_roles). Rotate it by hand, or pass --allow-privileged after a security review."
+  log "app $target_app_id is privileged: Graph permissions [${dangerous:-none}], directory roles: $directory_roles"
+  die 'rotate it by hand, or pass --allow-privileged after a security review'
 fi
 
 already=$(az rest --method GET --uri "$GRAPH_URL/applications/$app_object_id/owners?\$select=id" \

@@ -26,5 +26,6 @@ az keyvault secret show --vault-name "$vault" --name "$secret" --query id --outp
 
 # shellcheck disable=SC2086 # optional_tags is a validated, space-separated list
 az keyvault secret set-attributes --vault-name "$vault" --name "$secret" --expires "$end" \
+  --content-type 'application/vnd.entra.client-secret' \
   --tags entra-app-id="$app_id" entra-key-id="$key_id" $optional_tags --output none
 log "onboarded $vault/$secret -> app $app_id key $key_id (expires $end)"
