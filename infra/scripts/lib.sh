@@ -19,7 +19,11 @@ require_env() {
   [ -z "$missing" ] || die "missing environment values:$missing (run inside azd, or: set -a; eval \"\$(azd env get-values)\"; set +a)"
 }
 
-# retry ATTEMPTS DELAY_SECONDS command... : for role assignments and indexing, which take minutes to propagate.
+# Role assignments and function indexing take minutes to propagate; slow tenants can wait longer.
+RETRY_ATTEMPTS=${ROTATOR_RETRY_ATTEMPTS:-20}
+RETRY_DELAY=${ROTATOR_RETRY_DELAY:-15}
+
+# retry ATTEMPTS DELAY_SECONDS command...
 retry() {
   attempts=$1 delay=$2
   shift 2

@@ -17,7 +17,7 @@ function_exists() {
     --function-name onKeyVaultEvent --query id --output none 2>/dev/null
 }
 # Flex Consumption indexes functions shortly after the package lands.
-retry 20 15 function_exists || die 'function onKeyVaultEvent was not found after deployment; is it registered?'
+retry "$RETRY_ATTEMPTS" "$RETRY_DELAY" function_exists || die 'function onKeyVaultEvent was not found after deployment; is it registered?'
 
 az deployment group create --resource-group "$AZURE_RESOURCE_GROUP" --name keyVaultEvents \
   --template-file "$(dirname "$0")/../app/keyVaultEvents.bicep" \

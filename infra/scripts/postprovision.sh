@@ -19,9 +19,9 @@ signing_key_state() {
 
 state=unknown
 i=0
-while [ "$state" = unknown ] && [ "$i" -lt 20 ]; do
+while [ "$state" = unknown ] && [ "$i" -lt "$RETRY_ATTEMPTS" ]; do
   state=$(signing_key_state)
-  [ "$state" != unknown ] || { log 'waiting for Key Vault access to propagate'; sleep 15; }
+  [ "$state" != unknown ] || { log 'waiting for Key Vault access to propagate'; sleep "$RETRY_DELAY"; }
   i=$((i + 1))
 done
 
