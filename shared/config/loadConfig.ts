@@ -33,7 +33,13 @@ export interface AppConfig {
     readonly taskHubName: string;
 }
 
-const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+/**
+ * Hostnames as `new URL` normalises them (`127.1` → `127.0.0.1`, `[::ffff:127.0.0.1]` → `[::ffff:7f00:1]`):
+ * localhost and its subdomains (RFC 6761, with or without the root dot), 127/8, the unspecified addresses
+ * (which connect locally) and IPv6 loopback, plain or IPv4-mapped.
+ */
+const LOOPBACK =
+    /^(?:(?:[a-z0-9-]+\.)*localhost\.?|127(?:\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\])$/i;
 const ENDPOINT_SETTINGS = [
     'ENTRA_AUTHORITY_HOST',
     'GRAPH_BASE_URL',
@@ -58,7 +64,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
         throw configError([...names], details);
     }
     const s = parsed.data;
-    const loopback = ENDPOINT_SETTINGS.filter((name) => LOOPBACK.test(new URL(s[name]).hostname));
+    const loopback: string[] = ENDPOINT_SETTINGS.filter((name) => LOOPBACK.test(new URL(s[name]).hostname));
+    if (s.ADDITIONAL_KEY_VAULT_URLS.some((url) => LOOPBACK.test(new URL(url).hostname))) {
+        loopback.push('ADDITIONAL_KEY_VAULT_URLS');
+    }
     if (loopback.length > 0 && !s.ALLOW_LOCAL_ENDPOINTS) {
         throw configError(loopback, [
             'points at a loopback address; set ALLOW_LOCAL_ENDPOINTS=true only for local sandboxes',
