@@ -1,0 +1,157 @@
+import { createPolicy, type RotationPolicy } from '../../../shared/domain/policy';
+import { type ConsumersConfig, parseConsumersConfig } from '../../../shared/rotation/consumers';
+import { type RotationDeps, type RotationSettings } from '../../../shared/rotation/deps';
+import { ManagedTags } from '../../../shared/rotation/markers';
+import { fingerprintOf } from '../../../shared/security/fingerprint';
+import { FakeDirectory } from './FakeDirectory';
+import { FakeNotifier } from './FakeNotifier';
+import { FakeRefresher } from './FakeRefresher';
+import { FakeSignIns } from './FakeSignIns';
+import { FakeVault } from './FakeVault';
+import { FakeVerifier } from './FakeVerifier';
+import { type LogLine, recordingLogger } from './RecordingLogger';
+
+export const VAULT_URL = 'https://kv-rotator-test.vault.azure.net';
+export const SECRET_NAME = 'graph-client-secret';
+export const APP_ID = '11111111-1111-4111-8111-111111111111';
+export const APP_OBJECT_ID = '22222222-2222-4222-8222-222222222222';
+export const ROTATION_ID = 'rot-0001';
+export const START = '2026-03-01T09:00:00.000Z';
+
+export interface WorldOptions {
+    readonly seed?: number;
+    readonly policy?: Partial<RotationPolicy>;
+    /** Consumer entries as written in the config document (defaults applied by the real parser). */
+    readonly consumers?: readonly Record<string, unknown>[];
+    readonly propagationTimeoutSeconds?: number;
+    readonly usageGate?: Partial<RotationSettings['usageGate']>;
+    readonly vaultUrls?: readonly string[];
+    /** Extra tags on the live secret (policy overrides, operator tags). */
+    readonly liveTags?: Readonly<Record<string, string>>;
+    /** The old credential is still on the application (default true). */
+    readonly oldKeyPresent?: boolean;
+    /** Other password credentials on the application besides the old one. */
+    readonly otherCredentials?: number;
+    readonly start?: string;
+}
+
+/** A mutable clock the orchestration driver advances; the sign-in log reads it. */
+export class TestClock {
+    #ms: number;
+
+    constructor(start: string) {
+        this.#ms = Date.parse(start);
+    }
+
+    now(): Date {
+        return new Date(this.#ms);
+    }
+
+    advanceTo(at: Date): void {
+        if (at.getTime() < this.#ms) throw new Error(`TestClock: cannot go back to ${at.toISOString()}`);
+        this.#ms = at.getTime();
+    }
+
+    advanceBy(ms: number): void {
+        this.#ms += ms;
+    }
+}
+
+export interface World {
+    readonly directory: FakeDirectory;
+    readonly vault: FakeVault;
+    readonly verifier: FakeVerifier;
+    readonly signIns: FakeSignIns;
+    readonly notifier: FakeNotifier;
+    readonly refresher: FakeRefresher;
+    readonly clock: TestClock;
+    readonly logLines: LogLine[];
+    readonly deps: RotationDeps;
+    readonly log: ReturnType<typeof recordingLogger>['logger'];
+    readonly oldKeyId: string;
+    readonly oldFingerprint: string;
+    readonly policy: RotationPolicy;
+    /** Every secret text the fakes hold or issued: what a leak sweep searches for. */
+    secretTexts(): readonly string[];
+}
+
+/** One app with one managed client secret in one vault, wired to in-memory fakes. */
+export function createWorld(options: WorldOptions = {}): World {
+    const clock = new TestClock(options.start ?? START);
+    const directory = new FakeDirectory(options.seed ?? 1);
+    const vault = new FakeVault();
+    const verifier = new FakeVerifier(directory);
+    const signIns = new FakeSignIns(() => clock.now());
+    const notifier = new FakeNotifier();
+    const refresher = new FakeRefresher();
+    const { logger, lines } = recordingLogger();
+
+    directory.addApp({ appId: APP_ID, objectId: APP_OBJECT_ID, displayName: 'orders-api' });
+    const old = directory.seedCredential(APP_ID, {
+        displayName: 'rotator:rot-0000',
+        startDateTime: '2025-09-01T09:00:00.000Z',
+        endDateTime: '2026-03-20T09:00:00.000Z',
+    });
+    for (let i = 0; i < (options.otherCredentials ?? 0); i++) {
+        directory.seedCredential(APP_ID, { displayName: `manual-${i}` });
+    }
+    if (options.oldKeyPresent === false) void directory.removePassword(APP_OBJECT_ID, old.keyId);
+    directory.calls.length = 0;
+
+    const oldFingerprint = fingerprintOf(old.secret);
+    vault.seed(VAULT_URL, SECRET_NAME, old.secret, {
+        tags: {
+            [ManagedTags.appId]: APP_ID,
+            [ManagedTags.keyId]: old.keyId,
+            [ManagedTags.fingerprint]: oldFingerprint,
+            [ManagedTags.rotationId]: 'rot-0000',
+            ...options.liveTags,
+        },
+        expiresOn: '2026-03-20T09:00:00.000Z',
+    });
+    vault.calls.length = 0;
+
+    const policy = createPolicy(options.policy ?? {});
+    const consumers: ConsumersConfig = parseConsumersConfig({
+        consumers: options.consumers
+            ? [{ vaultUrl: VAULT_URL, secretName: SECRET_NAME, refresh: options.consumers }]
+            : [],
+    });
+    const deps: RotationDeps = {
+        credentials: directory,
+        secrets: vault,
+        verifier,
+        signIns,
+        notifier,
+        refresher,
+        consumers,
+        settings: {
+            policy,
+            vaultUrls: options.vaultUrls ?? [VAULT_URL],
+            propagationTimeoutSeconds: options.propagationTimeoutSeconds ?? 300,
+            usageGate: {
+                signInLogLatencyMinutes: 30,
+                tokenLifetimeMinutes: 90,
+                recheckHours: 24,
+                maxChecks: 3,
+                ...options.usageGate,
+            },
+        },
+    };
+    return {
+        directory,
+        vault,
+        verifier,
+        signIns,
+        notifier,
+        refresher,
+        clock,
+        logLines: lines,
+        deps,
+        log: logger,
+        oldKeyId: old.keyId,
+        oldFingerprint,
+        policy,
+        secretTexts: () => directory.issuedSecretTexts(),
+    };
+}
