@@ -45,6 +45,12 @@ export function paramDeclarations(text: string): ParamDeclaration[] {
     }));
 }
 
+/** The default value of a param as written (e.g. `'onKeyVaultEvent'` -> `onKeyVaultEvent`), if it has one. */
+export function paramDefault(text: string, name: string): string | undefined {
+    const m = [...stripBicepComments(text).matchAll(PARAM)].find((p) => p[1] === name);
+    return m?.[3]?.replace(/^=\s*/, '').replace(/^'(.*)'$/, '$1');
+}
+
 /** Registry references (modules, extensions) that do not pin an exact version of the public registry. */
 export function unpinnedRegistryReferences(file: SourceFile): string[] {
     return [...stripBicepComments(file.text).matchAll(REGISTRY_REF)]
