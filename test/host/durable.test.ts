@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ManualClock } from './src/clock/clock';
+import { EventType } from './src/durable/history';
+import { postJson, START, startFixtureHost, until, type FixtureHost } from './helpers';
+
+const DAY = 24 * 3600_000;
+let f: FixtureHost;
+let clock: ManualClock;
+
+beforeAll(async () => {
+    f = await startFixtureHost({ timerTriggers: false });
+    clock = f.host.clock as ManualClock;
+});
+
+afterAll(async () => {
+    await f.dispose();
+});
+
+const api = (path: string): string => `${f.host.baseUrl}/runtime/webhooks/durabletask/${path}`;
+
+async function start(name: string, input?: unknown, id?: string): Promise<string> {
+    const res = await postJson(api(`orchestrators/${name}${id ? `/${id}` : ''}`), input);
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { id: string }).id;
+}
+
+const output = (id: string): unknown => JSON.parse(f.host.runtime.store.get(id)?.output ?? 'null');
+const history = (id: string) => f.host.runtime.store.get(id)?.history ?? [];
+const scheduled = (id: string) =>
+    history(id)
+        .filter((e) => e.EventType === EventType.TaskScheduled || e.EventType === EventType.TimerCreated)
+        .map((e) => ({ id: e.EventId, type: e.EventType, name: e.Name, fireAt: e.FireAt }));
+
+describe('durable runner', () => {
+    it('runs a multi-activity orchestration to Completed with custom status', async () => {
+        const id = await start('sequence', ['Tokyo', 'Seattle', 'London']);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual(['Hello Tokyo', 'Hello Seattle', 'Hello London']);
+        expect(f.records('Say').map((r) => r.city)).toEqual(['Tokyo', 'Seattle', 'London']);
+        const status = await (await fetch(api(`instances/${id}`))).json();
+        expect(status).toMatchObject({ runtimeStatus: 'Completed', customStatus: { done: 3 }, name: 'sequence' });
+        expect(scheduled(id).map((s) => s.id)).toEqual([0, 1, 2]);
+    });
+
+    it('retries with exponential backoff on the virtual clock', async () => {
+        const id = await start('retrying', 'k1');
+        await until(() => f.records('Flaky').length === 1);
+        await f.host.idle();
+        // First retry waits firstRetryInterval (60 s) from the failure.
+        expect(scheduled(id).at(-1)).toMatchObject({
+            id: 1,
+            type: EventType.TimerCreated,
+            fireAt: iso(START.getTime() + 60_000),
+        });
+        clock.advance(59_000);
+        await f.host.idle();
+        expect(f.records('Flaky')).toHaveLength(1);
+        clock.advance(1_000);
+        await until(() => f.records('Flaky').length === 2);
+        await f.host.idle();
+        // Second retry: 60 s * 2^1.
+        expect(scheduled(id).at(-1)).toMatchObject({
+            id: 3,
+            type: EventType.TimerCreated,
+            fireAt: iso(START.getTime() + 180_000),
+        });
+        clock.advance(120_000);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual({ result: 'ok after 3', finishedAt: iso(START.getTime() + 180_000) });
+        expect(scheduled(id).map((s) => s.id)).toEqual([0, 1, 2, 3, 4]);
+    });
+
+    it('fails with the activity failure once attempts are exhausted (a timer follows every failure)', async () => {
+        f.host.chaos.failNext(10, 'Flaky', 'vault unavailable');
+        const id = await start('retrying', 'k2');
+        for (let attempt = 1; attempt <= 4; attempt++) {
+            await until(() => history(id).filter((e) => e.EventType === EventType.TaskFailed).length === attempt);
+            await f.host.idle();
+            clock.advance(10 * 60_000);
+        }
+        const failed = await f.host.waitForStatus(id, ['Failed']);
+        const message = String(JSON.parse(failed.output ?? '""'));
+        expect(message).toContain("Orchestrator function 'retrying' failed");
+        expect(message).toContain("Activity function 'Flaky' failed: vault unavailable");
+        expect(scheduled(id).map((s) => s.type)).toEqual([4, 10, 4, 10, 4, 10, 4, 10]);
+        f.host.chaos.reset();
+    });
+
+    it('fires a timer longer than six days after the clock advances, in 3-day segments', async () => {
+        const t0 = clock.nowSync();
+        const id = await start('longTimer');
+        await f.host.waitForStatus(id, ['Running']);
+        await f.host.idle();
+        expect(scheduled(id)).toEqual([
+            { id: 0, type: EventType.TimerCreated, name: undefined, fireAt: iso(t0 + 3 * DAY) },
+        ]);
+        clock.advance(3 * DAY);
+        await until(() => scheduled(id).length === 2);
+        clock.advance(3 * DAY);
+        await until(() => scheduled(id).length === 3);
+        expect(scheduled(id).map((s) => s.fireAt)).toEqual([iso(t0 + 3 * DAY), iso(t0 + 6 * DAY), iso(t0 + 10 * DAY)]);
+        clock.advance(4 * DAY - 1);
+        await f.host.idle();
+        expect(f.host.runtime.store.get(id)?.runtimeStatus).toBe('Running');
+        clock.advance(1);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual({ firedAt: iso(t0 + 10 * DAY), fireAt: iso(t0 + 10 * DAY) });
+    });
+
+    it('completes a long timer when the clock jumps past it in one step', async () => {
+        const t0 = clock.nowSync();
+        const id = await start('longTimer');
+        await f.host.waitForStatus(id, ['Running']);
+        await f.host.idle();
+        clock.advance(30 * DAY);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toMatchObject({ fireAt: iso(t0 + 10 * DAY), firedAt: iso(t0 + 30 * DAY) });
+    });
+
+    it('delivers an external event raised after the wait', async () => {
+        const id = await start('approval');
+        await f.host.waitForStatus(id, ['Running']);
+        const res = await postJson(api(`instances/${id}/raiseEvent/Approve`), { by: 'alice' });
+        expect(res.status).toBe(202);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual({ approved: { by: 'alice' } });
+        // The cancelled deadline timer never fires.
+        expect(history(id).some((e) => e.EventType === EventType.TimerFired)).toBe(false);
+        expect((await postJson(api(`instances/${id}/raiseEvent/Approve`), {})).status).toBe(410);
+        expect((await postJson(api('instances/missing/raiseEvent/Approve'), {})).status).toBe(404);
+    });
+
+    it('buffers an external event raised before the orchestrator waits for it', async () => {
+        const t0 = clock.nowSync();
+        const id = await start('eventAfterTimer');
+        await f.host.waitForStatus(id, ['Running']);
+        await f.host.idle();
+        expect((await postJson(api(`instances/${id}/raiseEvent/Approve`), 'early')).status).toBe(202);
+        await f.host.idle();
+        expect(f.host.runtime.store.get(id)?.runtimeStatus).toBe('Running');
+        clock.advance(3600_000);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual({ data: 'early', at: iso(t0 + 3600_000) });
+    });
+
+    it('times out the approval when no event arrives', async () => {
+        const id = await start('approval');
+        await f.host.waitForStatus(id, ['Running']);
+        await f.host.idle();
+        clock.advance(2 * DAY);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual({ approved: false });
+    });
+
+    it('enforces singleton ids: 409 while running, overwrite once finished', async () => {
+        await start('approval', undefined, 'singleton-1');
+        const conflict = await postJson(api('orchestrators/approval/singleton-1'));
+        expect(conflict.status).toBe(409);
+        // The durable client surfaces the 409 as a rejection.
+        const viaClient = await postJson(`${f.host.baseUrl}/api/orchestrators/approval/singleton-1`);
+        expect(viaClient.status).toBe(500);
+        expect(f.host.logs.some((l) => l.message.includes('409'))).toBe(true);
+        await postJson(api('instances/singleton-1/raiseEvent/Approve'), 1);
+        await f.host.waitForStatus('singleton-1', ['Completed']);
+        const firstCreated = f.host.runtime.store.get('singleton-1')?.executionId;
+        await start('sequence', ['Rome'], 'singleton-1');
+        await f.host.waitForStatus('singleton-1', ['Completed']);
+        const record = f.host.runtime.store.get('singleton-1');
+        expect(record?.name).toBe('sequence');
+        expect(record?.executionId).not.toBe(firstCreated);
+        expect(output('singleton-1')).toEqual(['Hello Rome']);
+    });
+
+    it('continues as new with a fresh history per execution', async () => {
+        const id = await start('counter', 0);
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual({ n: 3, doubled: 6 });
+        expect(f.records('Double').map((r) => r.n)).toEqual([0, 1, 2, 3]);
+        const started = history(id).filter((e) => e.EventType === EventType.ExecutionStarted);
+        expect(started.map((e) => e.Input)).toEqual(['3']);
+    });
+
+    it('fails a non-deterministic orchestrator with a clear message', async () => {
+        const id = await start('nondeterministic');
+        const failed = await f.host.waitForStatus(id, ['Failed']);
+        const message = String(JSON.parse(failed.output ?? '""'));
+        expect(message).toContain('Non-Deterministic workflow detected');
+        expect(message).toContain("'Double'");
+        expect(message).toContain("'Say'");
+        expect(message).toContain('sequence ID 0');
+    });
+
+    it('runs sub-orchestrations', async () => {
+        const id = await start('parent');
+        await f.host.waitForStatus(id, ['Completed']);
+        expect(output(id)).toEqual({ child: ['Hello Oslo', 'Hello Lima'] });
+        const created = history(id).find((e) => e.EventType === EventType.SubOrchestrationInstanceCreated);
+        expect(f.host.runtime.store.get(created?.InstanceId ?? '')?.runtimeStatus).toBe('Completed');
+    });
+});
+
+function iso(ms: number): string {
+    return new Date(ms).toISOString();
+}
