@@ -1,27 +1,204 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+
 import { type EmuRequest, type EmuResponse, type EmulatorContext, type ServiceModule } from '../core/contract';
+import { vaultResourceId } from '../keyvault/vault';
+import { Deliverer, type DeliveryAttempt, type Subscription } from './delivery';
+import { publishToTopic, TOPIC_ID, type PublishedEvent } from './topic';
+import { handshake, matchesSubscription, parseSubscriptionRequest } from './subscriptions';
 
 /** The Event Grid service: a custom topic endpoint plus the Key Vault system topic's webhook deliveries. */
 export interface EventGridModule extends ServiceModule {
-    /** The custom topic's `aeg-sas-key` (for the ready line's `eventGrid.topicKey`). */
+    /** The custom topic's `aeg-sas-key` (for the ready line's `eventGrid.topicKey`). Survives restore. */
     readonly topicKey: string;
     /** An event of the Key Vault system topic (EventGrid schema), delivered to matching subscriptions. */
     publishSystemEvent(event: object): void;
     /** Deliver every notification twice (at-least-once delivery made visible). */
     setDuplicateDelivery(enabled: boolean): void;
+    /** Resolves when no delivery or retry is pending (tests, orderly shutdown). */
+    whenIdle(): Promise<void>;
+    /** Cancels pending deliveries and retries; call on emulator close. */
+    dispose(): void;
 }
 
-export function createEventGridModule(): EventGridModule {
+export interface EventGridOptions {
+    /** Scale of Event Grid's retry schedule (default 0.01: 10 s → 100 ms). */
+    readonly retryTimeScale?: number;
+    /** Per-request deadline for webhook deliveries and the handshake (default 30 s, as in Azure). */
+    readonly deliveryTimeoutMs?: number;
+}
+
+interface EventGridSnapshot {
+    readonly topicKey: string;
+    readonly published: PublishedEvent[];
+    readonly systemEvents: Record<string, unknown>[];
+    readonly subscriptions: Subscription[];
+}
+
+const MAX_KEPT = 10_000;
+const json = (status: number, body: unknown): EmuResponse => ({ status, body });
+const controlError = (status: number, message: string): EmuResponse =>
+    json(status, { error: { code: status === 404 ? 'NotFound' : 'BadRequest', message } });
+
+function keep<T>(list: T[], items: readonly T[]): void {
+    list.push(...items);
+    if (list.length > MAX_KEPT) list.splice(0, list.length - MAX_KEPT);
+}
+
+export function createEventGridModule(options: EventGridOptions = {}): EventGridModule {
+    const timeoutMs = options.deliveryTimeoutMs ?? 30_000;
+    const deliverer = new Deliverer({ retryTimeScale: options.retryTimeScale ?? 0.01, timeoutMs });
+    // A real topic key: 32 random bytes, base64.
+    let topicKey = randomBytes(32).toString('base64');
+    const published: PublishedEvent[] = [];
+    const systemEvents: Record<string, unknown>[] = [];
+    const subscriptions = new Map<string, Subscription>();
+
+    async function createSubscription(request: EmuRequest, context: EmulatorContext): Promise<EmuResponse> {
+        let body: unknown;
+        try {
+            body = JSON.parse(request.body.toString('utf8'));
+        } catch {
+            return controlError(400, 'The request body is not valid JSON.');
+        }
+        const parsed = parseSubscriptionRequest(body);
+        if ('error' in parsed) return controlError(400, parsed.error);
+        const subscription: Subscription = {
+            id: randomUUID(),
+            name: parsed.name,
+            endpointUrl: parsed.endpointUrl,
+            ...(parsed.includedEventTypes === undefined ? {} : { includedEventTypes: parsed.includedEventTypes }),
+            maxDeliveryAttempts: parsed.maxDeliveryAttempts,
+            provisioningState: 'Succeeded',
+            validationCode: randomUUID(),
+        };
+        if (parsed.endpointType === 'WebHook') {
+            const validationUrl =
+                `${context.origin}/_emulator/eventGrid/validate?` +
+                new URLSearchParams({ id: subscription.id, code: subscription.validationCode }).toString();
+            const result = await handshake(
+                subscription,
+                vaultResourceId(context.origin),
+                validationUrl,
+                context.clock.now(),
+                timeoutMs,
+            );
+            if ('error' in result) return controlError(400, result.error);
+            subscription.provisioningState = result.state;
+        }
+        subscriptions.set(subscription.id, subscription);
+        context.markDirty();
+        return json(201, view(subscription));
+    }
+
+    function control(subPath: string, request: EmuRequest, context: EmulatorContext): Promise<EmuResponse | undefined> {
+        const method = request.method.toUpperCase();
+        const type = request.query.get('type');
+        const byType = (eventType: unknown) => type === null || eventType === type;
+        if (subPath === '/events' && method === 'GET') {
+            return Promise.resolve(
+                json(200, { value: published.filter((p) => byType(p.event.eventType ?? p.event.type)) }),
+            );
+        }
+        if (subPath === '/systemEvents' && method === 'GET') {
+            return Promise.resolve(json(200, { value: systemEvents.filter((e) => byType(e.eventType)) }));
+        }
+        if (subPath === '/deliveries' && method === 'GET') {
+            return Promise.resolve(json(200, { value: deliverer.log }));
+        }
+        if (subPath === '/subscriptions' && method === 'GET') {
+            return Promise.resolve(json(200, { value: [...subscriptions.values()].map(view) }));
+        }
+        if (subPath === '/subscriptions' && method === 'POST') return createSubscription(request, context);
+        const match = /^\/subscriptions\/([^/]+)$/.exec(subPath);
+        if (match?.[1] !== undefined && method === 'DELETE') {
+            if (!subscriptions.delete(match[1])) return Promise.resolve(controlError(404, 'No such subscription.'));
+            context.markDirty();
+            return Promise.resolve({ status: 204 });
+        }
+        if (subPath === '/validate' && method === 'GET') {
+            const subscription = subscriptions.get(request.query.get('id') ?? '');
+            if (subscription === undefined || subscription.validationCode !== request.query.get('code')) {
+                return Promise.resolve(controlError(404, 'Unknown or expired validation URL.'));
+            }
+            subscription.provisioningState = 'Succeeded';
+            context.markDirty();
+            return Promise.resolve({
+                status: 200,
+                headers: { 'content-type': 'text/plain; charset=utf-8' },
+                body: Buffer.from('Webhook successfully validated as a part of the subscription validation handshake.'),
+            });
+        }
+        return Promise.resolve(undefined);
+    }
+
     return {
         name: 'eventGrid',
-        topicKey: '',
-        matches: (request: EmuRequest) => request.path === '/api/events',
-        handle: (_request: EmuRequest, _context: EmulatorContext): Promise<EmuResponse> =>
-            Promise.resolve({ status: 501 }),
-        stateView: () => ({}),
-        snapshot: () => ({}),
-        restore: () => undefined,
-        reset: () => undefined,
-        publishSystemEvent: () => undefined,
-        setDuplicateDelivery: () => undefined,
+        get topicKey() {
+            return topicKey;
+        },
+        matches: (request) => request.path === '/api/events',
+        handle(request, context) {
+            const result = publishToTopic(request, topicKey, context.clock.now());
+            if (result.events !== undefined) {
+                keep(published, result.events);
+                context.markDirty();
+            }
+            return Promise.resolve(result.response);
+        },
+        control,
+        publishSystemEvent(event) {
+            const record = event as Record<string, unknown>;
+            keep(systemEvents, [record]);
+            for (const subscription of subscriptions.values()) {
+                if (matchesSubscription(subscription, record.eventType)) deliverer.deliver(subscription, record);
+            }
+        },
+        setDuplicateDelivery(enabled) {
+            deliverer.duplicate = enabled;
+        },
+        whenIdle: () => deliverer.whenIdle(),
+        dispose: () => deliverer.cancelAll(),
+        stateView: () => ({
+            topicEndpointPath: '/api/events',
+            topic: TOPIC_ID,
+            publishedEvents: published.length,
+            systemEvents: systemEvents.length,
+            duplicateDelivery: deliverer.duplicate,
+            subscriptions: [...subscriptions.values()].map(view),
+        }),
+        snapshot: (): EventGridSnapshot => ({
+            topicKey,
+            published: [...published],
+            systemEvents: [...systemEvents],
+            subscriptions: [...subscriptions.values()],
+        }),
+        restore(data, context) {
+            const snapshot = data as Partial<EventGridSnapshot> | undefined;
+            if (snapshot?.topicKey === undefined) {
+                this.reset(context);
+                return;
+            }
+            deliverer.cancelAll();
+            topicKey = snapshot.topicKey;
+            published.splice(0, published.length, ...(snapshot.published ?? []));
+            systemEvents.splice(0, systemEvents.length, ...(snapshot.systemEvents ?? []));
+            subscriptions.clear();
+            for (const s of snapshot.subscriptions ?? []) subscriptions.set(s.id, { ...s });
+        },
+        reset() {
+            deliverer.cancelAll();
+            deliverer.duplicate = false;
+            deliverer.log.length = 0;
+            published.length = 0;
+            systemEvents.length = 0;
+            subscriptions.clear();
+        },
     };
 }
+
+function view(subscription: Subscription): Omit<Subscription, 'validationCode'> {
+    const { validationCode: _code, ...rest } = subscription;
+    return rest;
+}
+
+export type { DeliveryAttempt, PublishedEvent };
