@@ -30,9 +30,14 @@ export function rotationIdFromDisplayName(displayName: string | null | undefined
  * Where a freshly created value waits until it is verified: a separate secret no consumer reads, so an
  * unverified secret is never served. Key Vault names allow 1-127 letters, digits and dashes.
  */
+const PENDING_SUFFIX = '--rotation-pending';
+
 export function pendingSecretName(secretName: string): string {
-    const suffix = '--rotation-pending';
-    return `${secretName.slice(0, 127 - suffix.length)}${suffix}`;
+    return `${secretName.slice(0, 127 - PENDING_SUFFIX.length)}${PENDING_SUFFIX}`;
+}
+
+export function isPendingSecretName(name: string): boolean {
+    return name.toLowerCase().endsWith(PENDING_SUFFIX);
 }
 
 const SECRET_NAME = /^[0-9A-Za-z-]{1,127}$/;

@@ -1,0 +1,37 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { inputError } from '../errors/RotatorError';
+import { type StateStorePort } from '../scan/ports';
+
+const KEY = /^[a-z0-9][a-z0-9/_-]{0,127}$/;
+
+/**
+ * JSON documents in a directory: for the local host and the sandbox. Writes go to a temporary file that is
+ * renamed over the target, so a crash never leaves half a document.
+ */
+export class FileStateStore implements StateStorePort {
+    constructor(private readonly directory: string) {}
+
+    async read<T>(key: string): Promise<T | undefined> {
+        try {
+            return JSON.parse(await readFile(this.pathOf(key), 'utf8')) as T;
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+            throw error;
+        }
+    }
+
+    async write(key: string, value: unknown): Promise<void> {
+        const path = this.pathOf(key);
+        await mkdir(join(path, '..'), { recursive: true });
+        const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+        await writeFile(temp, JSON.stringify(value), 'utf8');
+        await rename(temp, path);
+    }
+
+    private pathOf(key: string): string {
+        if (!KEY.test(key) || key.includes('..')) throw inputError(`invalid state key ${JSON.stringify(key)}`);
+        return join(this.directory, `${key}.json`);
+    }
+}

@@ -1,0 +1,103 @@
+import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+
+import { type Credential } from '../domain/credential';
+import { type ApplicationScannerPort, type ScannedApplication } from '../scan/ports';
+import { fromUpstreamError, statusOf } from './upstreamError';
+
+interface GraphCredential {
+    keyId?: string;
+    displayName?: string | null;
+    hint?: string | null;
+    startDateTime?: string | null;
+    endDateTime?: string | null;
+}
+
+interface GraphAppPage {
+    value?: {
+        id: string;
+        appId: string;
+        displayName?: string | null;
+        passwordCredentials?: GraphCredential[];
+        keyCredentials?: GraphCredential[];
+    }[];
+    '@odata.nextLink'?: string;
+}
+
+/** Only what classification needs; `keyCredentials` in a list never includes the key blob. */
+const SELECT = 'id,appId,displayName,passwordCredentials,keyCredentials';
+const PAGE_SIZE = 999;
+/** graph-client honours Retry-After on 429/503/504; these are its attempts per page before we step in. */
+const HANDLER_RETRIES = new RetryHandlerOptions(1, 6);
+const OUTER_ATTEMPTS = 5;
+
+export interface ScannerOptions {
+    /** Waits between outer attempts; injectable so tests need not sleep. */
+    readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/**
+ * Streams every application, 999 per page, following `@odata.nextLink`. Throttling storms are absorbed twice:
+ * graph-client's RetryHandler waits out each 429, and if it gives up the page is tried again after a pause,
+ * so a long storm slows the scan down instead of leaving a partial inventory.
+ */
+export class GraphApplicationScanner implements ApplicationScannerPort {
+    readonly #sleep: (ms: number) => Promise<void>;
+
+    constructor(
+        private readonly client: Client,
+        options: ScannerOptions = {},
+    ) {
+        this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+    }
+
+    async *pages(): AsyncIterable<readonly ScannedApplication[]> {
+        let next: string | undefined;
+        let first = true;
+        while (first || next) {
+            const page = await this.fetchPage(first ? undefined : next);
+            first = false;
+            next = page['@odata.nextLink'];
+            yield (page.value ?? []).map(toScanned);
+        }
+    }
+
+    private async fetchPage(nextLink: string | undefined): Promise<GraphAppPage> {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                const request = nextLink
+                    ? this.client.api(nextLink)
+                    : this.client.api('/applications').select(SELECT).top(PAGE_SIZE);
+                return (await request.middlewareOptions([HANDLER_RETRIES]).get()) as GraphAppPage;
+            } catch (error) {
+                const status = statusOf(error);
+                const transient = status === undefined || status === 429 || status >= 500;
+                if (!transient || attempt >= OUTER_ATTEMPTS)
+                    throw fromUpstreamError('graph', 'list applications', error);
+                await this.#sleep(Math.min(30_000, 1_000 * 2 ** attempt));
+            }
+        }
+    }
+}
+
+function toScanned(app: NonNullable<GraphAppPage['value']>[number]): ScannedApplication {
+    const credentials: Credential[] = [];
+    const add = (kind: Credential['kind'], list: GraphCredential[] | undefined): void => {
+        for (const c of list ?? []) {
+            if (!c.keyId || !c.endDateTime) continue;
+            credentials.push({
+                appObjectId: app.id,
+                appId: app.appId,
+                appDisplayName: app.displayName ?? null,
+                kind,
+                keyId: c.keyId,
+                displayName: c.displayName ?? null,
+                hint: c.hint ?? null,
+                startDateTime: c.startDateTime ?? null,
+                endDateTime: c.endDateTime,
+            });
+        }
+    };
+    add('secret', app.passwordCredentials);
+    add('certificate', app.keyCredentials);
+    return { objectId: app.id, appId: app.appId, displayName: app.displayName ?? null, credentials };
+}

@@ -1,0 +1,115 @@
+import { type Logger } from '../logging/logger';
+import { normalizeVaultUrl } from '../rotation/markers';
+import { type StartRequest, type StartResult } from '../rotation/starter';
+import { type ManagedSecretIndexPort, type StateStorePort } from '../scan/ports';
+
+export const NEAR_EXPIRY = 'Microsoft.KeyVault.SecretNearExpiry';
+export const EXPIRED = 'Microsoft.KeyVault.SecretExpired';
+const ACTIONABLE = new Set([NEAR_EXPIRY, EXPIRED]);
+export const PROCESSED_EVENTS_KEY = 'events/processed';
+const REMEMBERED_EVENTS = 2_000;
+
+export interface KeyVaultEventDeps {
+    /** Event Grid system-topic resource ids allowed to start rotations; empty means none is. */
+    readonly allowedTopics: readonly string[];
+    readonly vaultUrls: readonly string[];
+    readonly index: ManagedSecretIndexPort;
+    readonly state: StateStorePort;
+    readonly start: (request: StartRequest) => Promise<StartResult>;
+    readonly paused: boolean;
+    readonly log: Logger;
+}
+
+export type KeyVaultEventOutcome =
+    | { readonly action: 'started' | 'joined'; readonly instanceId: string }
+    | { readonly action: 'rejected' | 'ignored' | 'duplicate'; readonly reason: string };
+
+interface NormalizedEvent {
+    readonly id: string;
+    readonly topic: string;
+    readonly type: string;
+    readonly vaultUrl: string | undefined;
+    readonly secretName: string | undefined;
+    readonly version: string | undefined;
+}
+
+/**
+ * Key Vault's NearExpiry/Expired events are a fast path next to the daily scan: they start (or join) the rotation
+ * of a managed secret's *current* version. Foreign topics are rejected; other types, unknown, stale, disabled
+ * or unmanaged secrets are acknowledged and left alone; a redelivered event id never acts twice.
+ */
+export async function handleKeyVaultEvent(deps: KeyVaultEventDeps, raw: unknown): Promise<KeyVaultEventOutcome> {
+    const event = normalize(raw);
+    const fields = { eventId: event.id, eventType: event.type, secretName: event.secretName ?? null };
+    const allowed = deps.allowedTopics.some((t) => t.toLowerCase() === event.topic.toLowerCase());
+    if (!allowed) {
+        deps.log.warn('Rejected event from a topic that is not allowed', fields);
+        return { action: 'rejected', reason: 'topic not on the allow-list (KEY_VAULT_EVENT_TOPICS)' };
+    }
+    if (!ACTIONABLE.has(event.type)) return ignored(deps, fields, `event type ${event.type} is not acted on`);
+    if (!event.vaultUrl || !event.secretName || !event.version)
+        return ignored(deps, fields, 'event does not name a secret version');
+    const vaultUrl = normalizeVaultUrl(event.vaultUrl);
+    if (!deps.vaultUrls.some((u) => normalizeVaultUrl(u) === vaultUrl))
+        return ignored(deps, fields, 'vault is not managed by this rotator');
+
+    const processed = (await deps.state.read<string[]>(PROCESSED_EVENTS_KEY)) ?? [];
+    if (processed.includes(event.id)) {
+        deps.log.info('Duplicate event delivery ignored', fields);
+        return { action: 'duplicate', reason: 'event id already processed' };
+    }
+    const current = await deps.index.current(vaultUrl, event.secretName);
+    let outcome: KeyVaultEventOutcome;
+    if (!current) outcome = ignored(deps, fields, 'secret no longer exists');
+    else if (!current.enabled) outcome = ignored(deps, fields, 'current version is disabled');
+    else if ('unmanaged' in current)
+        outcome = ignored(deps, fields, 'secret is not managed (no entra-app-id/entra-key-id tags)');
+    else if (current.version.toLowerCase() !== event.version.toLowerCase()) {
+        outcome = ignored(deps, fields, 'event is about a version that is no longer current');
+    } else if (deps.paused) outcome = ignored(deps, fields, 'rotation is paused (ROTATION_PAUSED)');
+    else {
+        const result = await deps.start({
+            vaultUrl,
+            secretName: event.secretName,
+            dryRun: false,
+            reason: `${event.type.replace('Microsoft.KeyVault.', '')} event ${event.id}`,
+            trigger: 'keyVaultEvent',
+        });
+        outcome = { action: result.alreadyRunning ? 'joined' : 'started', instanceId: result.id };
+        deps.log.info(result.alreadyRunning ? 'Event joined a running rotation' : 'Event started a rotation', {
+            ...fields,
+            instanceId: result.id,
+        });
+    }
+    await deps.state.write(PROCESSED_EVENTS_KEY, [...processed, event.id].slice(-REMEMBERED_EVENTS));
+    return outcome;
+}
+
+function ignored(deps: KeyVaultEventDeps, fields: Parameters<Logger['info']>[1], reason: string): KeyVaultEventOutcome {
+    deps.log.info(`Event acknowledged, not acted on: ${reason}`, fields);
+    return { action: 'ignored', reason };
+}
+
+/** Accepts the Event Grid schema (`eventType`, `topic`) and CloudEvents (`type`, `source`); data keys are PascalCase. */
+function normalize(raw: unknown): NormalizedEvent {
+    const e = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+    const data = (typeof e.data === 'object' && e.data !== null ? e.data : {}) as Record<string, unknown>;
+    const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+    const idUrl = str(data.Id) ?? str(data.id);
+    let vaultUrl: string | undefined;
+    if (idUrl) {
+        try {
+            vaultUrl = new URL(idUrl).origin;
+        } catch {
+            vaultUrl = undefined;
+        }
+    }
+    return {
+        id: str(e.id) ?? '',
+        topic: str(e.topic) ?? str(e.source) ?? '',
+        type: str(e.eventType) ?? str(e.type) ?? '',
+        vaultUrl,
+        secretName: str(data.ObjectName) ?? str(data.objectName),
+        version: str(data.Version) ?? str(data.version),
+    };
+}

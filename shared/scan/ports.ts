@@ -1,0 +1,42 @@
+import { type Credential } from '../domain/credential';
+
+/** One page of applications with their credentials' metadata (no secrets, no certificate blobs). */
+export interface ScannedApplication {
+    readonly objectId: string;
+    readonly appId: string;
+    readonly displayName: string | null;
+    readonly credentials: readonly Credential[];
+}
+
+/** Streams the tenant's applications page by page, so memory stays bounded whatever the tenant size. */
+export interface ApplicationScannerPort {
+    pages(): AsyncIterable<readonly ScannedApplication[]>;
+}
+
+/** A Key Vault secret that manages a credential (tags `entra-app-id` + `entra-key-id`). */
+export interface ManagedSecretRef {
+    readonly vaultUrl: string;
+    readonly secretName: string;
+    readonly version: string;
+    readonly enabled: boolean;
+    readonly appId: string;
+    readonly keyId: string;
+}
+
+export interface ManagedSecretIndexPort {
+    /** Managed secrets in the given vaults; pending rotation stashes are not included. */
+    listManaged(vaultUrls: readonly string[]): Promise<ManagedSecretRef[]>;
+    /** The current version of one secret, or undefined when it does not exist. */
+    current(
+        vaultUrl: string,
+        secretName: string,
+    ): Promise<
+        ManagedSecretRef | { readonly unmanaged: true; readonly version: string; readonly enabled: boolean } | undefined
+    >;
+}
+
+/** Small JSON documents the app keeps between runs (alert ledger, inventory, processed event ids). */
+export interface StateStorePort {
+    read<T>(key: string): Promise<T | undefined>;
+    write(key: string, value: unknown): Promise<void>;
+}

@@ -1,0 +1,190 @@
+import { classifyCredential } from '../domain/classify';
+import { type Credential, type RotationMark } from '../domain/credential';
+import { type RotationPolicy } from '../domain/policy';
+import { ensureError } from '../errors/ensureError';
+import { type Logger } from '../logging/logger';
+import { type LifecycleEvent, type NotifierPort } from '../rotation/ports';
+import { type StartResult } from '../rotation/starter';
+import { type Inventory, InventoryBuilder } from './inventory';
+import {
+    type ApplicationScannerPort,
+    type ManagedSecretIndexPort,
+    type ManagedSecretRef,
+    type StateStorePort,
+} from './ports';
+
+export const ALERT_LEDGER_KEY = 'alerts/ledger';
+export const INVENTORY_KEY = 'inventory/latest';
+
+/** credential key → the smallest threshold (days) already announced for it. */
+type AlertLedger = Record<string, number>;
+
+export interface ScanDeps {
+    readonly scanner: ApplicationScannerPort;
+    readonly managed: ManagedSecretIndexPort;
+    readonly state: StateStorePort;
+    readonly notifier: NotifierPort;
+    readonly startRotation: (ref: ManagedSecretRef) => Promise<StartResult>;
+    /** What in-flight or recent rotations say about credentials, keyed by `appId|keyId`. */
+    readonly rotationMarks: () => Promise<ReadonlyMap<string, RotationMark>>;
+    readonly policy: RotationPolicy;
+    readonly vaultUrls: readonly string[];
+    readonly paused: boolean;
+    readonly log: Logger;
+}
+
+export interface ScanSummary {
+    readonly apps: number;
+    readonly credentials: number;
+    readonly pages: number;
+    readonly rotationsStarted: number;
+    readonly rotationsJoined: number;
+    readonly rotationsFailedToStart: number;
+    readonly alertsSent: number;
+    readonly inventory: Inventory['counts'];
+}
+
+export interface ScanOptions {
+    readonly now: Date;
+    readonly onProgress?: (progress: { pages: number; apps: number; credentials: number }) => void;
+}
+
+export function credentialKey(appId: string, keyId: string): string {
+    return `${appId.toLowerCase()}|${keyId.toLowerCase()}`;
+}
+
+/**
+ * Scans every application credential in the tenant once: classifies it, starts rotations for managed
+ * credentials inside their rotate window, announces each alert threshold once per credential, and writes the
+ * inventory. Applications stream page by page; only credentials worth listing are kept.
+ */
+export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<ScanSummary> {
+    const { now } = options;
+    const managedRefs = await deps.managed.listManaged(deps.vaultUrls);
+    const managed = new Map(managedRefs.map((ref) => [credentialKey(ref.appId, ref.keyId), ref]));
+    const marks = await deps.rotationMarks();
+    const previousLedger = (await deps.state.read<AlertLedger>(ALERT_LEDGER_KEY)) ?? {};
+    const ledger: AlertLedger = {};
+    const inventory = new InventoryBuilder(now);
+    const alerts: LifecycleEvent[] = [];
+    let pages = 0;
+    let apps = 0;
+    let credentials = 0;
+    let started = 0;
+    let joined = 0;
+    let failedToStart = 0;
+
+    for await (const page of deps.scanner.pages()) {
+        pages += 1;
+        for (const app of page) {
+            apps += 1;
+            for (const credential of app.credentials) {
+                credentials += 1;
+                const key = credentialKey(credential.appId, credential.keyId);
+                const ref = managed.get(key);
+                const mark = marks.get(key);
+                const assessment = classifyCredential(credential, now, deps.policy, mark);
+                inventory.add(credential, assessment, ref);
+
+                const threshold = assessment.alertThresholdDays;
+                if (threshold !== undefined && !assessment.expired) {
+                    const announced = previousLedger[key];
+                    ledger[key] = Math.min(threshold, announced ?? Number.POSITIVE_INFINITY);
+                    if (announced === undefined || threshold < announced) {
+                        alerts.push(
+                            expiringSoonEvent(
+                                credential,
+                                app.displayName,
+                                threshold,
+                                assessment.daysRemaining,
+                                ref,
+                                now,
+                            ),
+                        );
+                    }
+                }
+                if (ref && assessment.rotationDue && !deps.paused) {
+                    try {
+                        const result = await deps.startRotation(ref);
+                        if (result.alreadyRunning) joined += 1;
+                        else started += 1;
+                    } catch (error) {
+                        failedToStart += 1;
+                        deps.log.error(
+                            'Could not start rotation',
+                            { appId: ref.appId, secretName: ref.secretName },
+                            ensureError(error),
+                        );
+                    }
+                }
+            }
+        }
+        options.onProgress?.({ pages, apps, credentials });
+    }
+
+    const alertsSent = await publishAlerts(deps, alerts);
+    // Only thresholds that were actually announced are remembered, so a failed publish is retried next scan.
+    const remembered = alertsSent === alerts.length ? ledger : previousLedger;
+    await deps.state.write(ALERT_LEDGER_KEY, remembered);
+    const snapshot = inventory.build({ pages, apps, paused: deps.paused });
+    await deps.state.write(INVENTORY_KEY, snapshot);
+    return {
+        apps,
+        credentials,
+        pages,
+        rotationsStarted: started,
+        rotationsJoined: joined,
+        rotationsFailedToStart: failedToStart,
+        alertsSent,
+        inventory: snapshot.counts,
+    };
+}
+
+/** Event Grid accepts up to 1 MB per publish; 100 small events per batch stays far below it. */
+const ALERT_BATCH = 100;
+
+async function publishAlerts(deps: ScanDeps, alerts: readonly LifecycleEvent[]): Promise<number> {
+    let sent = 0;
+    for (let i = 0; i < alerts.length; i += ALERT_BATCH) {
+        const batch = alerts.slice(i, i + ALERT_BATCH);
+        try {
+            await deps.notifier.publish(batch);
+            sent += batch.length;
+        } catch (error) {
+            deps.log.error('Could not publish expiry notifications', { count: batch.length }, ensureError(error));
+            break;
+        }
+    }
+    return sent;
+}
+
+function expiringSoonEvent(
+    credential: Credential,
+    appDisplayName: string | null,
+    thresholdDays: number,
+    daysRemaining: number,
+    ref: ManagedSecretRef | undefined,
+    now: Date,
+): LifecycleEvent {
+    return {
+        // Deterministic: the same threshold crossing is the same event, whoever publishes it.
+        id: `expiring:${credential.appId}:${credential.keyId}:${thresholdDays}`,
+        type: 'Credential.ExpiringSoon',
+        subject: `/applications/${credential.appId}/credentials/${credential.keyId}`,
+        time: now.toISOString(),
+        data: {
+            appId: credential.appId,
+            appObjectId: credential.appObjectId,
+            appDisplayName,
+            keyId: credential.keyId,
+            kind: credential.kind,
+            displayName: credential.displayName,
+            endDateTime: credential.endDateTime,
+            daysRemaining: Math.round(daysRemaining * 10) / 10,
+            thresholdDays,
+            managed: ref !== undefined,
+            vaultUrl: ref?.vaultUrl ?? null,
+            secretName: ref?.secretName ?? null,
+        },
+    };
+}
