@@ -16,11 +16,19 @@ param operatorApiUniqueName string
 @description('Identifier URI of the operator API; tokens for it carry this audience.')
 param operatorApiIdentifierUri string
 
-// Application.ReadWrite.OwnedBy: add/remove passwords only on apps whose owners include the identity.
-// AuditLog.Read.All: sign-in logs, to prove an old secret is unused before it is removed.
+// Well-known ids of Microsoft Graph application permissions (the same in every tenant; Graph permissions
+// reference). Fixed ids avoid a lambda over the Graph service principal's appRoles inside a resource loop.
 var graphAppRoles = [
-  'Application.ReadWrite.OwnedBy'
-  'AuditLog.Read.All'
+  {
+    // addPassword/removePassword only on apps whose owners include the identity.
+    name: 'Application.ReadWrite.OwnedBy'
+    id: '18a4783c-866b-4cc7-a460-3d5e5662c884'
+  }
+  {
+    // Sign-in logs: proves an old secret is unused before it is removed.
+    name: 'AuditLog.Read.All'
+    id: 'b0afded3-3588-46d8-8b3d-9842eff778da'
+  }
 ]
 
 var operatorRoles = [
@@ -42,7 +50,7 @@ resource graphServicePrincipal 'Microsoft.Graph/servicePrincipals@v1.0' existing
 
 resource graphPermissions 'Microsoft.Graph/appRoleAssignedTo@v1.0' = [
   for role in graphAppRoles: {
-    appRoleId: filter(graphServicePrincipal.appRoles, r => r.value == role)[0].id
+    appRoleId: role.id
     principalId: rotatorPrincipalId
     resourceId: graphServicePrincipal.id
   }
