@@ -55,6 +55,25 @@ export function createEntraModule(runtime: TenantRuntime): ServiceModule {
                 throw error;
             }
         },
+        formatError(status: number, _code: string, message: string, request: EmuRequest): EmuResponse {
+            const spec =
+                status === 429
+                    ? {
+                          code: 90055,
+                          error: 'temporarily_unavailable',
+                          status,
+                          description: 'There are too many incoming requests. Please try again later.',
+                      }
+                    : status >= 500
+                      ? {
+                            code: 50000,
+                            error: 'temporarily_unavailable',
+                            status,
+                            description: 'There was an error issuing a token or an issue with our sign-in service.',
+                        }
+                      : { code: 90014, error: 'invalid_request', status, description: message };
+            return stsErrorResponse(spec, runtime.clock.now(), request.headers['client-request-id']);
+        },
         stateView: () => ({
             tenantId: runtime.tenantId,
             settings: runtime.settings,

@@ -15,7 +15,7 @@ interface RoleGrant {
 const strings = (value: unknown): string[] =>
     Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
 
-function appRoles(value: unknown): AppRoleDefinition[] {
+export function appRolesFrom(value: unknown): AppRoleDefinition[] {
     if (!Array.isArray(value)) return [];
     const text = (item: unknown, fallback: string): string => (typeof item === 'string' ? item : fallback);
     return value.filter(isRecord).map((role) => {
@@ -68,7 +68,7 @@ export function seed(runtime: TenantRuntime, body: unknown): object {
         const app = newApplication(now, {
             displayName: entry['displayName'],
             identifierUris: strings(entry['identifierUris']),
-            appRoles: appRoles(entry['appRoles']),
+            appRoles: appRolesFrom(entry['appRoles']),
             owners: strings(entry['owners']),
             extra:
                 typeof entry['requestedAccessTokenVersion'] === 'number'
