@@ -1,3 +1,4 @@
+import { ensureError } from '../errors/ensureError';
 import { errorCodeOf, isRotatorError } from '../errors/RotatorError';
 import { redactText } from '../security/redact';
 
@@ -62,8 +63,8 @@ export function createLogger(sink: LogSink): Logger {
                 clean.retryable = error.retryable;
             }
         }
-        const text =
-            error === undefined ? message : `${message}: ${error instanceof Error ? error.message : JSON.stringify(error)}`;
+        // ensureError never throws (JSON.stringify does, on cycles and BigInt) and redacts what it serialises.
+        const text = error === undefined ? message : `${message}: ${ensureError(error).message}`;
         sink(level, redactText(text), clean);
     };
     return {
