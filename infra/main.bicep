@@ -55,6 +55,7 @@ var tags = { 'azd-env-name': environmentName }
 var functionAppName = '${abbrs.webSitesFunctions}rotator-${resourceToken}'
 var deploymentContainerName = 'app-package-${take(functionAppName, 32)}-${take(resourceToken, 7)}'
 var deadLetterContainerName = 'eventgrid-deadletter'
+var stateContainerName = 'rotator-state'
 var signingKeySecretName = 'consumer-webhook-signing-key'
 // Identifier URIs of single-tenant apps must use an allowed format: api://<tenant id>/<name> needs no verified domain.
 var operatorApiAudience = 'api://${tenant().tenantId}/entra-credential-rotator-${resourceToken}'
@@ -96,6 +97,7 @@ module storage 'br/public:avm/res/storage/storage-account:0.8.3' = {
       containers: [
         { name: deploymentContainerName }
         { name: deadLetterContainerName }
+        { name: stateContainerName }
       ]
     }
   }
@@ -199,6 +201,7 @@ module rotatorSettings 'app/rotatorSettings.bicep' = {
     notificationTopicName: notificationTopic.outputs.name
     operatorApiAudience: operatorApiAudience
     signingKeySecretName: signingKeySecretName
+    stateStoreLocation: '${storage.outputs.primaryBlobEndpoint}${stateContainerName}'
     additionalKeyVaultUrls: additionalKeyVaultUrls
     consumersConfigLocation: consumersConfigLocation
     maxCredentialLifetimeDays: maxCredentialLifetimeDays

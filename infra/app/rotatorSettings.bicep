@@ -25,6 +25,9 @@ param operatorApiAudience string
 @description('Name of the vault secret holding the consumer webhook HMAC key.')
 param signingKeySecretName string
 
+@description('Blob container URL for the rotator\'s state (the identity holds Storage Blob Data Owner on the account).')
+param stateStoreLocation string
+
 param additionalKeyVaultUrls string = ''
 param consumersConfigLocation string = ''
 param maxCredentialLifetimeDays string = ''
@@ -85,7 +88,9 @@ output appSettings object = {
   // Consumers. The signing key is resolved by the platform with the identity; no version, so rotation is picked up.
   CONSUMERS_CONFIG_LOCATION: consumersConfigLocation
   CONSUMER_WEBHOOK_SIGNING_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${signingKeySecretName})'
-  // Operations.
+  // Operations. CLOCK_SOURCE_URL follows an emulator's virtual clock: sandboxes only, never in Azure.
+  STATE_STORE_LOCATION: stateStoreLocation
+  CLOCK_SOURCE_URL: ''
   ROTATION_PAUSED: rotationPaused ? 'true' : 'false'
   TASKHUB_NAME: taskHubName
 }
