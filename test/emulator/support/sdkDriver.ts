@@ -30,7 +30,9 @@ interface GraphStep {
 type Command =
     | { kind: 'msal'; authorityHost: string; principal: Principal; scope: string; skipCache?: boolean; repeat?: number }
     | { kind: 'identity'; authorityHost: string; principal: Principal; scope: string }
-    | { kind: 'graph'; authorityHost: string; graphBaseUrl: string; principal: Principal; steps: GraphStep[] };
+    | { kind: 'graph'; authorityHost: string; graphBaseUrl: string; principal: Principal; steps: GraphStep[] }
+    /** Plain fetch (e.g. the control API) between SDK calls, so one process can run a whole scenario. */
+    | { kind: 'http'; method: string; url: string; body?: unknown };
 
 function describeError(error: unknown): Record<string, unknown> {
     const e = error as Record<string, unknown>;
@@ -171,6 +173,27 @@ function resolveReferences(step: GraphStep, results: unknown[]): GraphStep {
     return JSON.parse(text) as GraphStep;
 }
 
+async function run(command: Command): Promise<unknown> {
+    switch (command.kind) {
+        case 'msal':
+            return msal(command);
+        case 'identity':
+            return identity(command);
+        case 'graph':
+            return graph(command);
+        case 'http': {
+            const response = await fetch(command.url, {
+                method: command.method,
+                ...(command.body === undefined
+                    ? {}
+                    : { body: JSON.stringify(command.body), headers: { 'content-type': 'application/json' } }),
+            });
+            const text = await response.text();
+            return { status: response.status, body: text ? (JSON.parse(text) as unknown) : null };
+        }
+    }
+}
+
 async function main(): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin as AsyncIterable<Buffer>) chunks.push(chunk);
@@ -178,13 +201,7 @@ async function main(): Promise<void> {
     // A list of commands shares one process: SDK start-up dominates the cost of each child.
     const results = [];
     for (const command of Array.isArray(input) ? input : [input]) {
-        results.push(
-            command.kind === 'msal'
-                ? await msal(command)
-                : command.kind === 'identity'
-                  ? await identity(command)
-                  : await graph(command),
-        );
+        results.push(await run(command));
     }
     process.stdout.write(`${JSON.stringify(Array.isArray(input) ? results : results[0])}\n`);
 }
