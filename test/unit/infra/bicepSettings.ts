@@ -11,7 +11,11 @@ export interface SettingsCheckInput {
     readonly sensitiveSettings: ReadonlySet<string>;
     readonly bicepFiles: readonly SourceFile[];
     readonly sampleSettings: SourceFile;
+    /** Files whose upper-case keys are all app settings: a key there that the schema lacks is a typo or stale. */
+    readonly settingsOnlyFiles?: readonly string[];
 }
+
+const SETTING_KEY = /^[A-Z][A-Z0-9_]*$/;
 
 const KEY_VAULT_REFERENCE = '@microsoft.keyvault(';
 
@@ -35,6 +39,13 @@ export function checkSettings(input: SettingsCheckInput): string[] {
         const sampleValue = sample[name];
         if (typeof sampleValue === 'string' && sampleValue !== '' && !isReference(sampleValue)) {
             problems.push(`${name}: ${input.sampleSettings.path} must not hold a secret value`);
+        }
+    }
+
+    const known = new Set(input.settingNames);
+    for (const p of bicep.filter((b) => input.settingsOnlyFiles?.includes(b.path))) {
+        if (SETTING_KEY.test(p.key) && !known.has(p.key)) {
+            problems.push(`${p.key}: ${p.path}:${p.line} sets a setting the configuration schema does not declare`);
         }
     }
 

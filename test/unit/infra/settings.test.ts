@@ -36,6 +36,7 @@ describe('infra settings match the configuration schema', () => {
             sensitiveSettings: SENSITIVE_SETTINGS,
             bicepFiles: repoFilesUnder('infra', '.bicep'),
             sampleSettings: readRepoFile('local.settings.sample.json'),
+            settingsOnlyFiles: ['infra/app/rotatorSettings.bicep'],
         });
         expect(problems).toEqual([]);
     });
@@ -60,6 +61,16 @@ describe('settings checker (negative cases)', () => {
     it('reports a setting missing from local.settings.sample.json', () => {
         const problems = checkSettings(input({ sampleSettings: sample({ SIGNING_KEY: '' }) }));
         expect(problems).toEqual(['KEY_VAULT_URL: missing from local.settings.sample.json']);
+    });
+
+    it('reports a setting the schema does not declare, in a settings-only file', () => {
+        const text = "  KEY_VAULT_URL: uri\n  KEYVAULT_URI: uri\n  SIGNING_KEY: ''\n  name: 'x'\n";
+        const problems = checkSettings(
+            input({ bicepFiles: [bicep(text)], settingsOnlyFiles: ['infra/app/settings.bicep'] }),
+        );
+        expect(problems).toEqual([
+            'KEYVAULT_URI: infra/app/settings.bicep:2 sets a setting the configuration schema does not declare',
+        ]);
     });
 
     it('reports a SecretUri that pins a version', () => {
