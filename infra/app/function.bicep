@@ -27,7 +27,8 @@ param identityClientId string
 @description('The rotator\'s own settings (app/rotatorSettings.bicep).')
 param rotatorSettings object
 
-@description('Upper bound on scale-out; the rotator is Graph-bound, not CPU-bound, so a few instances suffice.')
+@minValue(40) // the lowest scale-out limit Flex Consumption accepts
+@description('Upper bound on scale-out. The rotator is bound by Graph throttling, not CPU, so the minimum suffices.')
 param maximumInstanceCount int = 40
 
 param instanceMemoryMB int = 2048
