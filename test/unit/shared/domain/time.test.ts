@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
 
-import { addDays, addMinutes, daysBetween, MS_PER_DAY, parseInstant } from '../../../../shared/domain/time';
+import {
+    addDays,
+    addHours,
+    addMinutes,
+    addSeconds,
+    daysBetween,
+    isBefore,
+    laterOf,
+    MS_PER_DAY,
+    MS_PER_HOUR,
+    MS_PER_MINUTE,
+    parseInstant,
+} from '../../../../shared/domain/time';
 
 describe('parseInstant', () => {
     it.each<[string, string]>([
@@ -44,8 +56,26 @@ describe('arithmetic', () => {
         expect(addDays(start, 0.5).toISOString()).toBe('2026-03-29T00:00:00.000Z');
     });
 
-    it('adds minutes', () => {
+    it('has the usual unit sizes', () => {
+        expect([MS_PER_MINUTE, MS_PER_HOUR, MS_PER_DAY]).toEqual([60_000, 3_600_000, 86_400_000]);
+    });
+
+    it('adds seconds, minutes and hours', () => {
+        expect(addSeconds(start, 90).toISOString()).toBe('2026-03-28T12:01:30.000Z');
         expect(addMinutes(start, 90).toISOString()).toBe('2026-03-28T13:30:00.000Z');
+        expect(addHours(start, 36).toISOString()).toBe('2026-03-30T00:00:00.000Z');
+        expect(addHours(start, -12).toISOString()).toBe('2026-03-28T00:00:00.000Z');
+    });
+
+    it('compares instants', () => {
+        const later = addSeconds(start, 1);
+        expect(isBefore(start, later)).toBe(true);
+        expect(isBefore(later, start)).toBe(false);
+        expect(isBefore(start, new Date(start.getTime()))).toBe(false);
+        expect(laterOf(start, later)).toBe(later);
+        expect(laterOf(later, start)).toBe(later);
+        const same = new Date(start.getTime());
+        expect(laterOf(start, same)).toBe(start);
     });
 
     it('measures fractional and negative days', () => {
@@ -58,6 +88,8 @@ describe('arithmetic', () => {
         const before = start.toISOString();
         addDays(start, 10);
         addMinutes(start, 10);
+        addSeconds(start, 10);
+        addHours(start, 10);
         expect(start.toISOString()).toBe(before);
     });
 });
