@@ -1,5 +1,6 @@
-// Every Azure role assignment in one place, each scoped to the single resource that needs it. Names are
-// deterministic (guid of scope, principal, role) so re-provisioning is idempotent.
+// Every Azure role assignment in one table, each scoped to the single resource that needs it. The description
+// of each assignment says why it exists (it shows in the portal). Assignment names are deterministic (guid of
+// scope, principal and role), so re-provisioning is idempotent.
 
 @description('Principal (object) id of the rotator\'s user-assigned identity.')
 param rotatorPrincipalId string
@@ -30,13 +31,6 @@ var roles = {
   eventGridDataSender: 'd5a91429-5739-47e2-a06b-3470a27159e7' // EventGrid Data Sender
 }
 
-// Durable task hub (Azure Storage backend): leases and history in blobs, work items in queues, state in tables.
-var durableStorageRoles = [
-  roles.storageBlobDataOwner
-  roles.storageQueueDataContributor
-  roles.storageTableDataContributor
-]
-
 resource storage 'Microsoft.Storage/storageAccounts@2024-01-01' existing = {
   name: storageAccountName
 
@@ -61,66 +55,78 @@ resource notificationTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
   name: notificationTopicName
 }
 
-resource durableStorage 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for roleId in durableStorageRoles: {
-    name: guid(storage.id, rotatorPrincipalId, roleId)
-    scope: storage
-    properties: {
-      principalId: rotatorPrincipalId
-      principalType: 'ServicePrincipal'
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleId)
+var rotator = { principalId: rotatorPrincipalId, principalType: 'ServicePrincipal' }
+
+var rotatorAssignments = [
+  // Durable task hub (Azure Storage backend): leases and history in blobs, work items in queues, state in tables.
+  union(rotator, {
+    scope: storage.id
+    role: roles.storageBlobDataOwner
+    why: 'Durable task hub leases and history, deployment package, rotator state'
+  })
+  union(rotator, {
+    scope: storage.id
+    role: roles.storageQueueDataContributor
+    why: 'Durable task hub work-item and control queues'
+  })
+  union(rotator, {
+    scope: storage.id
+    role: roles.storageTableDataContributor
+    why: 'Durable task hub instance and history tables'
+  })
+  union(rotator, {
+    scope: appInsights.id
+    role: roles.monitoringMetricsPublisher
+    why: 'Telemetry with local auth disabled'
+  })
+  // Officer, not Administrator: writes secret versions and tags, cannot change who has access to the vault.
+  union(rotator, {
+    scope: vault.id
+    role: roles.keyVaultSecretsOfficer
+    why: 'Writes rotated secret versions and tags; resolves Key Vault references'
+  })
+  union(rotator, {
+    scope: notificationTopic.id
+    role: roles.eventGridDataSender
+    why: 'Publishes rotation lifecycle notifications with an Entra token'
+  })
+]
+
+// Scoped to the dead-letter container only: the system topic never sees the task hub or the deployment package.
+var systemTopicAssignments = empty(systemTopicPrincipalId)
+  ? []
+  : [
+      {
+        principalId: systemTopicPrincipalId
+        principalType: 'ServicePrincipal'
+        scope: storage::blobService::deadLetters.id
+        role: roles.storageBlobDataContributor
+        why: 'Key Vault system topic writes events it could not deliver'
+      }
+    ]
+
+var deployerAssignments = empty(deployerPrincipalId)
+  ? []
+  : [
+      {
+        principalId: deployerPrincipalId
+        principalType: deployerPrincipalType
+        scope: vault.id
+        role: roles.keyVaultSecretsOfficer
+        why: 'Deployer seeds the webhook signing key and onboards credentials'
+      }
+    ]
+
+module assignments 'br/public:avm/ptn/authorization/resource-role-assignment:0.1.2' = [
+  for a in concat(rotatorAssignments, systemTopicAssignments, deployerAssignments): {
+    name: take('rbac-${guid(a.scope, a.principalId, a.role)}', 64)
+    params: {
+      resourceId: a.scope
+      principalId: a.principalId
+      principalType: a.principalType
+      roleDefinitionId: a.role
+      description: a.why
+      enableTelemetry: false
     }
   }
 ]
-
-resource telemetry 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, rotatorPrincipalId, roles.monitoringMetricsPublisher)
-  scope: appInsights
-  properties: {
-    principalId: rotatorPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-  }
-}
-
-// Officer, not Administrator: writes secret versions and tags, cannot change the vault's access control.
-resource rotatorSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, rotatorPrincipalId, roles.keyVaultSecretsOfficer)
-  scope: vault
-  properties: {
-    principalId: rotatorPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
-  }
-}
-
-resource notifications 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(notificationTopic.id, rotatorPrincipalId, roles.eventGridDataSender)
-  scope: notificationTopic
-  properties: {
-    principalId: rotatorPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.eventGridDataSender)
-  }
-}
-
-// Scoped to the dead-letter container only: the system topic never sees the task hub or the deployment package.
-resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(systemTopicPrincipalId)) {
-  name: guid(storage::blobService::deadLetters.id, systemTopicPrincipalId, roles.storageBlobDataContributor)
-  scope: storage::blobService::deadLetters
-  properties: {
-    principalId: systemTopicPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-  }
-}
-
-resource deployerSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(deployerPrincipalId)) {
-  name: guid(vault.id, deployerPrincipalId, roles.keyVaultSecretsOfficer)
-  scope: vault
-  properties: {
-    principalId: deployerPrincipalId
-    principalType: deployerPrincipalType
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsOfficer)
-  }
-}
