@@ -1,0 +1,422 @@
+import { describe, expect, it } from 'vitest';
+
+import { addDays, addHours, addMinutes } from '../../../shared/domain/time';
+import { credentialDisplayName, pendingSecretName } from '../../../shared/rotation/markers';
+import { Activities } from '../../../shared/rotation/names';
+import { type RotationRecord } from '../../../shared/workflows/timeline';
+import { unavailable } from '../../support/fakes/failures';
+import { refreshFailed } from '../../support/fakes/FakeRefresher';
+import { type DriveResult } from '../../support/fakes/orchestrationDriver';
+import { APP_ID, ROTATION_ID, SECRET_NAME, START, VAULT_URL, type World } from '../../support/fakes/world';
+import { probe, runScenario, scenarios, webhook } from './scenarios';
+
+const A = Activities;
+/** The activity sequence without the (best-effort) notify calls. */
+const work = (run: DriveResult): string[] => run.activities.filter((n) => n !== A.notify);
+const keys = (world: World): string[] => world.directory.credentialsOf(APP_ID).map((c) => c.keyId);
+const marked = (world: World): string[] =>
+    world.directory
+        .credentialsOf(APP_ID)
+        .filter((c) => c.displayName === credentialDisplayName(ROTATION_ID))
+        .map((c) => c.keyId);
+const step = (record: RotationRecord, name: string) => record.steps.find((s) => s.name === name);
+const lastStatus = (run: DriveResult): RotationRecord => JSON.parse(run.statusTexts.at(-1) ?? 'null') as RotationRecord;
+const indexOfAction = (run: DriveResult, predicate: (a: DriveResult['actions'][number]) => boolean): number =>
+    run.actions.findIndex(predicate);
+
+describe('rotateCredential (driven without a host)', () => {
+    describe('happy path', () => {
+        it('runs every step in order and completes', async () => {
+            const { world, run } = await runScenario(scenarios.happy!);
+            expect(work(run)).toEqual([
+                A.preflight,
+                A.createCredential,
+                A.verifyCredential,
+                A.publishCredential,
+                A.refreshConsumer,
+                A.refreshConsumer,
+                A.confirmSwitch,
+                A.checkUsage,
+                A.deleteOldCredential,
+            ]);
+            const out = run.output;
+            expect(out.status).toBe('Completed');
+            expect(out.reason).toBeNull();
+            expect(out.steps.map((s) => [s.name, s.state])).toEqual([
+                ['preflight', 'succeeded'],
+                ['create', 'succeeded'],
+                ['verifyNew', 'succeeded'],
+                ['publish', 'succeeded'],
+                ['refresh', 'succeeded'],
+                ['confirm', 'succeeded'],
+                ['grace', 'succeeded'],
+                ['usageGate', 'succeeded'],
+                ['deleteOld', 'succeeded'],
+            ]);
+            // Exactly the new credential remains, and it is what the live secret now holds.
+            expect(keys(world)).toEqual([out.newKeyId]);
+            expect(world.vault.peek(VAULT_URL, SECRET_NAME)).toMatchObject({
+                fingerprint: out.newFingerprint,
+                version: out.newSecretVersion,
+            });
+            expect(world.vault.peek(VAULT_URL, pendingSecretName(SECRET_NAME))).toBeUndefined();
+            expect(out.oldKeyId).toBe(world.oldKeyId);
+            expect(out.oldFingerprint).toBe(world.oldFingerprint);
+            expect(out.newFingerprint).not.toBe(out.oldFingerprint);
+        });
+
+        it('deletes the old key only after the grace timer and a clean usage gate', async () => {
+            const { world, run } = await runScenario(scenarios.happy!);
+            const publishAt = run.attempts.find((a) => a.name === A.publishCredential)?.at ?? '';
+            const grace = indexOfAction(run, (a) => a.kind === 'timer');
+            const gate = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.checkUsage);
+            const del = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.deleteOldCredential);
+            expect(grace).toBeGreaterThan(-1);
+            expect(grace).toBeLessThan(gate);
+            expect(gate).toBeLessThan(del);
+            expect(run.timers).toHaveLength(1);
+            // Grace is 7 days from publication: one durable timer, longer than six days.
+            expect(Date.parse(run.timers[0]!) - Date.parse(publishAt)).toBeGreaterThanOrEqual(7 * 86_400_000 - 1_000);
+            const deleteAt = run.attempts.find((a) => a.name === A.deleteOldCredential)?.at ?? '';
+            expect(Date.parse(deleteAt)).toBeGreaterThan(Date.parse(run.timers[0]!));
+
+            // The gate asked about the old key over the (latency + token lifetime) window before the check.
+            const query = world.signIns.queries.find((q) => q.keyId === world.oldKeyId);
+            const gateAction = run.actions[gate];
+            expect(gateAction).toMatchObject({ input: { appId: APP_ID, keyId: world.oldKeyId } });
+            expect(query?.since).toBe(addMinutes(new Date(run.timers[0]!), -120).toISOString());
+        });
+
+        it('honours a grace override of 30 days with a single long timer', async () => {
+            const { run } = await runScenario({
+                world: { consumers: [webhook('api')], liveTags: { 'grace-days': '30' } },
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(run.timers).toHaveLength(1);
+            const publishAt = run.attempts.find((a) => a.name === A.publishCredential)?.at ?? '';
+            expect(Date.parse(run.timers[0]!) - Date.parse(publishAt)).toBeGreaterThanOrEqual(30 * 86_400_000 - 1_000);
+        });
+
+        it('tells consumers the new version and fingerprint, in the configured order', async () => {
+            const { world, run } = await runScenario(scenarios.happy!);
+            expect(world.refresher.calls.map((c) => c.consumer)).toEqual(['api', 'api-health']);
+            for (const call of world.refresher.calls) {
+                expect(call.request).toMatchObject({
+                    secretVersion: run.output.newSecretVersion,
+                    fingerprint: run.output.newFingerprint,
+                    rotationId: ROTATION_ID,
+                });
+            }
+        });
+
+        it('emits Started, a StepCompleted per step and Completed, with deterministic unique ids', async () => {
+            const { world } = await runScenario(scenarios.happy!);
+            expect(world.notifier.types()).toEqual([
+                'Rotation.Started',
+                'Rotation.StepCompleted',
+                'Rotation.StepCompleted',
+                'Rotation.StepCompleted',
+                'Rotation.StepCompleted',
+                'Rotation.StepCompleted',
+                'Rotation.Completed',
+            ]);
+            expect(
+                world.notifier.events.filter((e) => e.type === 'Rotation.StepCompleted').map((e) => e.data.step),
+            ).toEqual(['create', 'verifyNew', 'publish', 'refresh', 'usageGate']);
+            expect(world.notifier.events.map((e) => e.id)).toEqual(
+                world.notifier.events.map((_e, i) => `${ROTATION_ID}:${i + 1}`),
+            );
+            expect(world.notifier.events.at(-1)?.data).toMatchObject({
+                status: 'Completed',
+                newKeyId: expect.any(String),
+            });
+        });
+
+        it('keeps the step timeline in the custom status, including the wait for grace', async () => {
+            const { run } = await runScenario(scenarios.happy!);
+            const statuses = run.statusTexts.map((t) => JSON.parse(t) as RotationRecord);
+            expect(statuses.length).toBeGreaterThan(5);
+            expect(statuses[0]?.steps).toEqual([expect.objectContaining({ name: 'preflight', state: 'running' })]);
+            const waiting = statuses.find((s) => step(s, 'grace')?.state === 'waiting');
+            expect(waiting?.status).toBe('Running');
+            expect(step(waiting!, 'grace')?.detail).toBe(`until ${run.timers[0]}`);
+            expect(lastStatus(run)).toEqual(run.output);
+        });
+    });
+
+    describe('verification', () => {
+        it('waits out propagation (7000215 twice) with durable timers between attempts, then completes', async () => {
+            const { world, run } = await runScenario(scenarios.propagation!);
+            expect(run.output.status).toBe('Completed');
+            const verify = run.actions
+                .map((a, i) => ({ a, i }))
+                .filter(({ a }) => a.kind === 'activity' && a.name === A.verifyCredential)
+                .map(({ i }) => i);
+            expect(verify).toHaveLength(3);
+            // A timer sits between consecutive attempts, and nothing else happens there.
+            for (let k = 1; k < verify.length; k++) {
+                const between = run.actions.slice(verify[k - 1]! + 1, verify[k]);
+                expect(between.map((a) => a.kind)).toEqual(['timer']);
+            }
+            const [first, second] = run.timers;
+            const attempts = run.attempts.filter((a) => a.name === A.verifyCredential);
+            expect(Date.parse(first!) - Date.parse(attempts[0]!.at)).toBe(2_000);
+            expect(Date.parse(second!) - Date.parse(attempts[1]!.at)).toBe(4_000);
+            expect(step(run.output, 'verifyNew')?.detail).toContain('attempt 3');
+            expect(world.verifier.calls).toHaveLength(3);
+        });
+
+        it('gives up at the propagation timeout without a timer past the deadline', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')], propagationTimeoutSeconds: 60 },
+                arrange: (w) => void w.verifier.failWith(7000215, 1_000),
+            });
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('verification_failed');
+            const firstVerify = run.attempts.find((a) => a.name === A.verifyCredential)!;
+            const deadline = Date.parse(firstVerify.at) - 1_000 + 60_000;
+            for (const t of run.timers) expect(Date.parse(t)).toBeLessThanOrEqual(deadline);
+            // 2+4+8+16+30 s of back-off fit into 60 s, then the deadline: a bounded number of attempts.
+            expect(world.verifier.calls.length).toBeGreaterThanOrEqual(5);
+            expect(world.verifier.calls.length).toBeLessThanOrEqual(8);
+            expect(marked(world)).toEqual([]);
+        });
+
+        it('a permanent failure discards the new credential, keeps the old and needs attention', async () => {
+            const { world, run } = await runScenario(scenarios.verifyPermanent!);
+            expect(work(run)).toEqual([A.preflight, A.createCredential, A.verifyCredential, A.discardCredential]);
+            expect(run.timers).toEqual([]);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason).toMatchObject({ code: 'verification_failed' });
+            expect(run.output.reason?.message).toContain('AADSTS7000222');
+            expect(step(run.output, 'verifyNew')?.state).toBe('failed');
+            expect(keys(world)).toEqual([world.oldKeyId]);
+            expect(world.vault.peek(VAULT_URL, SECRET_NAME)).toMatchObject({
+                versions: 1,
+                fingerprint: world.oldFingerprint,
+            });
+            expect(world.vault.peek(VAULT_URL, pendingSecretName(SECRET_NAME))).toBeUndefined();
+            expect(world.notifier.types().at(-1)).toBe('Rotation.AttentionRequired');
+        });
+
+        it('a vault outage during verification (past retries) is unproven, so the credential is discarded', async () => {
+            const { world, run } = await runScenario(scenarios.verifyUnreachable!);
+            expect(run.attempts.filter((a) => a.name === A.verifyCredential)).toHaveLength(4);
+            expect(work(run)).toEqual([A.preflight, A.createCredential, A.verifyCredential, A.discardCredential]);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.message).toContain('unavailable');
+            expect(keys(world)).toEqual([world.oldKeyId]);
+        });
+    });
+
+    describe('consumers', () => {
+        it('an abort consumer failure stops before any deletion, keeping both credentials', async () => {
+            const { world, run } = await runScenario(scenarios.abortConsumer!);
+            expect(work(run)).toEqual([
+                A.preflight,
+                A.createCredential,
+                A.verifyCredential,
+                A.publishCredential,
+                A.refreshConsumer,
+            ]);
+            expect(world.refresher.calls.map((c) => c.consumer)).toEqual(['api']);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('consumer_refresh_failed');
+            expect(step(run.output, 'refresh')?.state).toBe('failed');
+            expect(keys(world).sort()).toEqual([world.oldKeyId, run.output.newKeyId].sort());
+            expect(run.timers).toEqual([]);
+        });
+
+        it('retries a retryable webhook failure with timers, up to three attempts', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) =>
+                    void w.refresher.script('api', [
+                        refreshFailed('HTTP 503', true),
+                        refreshFailed('HTTP 503', true),
+                        { ok: true, detail: 'refreshed' },
+                    ]),
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(world.refresher.callsFor('api')).toBe(3);
+            const refreshIdx = run.actions
+                .map((a, i) => ({ a, i }))
+                .filter(({ a }) => a.kind === 'activity' && a.name === A.refreshConsumer)
+                .map(({ i }) => i);
+            expect(run.actions[refreshIdx[0]! + 1]?.kind).toBe('timer');
+            expect(run.actions[refreshIdx[1]! + 1]?.kind).toBe('timer');
+        });
+
+        it('gives up on a webhook after three retryable failures and keeps the old credential', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => void w.refresher.script('api', [refreshFailed('HTTP 503', true)]),
+            });
+            expect(world.refresher.callsFor('api')).toBe(3);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(keys(world)).toContain(world.oldKeyId);
+            expect(work(run)).not.toContain(A.deleteOldCredential);
+        });
+
+        it('polls a probe until it reports the new fingerprint', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [probe('health', { intervalSeconds: 15, maxWaitSeconds: 120 })] },
+                arrange: (w) =>
+                    void w.refresher.script('health', [
+                        refreshFailed('still reports the old fingerprint', true),
+                        refreshFailed('still reports the old fingerprint', true),
+                        { ok: true, detail: 'reports the new fingerprint' },
+                    ]),
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(world.refresher.callsFor('health')).toBe(3);
+            expect(step(run.output, 'confirm')?.detail).toContain('1 probe(s)');
+        });
+
+        it('stops polling a probe at its maximum wait', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [probe('health', { intervalSeconds: 15, maxWaitSeconds: 60 })] },
+                arrange: (w) => void w.refresher.script('health', [refreshFailed('old fingerprint', true)]),
+            });
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(world.refresher.callsFor('health')).toBeGreaterThanOrEqual(4);
+            expect(world.refresher.callsFor('health')).toBeLessThanOrEqual(6);
+            expect(keys(world)).toContain(world.oldKeyId);
+        });
+
+        it('a continue consumer failure is recorded and the rotation completes', async () => {
+            const { world, run } = await runScenario(scenarios.continueConsumer!);
+            expect(world.refresher.calls.map((c) => c.consumer)).toEqual(['cache', 'api']);
+            expect(run.output.status).toBe('Completed');
+            expect(step(run.output, 'refresh')?.detail).toContain('cache: failed (HTTP 404)');
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+        });
+    });
+
+    describe('usage gate', () => {
+        it('still in use: rechecks maxChecks times with timers, then needs attention and deletes nothing', async () => {
+            const { world, run } = await runScenario(scenarios.stillInUse!);
+            const checks = run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage);
+            expect(checks).toHaveLength(3);
+            // Grace timer, then a 24 h timer between each pair of checks.
+            expect(run.timers).toHaveLength(3);
+            expect(Date.parse(run.timers[2]!) - Date.parse(run.timers[1]!)).toBeGreaterThanOrEqual(24 * 3_600_000);
+            expect(Date.parse(run.timers[2]!) - Date.parse(run.timers[1]!)).toBeLessThan(24 * 3_600_000 + 60_000);
+            expect(work(run)).not.toContain(A.deleteOldCredential);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('still_in_use');
+            expect(keys(world)).toContain(world.oldKeyId);
+            expect(world.notifier.types().filter((t) => t === 'Rotation.OldCredentialInUse')).toHaveLength(3);
+        });
+
+        it('deletes once a later check is clean', async () => {
+            const { world, run } = await runScenario(scenarios.inUseThenStops!);
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
+            expect(run.output.status).toBe('Completed');
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+            expect(world.notifier.types().filter((t) => t === 'Rotation.OldCredentialInUse')).toHaveLength(1);
+            const deleteAt = run.attempts.find((a) => a.name === A.deleteOldCredential)!.at;
+            expect(Date.parse(deleteAt)).toBeGreaterThan(addDays(new Date(START), 8).getTime());
+        });
+
+        it('only counts sign-ins after the switch, never before publication', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')], policy: { gracePeriodDays: 0 } },
+                // Heavy use right up to publication must not hold the gate forever.
+                arrange: (w) => w.signIns.useContinuously(APP_ID, w.oldKeyId, addHours(new Date(START), -48), START),
+            });
+            expect(run.output.status).toBe('Completed');
+            const publishAt = run.attempts.find((a) => a.name === A.publishCredential)!.at;
+            for (const q of world.signIns.queries)
+                expect(Date.parse(q.since)).toBeGreaterThanOrEqual(Date.parse(publishAt));
+        });
+
+        it('old key already absent: completes without a usage gate or delete', async () => {
+            const { run } = await runScenario(scenarios.oldKeyAbsent!);
+            expect(work(run)).not.toContain(A.checkUsage);
+            expect(work(run)).not.toContain(A.deleteOldCredential);
+            expect(run.output.status).toBe('Completed');
+            expect(step(run.output, 'usageGate')?.state).toBe('skipped');
+            expect(step(run.output, 'deleteOld')?.state).toBe('skipped');
+            expect(run.output.findings.map((f) => f.code)).toContain('old_key_missing');
+        });
+    });
+
+    describe('dry run and early failures', () => {
+        it('dry run: only preflight, status DryRun, no events, nothing changed', async () => {
+            const { world, run } = await runScenario(scenarios.dryRun!);
+            expect(run.activities).toEqual([A.preflight]);
+            expect(run.timers).toEqual([]);
+            expect(run.output.status).toBe('DryRun');
+            expect(run.output.plan?.newCredential.lifetimeDays).toBe(180);
+            expect(step(run.output, 'preflight')?.state).toBe('succeeded');
+            expect(world.notifier.events).toEqual([]);
+            expect(world.vault.writes()).toEqual([]);
+            expect(world.directory.calls.map((c) => c.method)).toEqual(['getApplicationByAppId']);
+        });
+
+        it('dry run reports what would block, still without events', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')], otherCredentials: 4 },
+                input: { dryRun: true },
+            });
+            expect(run.output.status).toBe('DryRun');
+            expect(step(run.output, 'preflight')?.state).toBe('failed');
+            expect(run.output.findings.map((f) => f.code)).toContain('credential_limit_reached');
+            expect(world.notifier.events).toEqual([]);
+        });
+
+        it('a blocking preflight finding fails the rotation before anything changes', async () => {
+            const { world, run } = await runScenario({ world: { consumers: [webhook('api')], otherCredentials: 4 } });
+            expect(run.activities.filter((n) => n !== A.notify)).toEqual([A.preflight]);
+            expect(run.output.status).toBe('Failed');
+            expect(run.output.reason?.code).toBe('credential_limit_reached');
+            expect(world.notifier.types()).toEqual(['Rotation.Failed']);
+            expect(world.directory.calls.map((c) => c.method)).toEqual(['getApplicationByAppId']);
+        });
+
+        it('a lifetime-policy rejection fails the rotation at create and leaves no credential', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => void (w.directory.maxLifetimeDays = 90),
+            });
+            expect(run.output.status).toBe('Failed');
+            expect(run.output.reason?.code).toBe('lifetime_policy_violation');
+            expect(keys(world)).toEqual([world.oldKeyId]);
+        });
+
+        it('a lost addPassword response is retried into exactly one new credential', async () => {
+            const { world, run } = await runScenario(scenarios.lostResponse!);
+            expect(run.attempts.filter((a) => a.name === A.createCredential).map((a) => a.ok)).toEqual([false, true]);
+            expect(run.output.status).toBe('Completed');
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+            expect(step(run.output, 'create')?.detail).toContain('removed orphan');
+        });
+
+        it('a stash that never succeeds fails the rotation with no credential left behind', async () => {
+            const { world, run } = await runScenario(scenarios.stashFailure!);
+            expect(run.attempts.filter((a) => a.name === A.createCredential)).toHaveLength(4);
+            expect(run.output.status).toBe('Failed');
+            expect(keys(world)).toEqual([world.oldKeyId]);
+        });
+
+        it('a publish that never succeeds needs attention and keeps the old credential', async () => {
+            const { world, run } = await runScenario(scenarios.publishFailure!);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('unavailable');
+            expect(keys(world)).toContain(world.oldKeyId);
+            expect(world.vault.peek(VAULT_URL, SECRET_NAME)?.fingerprint).toBe(world.oldFingerprint);
+        });
+
+        it('a dead event topic does not stop a rotation; it becomes a finding', async () => {
+            const { run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => w.notifier.failures.failNext('publish', unavailable('topic unavailable'), 4),
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(run.output.findings).toContainEqual(
+                expect.objectContaining({ severity: 'warning', code: 'notification_failed' }),
+            );
+        });
+    });
+});
