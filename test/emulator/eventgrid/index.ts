@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 
 import { type EmuRequest, type EmuResponse, type EmulatorContext, type ServiceModule } from '../core/contract';
 import { vaultResourceId } from '../keyvault/vault';
+import { egError } from './errors';
 import { Deliverer, type DeliveryAttempt, type Subscription } from './delivery';
 import { publishToTopic, TOPIC_ID, type PublishedEvent } from './topic';
 import { handshake, matchesSubscription, parseSubscriptionRequest } from './subscriptions';
@@ -146,6 +147,7 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
             return Promise.resolve(result.response);
         },
         control,
+        formatError: (status, code, message) => egError(status, code, message),
         publishSystemEvent(event) {
             const record = event as Record<string, unknown>;
             keep(systemEvents, [record]);

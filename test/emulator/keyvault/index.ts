@@ -7,7 +7,7 @@ import {
     type ServiceModule,
 } from '../core/contract';
 import { authenticate } from './auth';
-import { badParameter } from './errors';
+import { badParameter, kvError } from './errors';
 import { type EmittedMarks, unixSeconds } from './model';
 import { parseRole, RoleAssignments, type RoleAssignment } from './rbac';
 import { handleSecrets, type VaultState } from './routes';
@@ -113,6 +113,8 @@ export function createKeyVaultModule(events: SystemEventSink): ServiceModule {
             }
             return Promise.resolve(handleSecrets(request, context, state, auth.claims));
         },
+        // Injected faults and core failures in Key Vault's shape; its throttling code is `Throttled`.
+        formatError: (status, code, message) => kvError(status, status === 429 ? 'Throttled' : code, message),
         control: (subPath, request, context) => Promise.resolve(control(subPath, request, context)),
         stateView: () => ({
             secrets: state.store.listLive().map((secret) => ({
