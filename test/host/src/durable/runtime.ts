@@ -262,8 +262,20 @@ export class DurableRuntime {
     private finish(record: InstanceRecord, status: RuntimeStatus, outputText: string, now: number): void {
         record.output = outputText;
         record.inbox = [];
+        if (status === 'Completed' || status === 'Failed') {
+            record.history.push(
+                event(EventType.ExecutionCompleted, iso(now), { OrchestrationStatus: status, Result: outputText }),
+            );
+        }
         this.update(record, status, now);
+        this.notifyParent(record);
+    }
+
+    /** Sends a finished sub-orchestration's result to its parent (outside this instance's lock). */
+    private notifyParent(record: InstanceRecord): void {
         const parent = record.parent;
+        const status = record.runtimeStatus;
+        const outputText = record.output ?? 'null';
         if (!parent) return;
         const result =
             status === 'Completed'
@@ -273,7 +285,6 @@ export class DurableRuntime {
                       Reason: `Sub-orchestration '${record.name}' ${status.toLowerCase()}: ${String(JSON.parse(outputText))}`,
                       Details: outputText,
                   };
-        // Delivered outside this instance's lock; the parent has its own.
         this.track(
             this.deliver(parent.instanceId, parent.executionId, (at) =>
                 event(result.EventType, iso(at), { ...result, TaskScheduledId: parent.taskScheduledId }),
@@ -315,13 +326,7 @@ export class DurableRuntime {
             existing.parent.taskScheduledId === created.EventId
         ) {
             // Already started before a restart; if it already finished, its result may not have reached us.
-            if (TERMINAL.has(existing.runtimeStatus))
-                this.finish(
-                    existing,
-                    existing.runtimeStatus,
-                    existing.output ?? 'null',
-                    Date.parse(existing.lastUpdatedTime),
-                );
+            if (TERMINAL.has(existing.runtimeStatus)) this.notifyParent(existing);
             return;
         }
         try {
