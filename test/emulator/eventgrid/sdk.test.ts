@@ -1,0 +1,93 @@
+import { AzureKeyCredential, EventGridPublisherClient } from '@azure/eventgrid';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { type LiveEmulator, startLiveEmulator } from '../keyvault/liveEmulator';
+import { TOPIC_ID } from './topic';
+
+interface Kept {
+    value: { schema: string; event: Record<string, unknown> }[];
+}
+
+/** Conformance: the real EventGridPublisherClient against the running emulator's custom topic (§5.4). */
+describe('Event Grid custom topic with the real EventGridPublisherClient', () => {
+    let live: LiveEmulator;
+
+    beforeAll(async () => {
+        live = await startLiveEmulator();
+    });
+    afterAll(async () => {
+        await live?.close();
+    });
+
+    const client = <T extends 'EventGrid' | 'CloudEvent'>(schema: T, key = live.emulator.eventGrid.topicKey) =>
+        new EventGridPublisherClient(live.emulator.eventGrid.topicEndpoint, schema, new AzureKeyCredential(key), {
+            retryOptions: { maxRetries: 0 },
+            ...live.clientOptions,
+        });
+
+    it('§5.4 the ready descriptor names the topic endpoint and a key', () => {
+        expect(live.emulator.eventGrid.topicEndpoint).toBe(`${live.emulator.baseUrl}/api/events`);
+        expect(Buffer.from(live.emulator.eventGrid.topicKey, 'base64')).toHaveLength(32);
+    });
+
+    it('§5.4 EventGrid schema with AzureKeyCredential (aeg-sas-key) is accepted and kept for /_emulator/events', async () => {
+        await client('EventGrid').send([
+            {
+                eventType: 'Contoso.Rotation.Completed',
+                subject: 'apps/app-1',
+                dataVersion: '1.0',
+                data: { keyId: 'k-1', fingerprint: 'abcdef012345' },
+            },
+        ]);
+        const kept = await live.control<Kept>('/events?type=Contoso.Rotation.Completed');
+        expect(kept.value).toHaveLength(1);
+        expect(kept.value[0]).toMatchObject({
+            schema: 'EventGridSchema',
+            event: {
+                topic: TOPIC_ID,
+                subject: 'apps/app-1',
+                data: { keyId: 'k-1', fingerprint: 'abcdef012345' },
+                id: expect.any(String),
+                eventTime: expect.any(String),
+            },
+        });
+    });
+
+    it('§5.4 CloudEvent schema (cloudevents-batch+json) is accepted', async () => {
+        await client('CloudEvent').send([
+            { type: 'Contoso.Rotation.Failed', source: '/rotator', data: { reason: 'upstream' } },
+        ]);
+        const kept = await live.control<Kept>('/events?type=Contoso.Rotation.Failed');
+        expect(kept.value).toEqual([
+            expect.objectContaining({
+                schema: 'CloudEventSchemaV1_0',
+                event: expect.objectContaining({
+                    specversion: '1.0',
+                    source: '/rotator',
+                    data: { reason: 'upstream' },
+                }),
+            }),
+        ]);
+    });
+
+    it('§5.4 a wrong key is refused with 401 (RestError) and nothing is kept', async () => {
+        const before = (await live.control<Kept>('/events')).value.length;
+        await expect(
+            client('EventGrid', Buffer.alloc(32, 1).toString('base64')).send([
+                { eventType: 'X', subject: 's', dataVersion: '1', data: {} },
+            ]),
+        ).rejects.toMatchObject({ statusCode: 401 });
+        expect((await live.control<Kept>('/events')).value).toHaveLength(before);
+    });
+
+    it('raw: malformed JSON gets a 400 in the Event Grid error shape, and the server keeps serving', async () => {
+        const response = await live.raw('POST', '/api/events?api-version=2018-01-01', {
+            headers: { 'content-type': 'application/json', 'aeg-sas-key': live.emulator.eventGrid.topicKey },
+            body: '[{"id":',
+        });
+        expect(response.status).toBe(400);
+        expect(response.json).toMatchObject({ error: { code: 'BadRequest', details: [{ code: 'InputJsonInvalid' }] } });
+        const again = await live.raw('GET', '/_emulator/events');
+        expect(again.status).toBe(200);
+    });
+});
