@@ -12,8 +12,8 @@ const TEXT_PATTERNS: readonly RegExp[] = [
     /\b(Bearer|Basic|SharedAccessSignature)\s+[A-Za-z0-9._~+/=%-]+/gi,
     // Form bodies and query strings.
     /\b(client_secret|client_assertion|password|aeg-sas-key|sig)=[^&\s"']+/gi,
-    // JSON fields.
-    /"(secretText|clientSecret|client_secret|password|access_token|refresh_token|id_token|value|key|topicKey)"\s*:\s*"(?:[^"\\]|\\.)*"/gi,
+    // JSON fields (the same names redactValue treats as secret).
+    /"(secretText|secret|clientSecret|client_secret|client_assertion|password|token|accessToken|access_token|refresh_token|id_token|apiKey|api_key|signingKey|value|key|topicKey)"\s*:\s*"(?:[^"\\]|\\.)*"/gi,
 ];
 
 export function redactText(text: string): string {
@@ -61,13 +61,24 @@ export function redactValue(value: unknown, seen = new WeakSet<object>()): unkno
 
 /**
  * Scrubs exact known secret values (e.g. the value just created) from text. Used where a secret is in
- * scope and an upstream error body might echo it back.
+ * scope and an upstream error body might echo it back, so the encodings a body uses are scrubbed too:
+ * JSON string escaping, URI components and form encoding.
  */
 export function scrubKnown(text: string, secrets: readonly { reveal(): string }[]): string {
     let result = text;
     for (const secret of secrets) {
         const raw = secret.reveal();
-        if (raw.length > 0) result = result.split(raw).join(REDACTED);
+        if (raw.length === 0) continue;
+        const forms = new Set([
+            raw,
+            JSON.stringify(raw).slice(1, -1),
+            encodeURIComponent(raw),
+            new URLSearchParams({ s: raw }).toString().slice(2),
+        ]);
+        // Longest first, so a form that contains another is replaced whole.
+        for (const form of [...forms].sort((a, b) => b.length - a.length)) {
+            result = result.split(form).join(REDACTED);
+        }
     }
     return result;
 }

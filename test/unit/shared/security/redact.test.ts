@@ -62,6 +62,15 @@ describe('redactText', () => {
             `{"token_type":"Bearer","expires_in":3599,"access_token":"${REDACTED}"}`,
         ],
         ['JSON field names in any case', `{"ClientSecret":"${CANARY}"}`, `{"ClientSecret":"${REDACTED}"}`],
+        [
+            'every JSON field name redactValue treats as secret',
+            ['secret', 'token', 'accessToken', 'apiKey', 'api_key', 'signingKey', 'client_assertion']
+                .map((name) => `"${name}":"${CANARY}"`)
+                .join(','),
+            ['secret', 'token', 'accessToken', 'apiKey', 'api_key', 'signingKey', 'client_assertion']
+                .map((name) => `"${name}":"${REDACTED}"`)
+                .join(','),
+        ],
     ])('redacts %s', (_name, input, expected) => {
         const output = redactText(input);
         expect(output).toBe(expected);
@@ -169,6 +178,24 @@ describe('scrubKnown', () => {
 
     it('ignores an empty value instead of splitting between every character', () => {
         expect(scrubKnown('abc', [{ reveal: () => '' }])).toBe('abc');
+    });
+
+    it('also removes the JSON-escaped, URI-encoded and form-encoded forms a response body may echo', () => {
+        // Graph secrets use characters that every one of these encodings changes.
+        const raw = 'a~b"c\\d [e]+f/g=h@i:j';
+        const secret = new Secret(raw);
+        const bodies = [
+            JSON.stringify({ error: { message: `secret ${raw} rejected` } }),
+            `client_id=x&client_secret=${encodeURIComponent(raw)}&grant_type=client_credentials`,
+            new URLSearchParams({ echo: raw }).toString(),
+            `raw: ${raw}`,
+        ];
+        for (const body of bodies) {
+            const scrubbed = scrubKnown(body, [secret]);
+            expect(scrubbed).toContain(REDACTED);
+            expect(scrubbed).not.toContain('[e]');
+            expect(scrubbed).not.toContain('%5Be%5D');
+        }
     });
 
     it('treats regular-expression characters literally', () => {
