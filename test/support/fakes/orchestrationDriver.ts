@@ -35,6 +35,11 @@ export interface DriveOptions {
     readonly history?: readonly HistoryEntry[];
     /** Called before each activity execution: lets a test change the world at a given step. */
     readonly beforeActivity?: (name: string, input: unknown, world: World) => void;
+    /**
+     * At-least-once delivery: activities for which this returns true run twice (the first result is lost, as
+     * when a worker dies before the host records it) and the orchestrator sees the second result.
+     */
+    readonly deliverTwice?: (name: string) => boolean;
     readonly maxActions?: number;
 }
 
@@ -93,7 +98,7 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
         const action = task.fake;
         const recorded = replay[actions.length];
         actions.push(action);
-        let outcome: Outcome;
+        let outcome: Outcome = { ok: false, message: 'driver: no outcome' };
         if (recorded) {
             if (JSON.stringify(recorded.action) !== JSON.stringify(action)) {
                 throw new Error(
@@ -107,7 +112,10 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
             if (fireAt > world.clock.now()) world.clock.advanceTo(fireAt);
             outcome = { ok: true, result: undefined };
         } else {
-            outcome = await runActivity(world, action, task.retry, latency, attempts, options.beforeActivity);
+            const times = options.deliverTwice?.(action.name) ? 2 : 1;
+            for (let i = 0; i < times; i++) {
+                outcome = await runActivity(world, action, task.retry, latency, attempts, options.beforeActivity);
+            }
         }
         history.push({ action, outcome, clockAfter: world.clock.now().toISOString() });
         step = outcome.ok ? generator.next(outcome.result) : generator.throw(new Error(outcome.message));

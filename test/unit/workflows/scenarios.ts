@@ -48,7 +48,7 @@ export function vaultDownDuring(
 export const scenarios: Readonly<Record<string, Scenario>> = {
     happy: { world: { consumers: [webhook('api'), probe('api-health')] } },
     propagation: { world: { consumers: [webhook('api')] }, arrange: (w) => void w.verifier.failWith(7000215, 2) },
-    verifyPermanent: { world: { consumers: [webhook('api')] }, arrange: (w) => void w.verifier.failWith(7000222) },
+    verifyPermanent: { world: { consumers: [webhook('api')] }, arrange: (w) => void w.verifier.failWith(7000222, 100) },
     verifyUnreachable: {
         world: { consumers: [webhook('api')] },
         hook: vaultDownDuring(Activities.verifyCredential, 'getLatest'),
