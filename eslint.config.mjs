@@ -29,7 +29,7 @@ export default tseslint.config(
     {
         languageOptions: {
             parserOptions: {
-                projectService: { allowDefaultProject: ['*.config.ts'] },
+                projectService: { allowDefaultProject: ['*.config.mts'] },
                 tsconfigRootDir: import.meta.dirname,
             },
         },
@@ -86,7 +86,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ['test/**/*.ts', 'scripts/**/*.{ts,mjs,cjs}', '*.config.{ts,mjs}'],
+        files: ['test/**/*.ts', 'scripts/**/*.{ts,mjs,cjs}', '*.config.{mts,mjs}'],
         rules: {
             'no-console': 'off',
             '@typescript-eslint/no-unsafe-assignment': 'off',

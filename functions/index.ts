@@ -2,3 +2,6 @@
 import './setup';
 import './rotationOrchestration';
 import './rotationActivities';
+import './scanCredentials';
+import './onKeyVaultEvent';
+import './operatorApi';

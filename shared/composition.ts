@@ -1,27 +1,41 @@
 import { type TokenCredential } from '@azure/identity';
 
+import { createOperatorAuth, type OperatorRole, type AuthResult } from './api/operatorAuth';
 import { createRotatorCredential } from './adapters/azureCredential';
+import { BlobStateStore } from './adapters/blobStateStore';
+import { HttpClock, systemClock } from './adapters/clocks';
 import { EventGridNotifier } from './adapters/eventGridNotifier';
+import { FileStateStore } from './adapters/fileStateStore';
 import { GraphApplications } from './adapters/graphApplications';
+import { GraphApplicationScanner } from './adapters/graphApplicationScanner';
 import { createGraphClient } from './adapters/graphClient';
 import { GraphSignIns } from './adapters/graphSignIns';
 import { HttpConsumerRefresher } from './adapters/httpConsumerRefresher';
+import { KeyVaultManagedIndex } from './adapters/keyVaultManagedIndex';
 import { KeyVaultSecrets } from './adapters/keyVaultSecrets';
 import { MsalTokenVerifier } from './adapters/msalTokenVerifier';
 import { type AppConfig, getConfig } from './config';
+import { type Clock } from './domain/time';
 import { type RotationDeps } from './rotation/deps';
 import { loadConsumersConfig } from './rotation/loadConsumers';
+import { type ApplicationScannerPort, type ManagedSecretIndexPort, type StateStorePort } from './scan/ports';
 
 /** The one place where adapters are built and wired: everything else receives its dependencies. */
 export interface Services {
     readonly config: AppConfig;
     readonly credential: TokenCredential;
+    readonly clock: Clock;
+    readonly state: StateStorePort;
+    readonly scanner: ApplicationScannerPort;
+    readonly managedIndex: ManagedSecretIndexPort;
+    readonly authorize: (authorization: string | null, role: OperatorRole) => Promise<AuthResult>;
     readonly rotation: RotationDeps;
 }
 
 export async function createServices(config: AppConfig, overrides: Partial<RotationDeps> = {}): Promise<Services> {
     const credential = createRotatorCredential(config);
     const graph = createGraphClient(credential, config.graphBaseUrl);
+    const clock = config.clockSourceUrl ? new HttpClock(config.clockSourceUrl) : systemClock;
     const consumers = overrides.consumers ?? (await loadConsumersConfig(config.consumers.configLocation));
     const rotation: RotationDeps = {
         credentials: new GraphApplications(graph),
@@ -46,7 +60,23 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         ...overrides,
         consumers,
     };
-    return { config, credential, rotation };
+    return {
+        config,
+        credential,
+        clock,
+        state: /^https:\/\//i.test(config.stateStoreLocation)
+            ? new BlobStateStore(config.stateStoreLocation, credential)
+            : new FileStateStore(config.stateStoreLocation),
+        scanner: new GraphApplicationScanner(graph),
+        managedIndex: new KeyVaultManagedIndex(credential, config.localEndpoints),
+        authorize: createOperatorAuth({
+            tenantId: config.tenantId,
+            authorityHost: config.authorityHost,
+            audience: config.operatorApi.audience,
+            now: () => clock.now(),
+        }),
+        rotation,
+    };
 }
 
 let services: Promise<Services> | undefined;

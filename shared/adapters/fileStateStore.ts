@@ -1,10 +1,8 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { inputError } from '../errors/RotatorError';
 import { type StateStorePort } from '../scan/ports';
-
-const KEY = /^[a-z0-9][a-z0-9/_-]{0,127}$/;
+import { stateDocumentName } from '../scan/stateKey';
 
 /**
  * JSON documents in a directory: for the local host and the sandbox. Writes go to a temporary file that is
@@ -31,7 +29,6 @@ export class FileStateStore implements StateStorePort {
     }
 
     private pathOf(key: string): string {
-        if (!KEY.test(key) || key.includes('..')) throw inputError(`invalid state key ${JSON.stringify(key)}`);
-        return join(this.directory, `${key}.json`);
+        return join(this.directory, stateDocumentName(key));
     }
 }

@@ -1,7 +1,7 @@
 import { configError } from '../errors/RotatorError';
 import { createPolicy, type RotationPolicy } from '../domain/policy';
 import { Secret } from '../security/Secret';
-import { type SettingName, type Settings, SettingsSchema } from './schema';
+import { SENSITIVE_SETTINGS, type SettingName, type Settings, SettingsSchema } from './schema';
 
 export interface AppConfig {
     readonly tenantId: string;
@@ -31,6 +31,10 @@ export interface AppConfig {
     readonly consumers: { readonly configLocation: string | undefined; readonly webhookSigningKey: Secret | undefined };
     readonly paused: boolean;
     readonly taskHubName: string;
+    /** A directory (local host, sandbox) or an https blob container URL (Azure). */
+    readonly stateStoreLocation: string;
+    /** Sandbox only: follow the tenant emulator's virtual clock instead of the system clock. */
+    readonly clockSourceUrl: string | undefined;
 }
 
 /**
@@ -67,6 +71,16 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
     const loopback: string[] = ENDPOINT_SETTINGS.filter((name) => LOOPBACK.test(new URL(s[name]).hostname));
     if (s.ADDITIONAL_KEY_VAULT_URLS.some((url) => LOOPBACK.test(new URL(url).hostname))) {
         loopback.push('ADDITIONAL_KEY_VAULT_URLS');
+    }
+    // An unresolved App Service Key Vault reference arrives as its own text: refuse it instead of using it as a key.
+    const unresolved = [...SENSITIVE_SETTINGS].filter((name) => /^@Microsoft\.KeyVault\(/i.test(String(s[name] ?? '')));
+    if (unresolved.length > 0) {
+        throw configError(unresolved, [
+            'is an unresolved Key Vault reference; check the app identity can read the secret',
+        ]);
+    }
+    if (s.CLOCK_SOURCE_URL !== undefined && !s.ALLOW_LOCAL_ENDPOINTS) {
+        throw configError(['CLOCK_SOURCE_URL'], ['is for local sandboxes only and needs ALLOW_LOCAL_ENDPOINTS=true']);
     }
     if (loopback.length > 0 && !s.ALLOW_LOCAL_ENDPOINTS) {
         throw configError(loopback, [
@@ -126,6 +140,8 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
         },
         paused: s.ROTATION_PAUSED,
         taskHubName: s.TASKHUB_NAME,
+        stateStoreLocation: s.STATE_STORE_LOCATION,
+        clockSourceUrl: s.CLOCK_SOURCE_URL,
     };
 }
 

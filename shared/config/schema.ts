@@ -71,6 +71,8 @@ const SettingsObject = z.object({
     CONSUMERS_CONFIG_LOCATION: trimmed.pipe(z.string().min(1)).optional(),
     CONSUMER_WEBHOOK_SIGNING_KEY: trimmed.pipe(z.string().min(16)).optional(),
     // Operations.
+    STATE_STORE_LOCATION: trimmed.pipe(z.string().min(1)).default('.state/rotator'),
+    CLOCK_SOURCE_URL: trimmed.pipe(z.url({ protocol: /^https?$/ })).optional(),
     ROTATION_PAUSED: bool.default(false),
     TASKHUB_NAME: trimmed.pipe(z.string().regex(/^[A-Za-z][A-Za-z0-9]{2,44}$/)).default('EntraRotator'),
 });

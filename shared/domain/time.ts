@@ -52,3 +52,8 @@ export function laterOf(a: Date, b: Date): Date {
 export function isBefore(a: Date, b: Date): boolean {
     return a.getTime() < b.getTime();
 }
+
+/** The app's notion of now. Async so a sandbox can follow a virtual clock served over HTTP. */
+export interface Clock {
+    now(): Promise<Date>;
+}

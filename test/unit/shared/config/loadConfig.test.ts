@@ -62,6 +62,8 @@ describe('loadConfig: a valid minimal environment', () => {
             consumers: { configLocation: undefined, webhookSigningKey: undefined },
             paused: false,
             taskHubName: 'EntraRotator',
+            stateStoreLocation: '.state/rotator',
+            clockSourceUrl: undefined,
         });
         expect(Object.isFrozen(config)).toBe(true);
         expect(Object.isFrozen(config.policy)).toBe(true);

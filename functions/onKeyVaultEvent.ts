@@ -1,0 +1,31 @@
+import { type EventGridEvent, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { type DurableClient } from 'durable-functions';
+
+import { getServices } from '../shared/composition';
+import { handleKeyVaultEvent } from '../shared/events/keyVaultEvent';
+import { invocationLogger } from '../shared/logging/logger';
+import { startRotation } from '../shared/rotation/starter';
+
+/** Key Vault system-topic events (SecretNearExpiry / SecretExpired) for managed secrets. */
+export async function onKeyVaultEvent(
+    event: EventGridEvent,
+    client: DurableClient,
+    context: InvocationContext,
+): Promise<void> {
+    const services = await getServices();
+    await handleKeyVaultEvent(
+        {
+            allowedTopics: services.config.keyVault.eventTopics,
+            vaultUrls: services.config.keyVault.vaultUrls,
+            index: services.managedIndex,
+            state: services.state,
+            start: (request) => startRotation(client, request),
+            paused: services.config.paused,
+            log: invocationLogger(context),
+        },
+        event,
+    );
+}
+
+df.app.client.eventGrid('onKeyVaultEvent', { handler: onKeyVaultEvent });

@@ -1,0 +1,102 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import * as df from 'durable-functions';
+import { type DurableClient } from 'durable-functions';
+
+import { listCredentialsRoute } from '../shared/api/credentialsApi';
+import { checkHealth } from '../shared/api/health';
+import {
+    apiError,
+    type ApiRequest,
+    type ApiResponse,
+    getRotationRoute,
+    listRotationsRoute,
+    type RotationsApiDeps,
+    startRotationRoute,
+} from '../shared/api/rotationsApi';
+import { getServices } from '../shared/composition';
+import { ensureError } from '../shared/errors/ensureError';
+import { errorCodeOf } from '../shared/errors/RotatorError';
+import { invocationLogger } from '../shared/logging/logger';
+import { startRotation } from '../shared/rotation/starter';
+
+// authLevel 'anonymous': every route (but health) checks an Entra bearer token and app role itself, which is
+// stronger than a shared function key and lets the dashboard sign operators in with the same tokens.
+
+function toApiRequest(request: HttpRequest): ApiRequest {
+    return {
+        authorization: request.headers.get('authorization'),
+        params: request.params,
+        query: request.query,
+        json: () => request.json(),
+    };
+}
+
+async function rotationsDeps(client: DurableClient): Promise<RotationsApiDeps> {
+    const s = await getServices();
+    return {
+        authorize: s.authorize,
+        durable: client,
+        start: (r) => startRotation(client, r),
+        index: s.managedIndex,
+        vaultUrls: s.config.keyVault.vaultUrls,
+        defaultVaultUrl: s.config.keyVault.defaultVaultUrl,
+        paused: s.config.paused,
+        now: () => s.clock.now(),
+    };
+}
+
+/** Unexpected failures answer 500 with the error code only; details stay in the (redacted) logs. */
+async function respond(context: InvocationContext, work: () => Promise<ApiResponse>): Promise<HttpResponseInit> {
+    try {
+        const result = await work();
+        return { status: result.status, jsonBody: result.jsonBody, headers: { 'cache-control': 'no-store' } };
+    } catch (error) {
+        invocationLogger(context).error('Operator API request failed', {}, ensureError(error));
+        const response = apiError(500, errorCodeOf(error), 'the request could not be completed; see the app logs');
+        return { status: response.status, jsonBody: response.jsonBody };
+    }
+}
+
+df.app.client.http('rotations', {
+    route: 'rotations',
+    methods: ['GET', 'POST'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => {
+            const deps = await rotationsDeps(client);
+            return request.method === 'POST'
+                ? startRotationRoute(deps, toApiRequest(request))
+                : listRotationsRoute(deps, toApiRequest(request));
+        }),
+});
+
+df.app.client.http('rotationStatus', {
+    route: 'rotations/{id}',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => getRotationRoute(await rotationsDeps(client), toApiRequest(request))),
+});
+
+app.http('credentials', {
+    route: 'credentials',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => {
+            const s = await getServices();
+            return listCredentialsRoute({ authorize: s.authorize, state: s.state }, toApiRequest(request));
+        }),
+});
+
+app.http('health', {
+    route: 'health',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (_request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => {
+            const s = await getServices();
+            const { httpStatus, report } = await checkHealth(s.credential, s.config.paused);
+            return { status: httpStatus, jsonBody: report };
+        }),
+});

@@ -1,0 +1,45 @@
+import { type InvocationContext, type Timer } from '@azure/functions';
+import * as df from 'durable-functions';
+import { type DurableClient } from 'durable-functions';
+
+import { getServices } from '../shared/composition';
+import { invocationLogger } from '../shared/logging/logger';
+import { startRotation } from '../shared/rotation/starter';
+import { loadRotationMarks } from '../shared/scan/rotationMarks';
+import { scanTenant } from '../shared/scan/scanTenant';
+
+/** The backbone: every credential in the tenant, on a schedule (Key Vault events are only a fast path). */
+export async function scanCredentials(_timer: Timer, client: DurableClient, context: InvocationContext): Promise<void> {
+    const services = await getServices();
+    const { config } = services;
+    const log = invocationLogger(context);
+    const now = await services.clock.now();
+    const summary = await scanTenant(
+        {
+            scanner: services.scanner,
+            managed: services.managedIndex,
+            state: services.state,
+            notifier: services.rotation.notifier,
+            startRotation: (ref) =>
+                startRotation(client, {
+                    vaultUrl: ref.vaultUrl,
+                    secretName: ref.secretName,
+                    dryRun: false,
+                    reason: 'scheduled scan: inside the rotate window',
+                    trigger: 'timer',
+                }),
+            rotationMarks: () => loadRotationMarks(client, now),
+            policy: config.policy,
+            vaultUrls: config.keyVault.vaultUrls,
+            paused: config.paused,
+            log,
+        },
+        { now, onProgress: (p) => log.debug('Scan progress', { count: p.apps, attempt: p.pages }) },
+    );
+    log.info('Scan finished', {
+        count: summary.credentials,
+        status: `apps=${summary.apps} started=${summary.rotationsStarted} joined=${summary.rotationsJoined} alerts=${summary.alertsSent}`,
+    });
+}
+
+df.app.client.timer('scanCredentials', { schedule: '%SCAN_SCHEDULE%', handler: scanCredentials });
