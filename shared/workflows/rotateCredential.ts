@@ -116,10 +116,12 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     // refresh: consumers in order; an `abort` failure stops here with both credentials valid.
     run.mark('refresh', 'running', `${plan.consumers.length} consumer(s)`);
     const evidence: string[] = [];
+    const confirmedProbes: string[] = [];
     for (const consumer of plan.consumers) {
         const outcome = yield* refreshConsumer(run, consumer, published.version, created.fingerprint);
         if (!outcome) return run.record();
         evidence.push(`${consumer.name}: ${outcome.ok ? 'ok' : 'failed'} (${outcome.detail})`);
+        if (outcome.ok && consumer.type === 'probe') confirmedProbes.push(consumer.name);
         if (!outcome.ok && consumer.onFailure === 'abort') {
             run.mark('refresh', 'failed', evidence.join('; '));
             return yield* run.finish(
@@ -141,11 +143,12 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
         since: publishedAt.toISOString(),
     });
     if (!confirm) return run.record();
-    const probes = plan.consumers.filter((c) => c.type === 'probe').length;
+    // Only probes that reported the new fingerprint count as evidence (a failed `continue` probe does not).
+    const probeNames = confirmedProbes.length > 0 ? ` (${confirmedProbes.join(', ')})` : '';
     run.mark(
         'confirm',
         'succeeded',
-        `${probes} probe(s) report the new fingerprint; ${confirm.count} sign-in(s) with the new key`,
+        `${confirmedProbes.length} probe(s) report the new fingerprint${probeNames}; ${confirm.count} sign-in(s) with the new key`,
     );
 
     // grace: long enough for every consumer to have re-read the secret and for the sign-in window to be full.
