@@ -37,6 +37,7 @@ describe('durable runner', () => {
         await f.host.waitForStatus(id, ['Completed']);
         expect(output(id)).toEqual(['Hello Tokyo', 'Hello Seattle', 'Hello London']);
         expect(f.records('Say').map((r) => r.city)).toEqual(['Tokyo', 'Seattle', 'London']);
+        expect(f.records('Say').every((r) => r.instanceId === id)).toBe(true);
         const status = await (await fetch(api(`instances/${id}`))).json();
         expect(status).toMatchObject({ runtimeStatus: 'Completed', customStatus: { done: 3 }, name: 'sequence' });
         expect(scheduled(id).map((s) => s.id)).toEqual([0, 1, 2]);
@@ -84,6 +85,15 @@ describe('durable runner', () => {
         expect(message).toContain("Activity function 'Flaky' failed: vault unavailable");
         expect(scheduled(id).map((s) => s.type)).toEqual([4, 10, 4, 10, 4, 10, 4, 10]);
         f.host.chaos.reset();
+    });
+
+    it('surfaces an activity failure as the SDK builds it from Reason/Details', async () => {
+        f.host.chaos.failNext(1, 'Say', 'boom');
+        const id = await start('catcher');
+        await f.host.waitForStatus(id, ['Completed']);
+        const caught = output(id) as { name: string; message: string };
+        expect(caught.name).toBe('Error');
+        expect(caught.message).toContain("Activity function 'Say' failed: boom");
     });
 
     it('fires a timer longer than six days after the clock advances, in 3-day segments', async () => {

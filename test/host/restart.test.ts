@@ -139,4 +139,16 @@ describe('crash and restart', () => {
             await f.dispose();
         }
     });
+
+    it('FailureDetails mode: the orchestrator sees a TaskFailedError', async () => {
+        const f = await startFixtureHost({ timerTriggers: false, activityFailureDetails: true });
+        try {
+            f.host.chaos.failNext(1, 'Say', 'boom');
+            await f.host.runtime.startNew('catcher', 'fd-1', null);
+            const done = await f.host.waitForStatus('fd-1', ['Completed']);
+            expect(JSON.parse(done.output ?? 'null')).toEqual({ name: 'TaskFailedError', message: 'Error: boom' });
+        } finally {
+            await f.dispose();
+        }
+    });
 });

@@ -76,7 +76,11 @@ export class Invoker {
                 invocationId,
                 functionId: fn.name,
                 inputData,
-                triggerMetadata: options.triggerMetadata ?? {},
+                // The host adds `sys` binding data to every invocation (UtcNow is wall-clock time here).
+                triggerMetadata: {
+                    sys: jsonData({ MethodName: fn.name, UtcNow: new Date().toISOString(), RandGuid: randomUUID() }),
+                    ...options.triggerMetadata,
+                },
                 retryContext: options.retryContext,
             },
             log: (level, category, message) => this.log(fn, invocationId, current.context, level, category, message),

@@ -77,9 +77,11 @@ export class ActivityWorker {
         }
         // The extension sends the activity input as a JSON string; the library JSON-parses it (fromRpcTypedData).
         const triggerData = work.input === null ? undefined : { string: work.input };
-        let response = await this.o.invoker.invoke(fn, { triggerData });
+        // Assumption: the activity trigger's binding data exposes the orchestration instance id.
+        const triggerMetadata = { instanceId: { string: work.instanceId } };
+        let response = await this.o.invoker.invoke(fn, { triggerData, triggerMetadata });
         if (this.o.chaos.takeDuplicate(work.name)) {
-            response = await this.o.invoker.invoke(fn, { triggerData });
+            response = await this.o.invoker.invoke(fn, { triggerData, triggerMetadata });
         }
         return typedDataToJsonText(response.returnValue);
     }
