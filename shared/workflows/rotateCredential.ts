@@ -416,7 +416,8 @@ class Run {
                 : status === 'Failed'
                   ? 'Rotation.Failed'
                   : 'Rotation.AttentionRequired';
-        yield* this.emit(type, status === 'Completed' ? {} : { step, code, detail: message });
+        // A dry run announces nothing, even when it could not complete its checks.
+        if (!this.input.dryRun) yield* this.emit(type, status === 'Completed' ? {} : { step, code, detail: message });
         return this.record();
     }
 }
