@@ -117,7 +117,10 @@ export class Deliverer {
             });
             if (delivered || last) return;
             try {
-                await sleep(retryDelayMs(attempt, status, this.options.retryTimeScale), undefined, { signal });
+                await sleep(retryDelayMs(attempt, status, this.options.retryTimeScale), undefined, {
+                    signal,
+                    ref: false,
+                });
             } catch {
                 return; // cancelled by reset or dispose
             }

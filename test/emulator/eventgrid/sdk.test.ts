@@ -1,4 +1,9 @@
-import { AzureKeyCredential, EventGridPublisherClient } from '@azure/eventgrid';
+import {
+    AzureKeyCredential,
+    AzureSASCredential,
+    EventGridPublisherClient,
+    generateSharedAccessSignature,
+} from '@azure/eventgrid';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type LiveEmulator, startLiveEmulator } from '../keyvault/liveEmulator';
@@ -78,6 +83,31 @@ describe('Event Grid custom topic with the real EventGridPublisherClient', () =>
             ]),
         ).rejects.toMatchObject({ statusCode: 401 });
         expect((await live.control<Kept>('/events')).value).toHaveLength(before);
+    });
+
+    it('§5.4 AzureSASCredential (aeg-sas-token) signed with the topic key works until it expires on the emulator clock', async () => {
+        const { topicEndpoint, topicKey } = live.emulator.eventGrid;
+        const now = new Date((await live.control<{ now: string }>('/clock')).now);
+        const sasClient = async (expiresOn: Date, key = topicKey) =>
+            new EventGridPublisherClient(
+                topicEndpoint,
+                'EventGrid',
+                new AzureSASCredential(
+                    await generateSharedAccessSignature(topicEndpoint, new AzureKeyCredential(key), expiresOn),
+                ),
+                { retryOptions: { maxRetries: 0 }, ...live.clientOptions },
+            );
+        const event = { eventType: 'Contoso.Sas', subject: 's', dataVersion: '1', data: {} };
+        await (await sasClient(new Date(now.getTime() + 3_600_000))).send([event]);
+        expect((await live.control<Kept>('/events?type=Contoso.Sas')).value).toHaveLength(1);
+        await expect((await sasClient(new Date(now.getTime() - 60_000))).send([event])).rejects.toMatchObject({
+            statusCode: 401,
+        });
+        const otherKey = Buffer.alloc(32, 7).toString('base64');
+        await expect(
+            (await sasClient(new Date(now.getTime() + 3_600_000), otherKey)).send([event]),
+        ).rejects.toMatchObject({ statusCode: 401 });
+        expect((await live.control<Kept>('/events?type=Contoso.Sas')).value).toHaveLength(1);
     });
 
     it('raw: malformed JSON gets a 400 in the Event Grid error shape, and the server keeps serving', async () => {

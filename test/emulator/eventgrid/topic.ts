@@ -3,6 +3,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { type EmuRequest, type EmuResponse } from '../core/contract';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID } from '../keyvault/vault';
 import { badInput, egError } from './errors';
+import { checkSasToken } from './sas';
 import { parseEvents, schemaOf, type InputSchema } from './schema';
 
 export const TOPIC_NAME = 'rotator-events';
@@ -26,7 +27,7 @@ function keyMatches(given: string | undefined, expected: string): boolean {
 
 /**
  * `POST /api/events?api-version=…` as `EventGridPublisherClient` calls it (api-fidelity §5.4): `aeg-sas-key`
- * auth, EventGrid or CloudEvents batches, 200 with an empty body.
+ * or `aeg-sas-token` auth, EventGrid or CloudEvents batches, 200 with an empty body.
  */
 export function publishToTopic(
     request: EmuRequest,
@@ -37,7 +38,8 @@ export function publishToTopic(
         return { response: egError(405, 'MethodNotAllowed', `The HTTP method '${request.method}' is not supported.`) };
     }
     const key = request.headers['aeg-sas-key'];
-    if (key === undefined && request.headers['aeg-sas-token'] === undefined) {
+    const token = request.headers['aeg-sas-token'];
+    if (key === undefined && token === undefined) {
         return {
             response: egError(
                 401,
@@ -46,7 +48,7 @@ export function publishToTopic(
             ),
         };
     }
-    if (!keyMatches(key, topicKey)) {
+    if (key !== undefined && !keyMatches(key, topicKey)) {
         return {
             response: egError(
                 401,
@@ -54,6 +56,10 @@ export function publishToTopic(
                 `The request authorization key is not authorized for ${request.url.host.toUpperCase()}. This is due to the reason: The specified key is invalid.`,
             ),
         };
+    }
+    if (key === undefined && token !== undefined) {
+        const sas = checkSasToken(token, topicKey, `${request.url.origin}${request.url.pathname}`, receivedAt);
+        if (!sas.ok) return { response: egError(401, 'Unauthorized', sas.reason) };
     }
     if (!request.query.has('api-version')) {
         return {
