@@ -6,8 +6,9 @@ import { Activities } from '../../../shared/rotation/names';
 import { type RotationRecord } from '../../../shared/workflows/timeline';
 import { unavailable } from '../../support/fakes/failures';
 import { refreshFailed } from '../../support/fakes/FakeRefresher';
-import { type DriveResult } from '../../support/fakes/orchestrationDriver';
-import { APP_ID, ROTATION_ID, SECRET_NAME, START, VAULT_URL, type World } from '../../support/fakes/world';
+import { driveRotation, type DriveResult } from '../../support/fakes/orchestrationDriver';
+import { rotationInput } from '../../support/fakes/inputs';
+import { APP_ID, createWorld, ROTATION_ID, SECRET_NAME, START, VAULT_URL, type World } from '../../support/fakes/world';
 import { probe, runScenario, scenarios, vaultDownDuring, webhook } from './scenarios';
 
 const A = Activities;
@@ -284,6 +285,24 @@ describe('rotateCredential (driven without a host)', () => {
             expect(keys(world)).toContain(world.oldKeyId);
         });
 
+        // Regression: confirm once counted configured probes, so a failed `continue` probe was claimed as evidence.
+        it('confirm evidence counts only probes that reported the new fingerprint', async () => {
+            const { world, run } = await runScenario({
+                world: {
+                    consumers: [probe('health', { intervalSeconds: 15, maxWaitSeconds: 30, onFailure: 'continue' })],
+                },
+                arrange: (w) => void w.refresher.script('health', [refreshFailed('reports the old fingerprint', true)]),
+            });
+            expect(world.refresher.callsFor('health')).toBeGreaterThan(1);
+            expect(run.output.status).toBe('Completed');
+            expect(step(run.output, 'confirm')?.detail).toMatch(/^0 /);
+        });
+
+        it('confirm evidence names the probes that reported the new fingerprint', async () => {
+            const { run } = await runScenario(scenarios.happy!);
+            expect(step(run.output, 'confirm')?.detail).toContain('1 probe(s) report the new fingerprint');
+        });
+
         it('a continue consumer failure is recorded and the rotation completes', async () => {
             const { world, run } = await runScenario(scenarios.continueConsumer!);
             expect(world.refresher.calls.map((c) => c.consumer)).toEqual(['cache', 'api']);
@@ -343,6 +362,17 @@ describe('rotateCredential (driven without a host)', () => {
     });
 
     describe('dry run and early failures', () => {
+        it('an invalid orchestration input fails before any activity, without echoing the input', async () => {
+            const world = createWorld();
+            const canary = 'CANARY-IN-REASON-0123456789';
+            await expect(
+                driveRotation(world, { input: rotationInput({ vaultUrl: 'http://insecure.example', reason: canary }) }),
+            ).rejects.toSatisfy((e: unknown) => e instanceof Error && !e.message.includes(canary));
+            await expect(driveRotation(world, { input: rotationInput({ secretName: 'bad/name' }) })).rejects.toThrow();
+            expect(world.directory.calls).toEqual([]);
+            expect(world.vault.calls).toEqual([]);
+        });
+
         it('dry run: only preflight, status DryRun, no events, nothing changed', async () => {
             const { world, run } = await runScenario(scenarios.dryRun!);
             expect(run.activities).toEqual([A.preflight]);
@@ -366,10 +396,8 @@ describe('rotateCredential (driven without a host)', () => {
             expect(world.notifier.events).toEqual([]);
         });
 
-        // Product bug (reported): when the preflight activity itself fails (e.g. the vault is down past its
-        // retries), Run.activity -> Run.finish emits Rotation.Failed even for a dry run, which is documented to
-        // announce nothing. Remove `.fails` once finish() skips emit for dry runs.
-        it.fails('a dry run whose preflight cannot run still announces nothing', async () => {
+        // Regression: a dry run whose preflight activity failed once emitted Rotation.Failed.
+        it('a dry run whose preflight cannot run still announces nothing', async () => {
             const { world, run } = await runScenario({
                 world: { consumers: [webhook('api')] },
                 input: { dryRun: true },
