@@ -38,6 +38,11 @@ describe('canary sweep: secret text never leaves the activities', () => {
         expect(JSON.stringify(all.activityOutputs)).not.toContain(REDACTED);
     });
 
+    it.each(Object.keys(scenarios))('%s: every event passed the notify contract', async (name) => {
+        const { run } = await runScenario(scenarios[name]!);
+        expect(run.output.findings.filter((f) => f.code === 'notification_failed')).toEqual([]);
+    });
+
     it('the sweep finds a planted value (it can fail)', async () => {
         const { world, run } = await runScenario(scenarios.happy!);
         const planted = { ...surfaces(world, run), oops: `value=${world.secretTexts()[1]}` };

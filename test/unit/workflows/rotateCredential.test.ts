@@ -435,6 +435,26 @@ describe('rotateCredential (driven without a host)', () => {
             expect(step(run.output, 'create')?.detail).toContain('removed orphan');
         });
 
+        it('an orphan left by a crashed create is removed and the rotation ends with one new credential', async () => {
+            const orphan = credentialDisplayName(ROTATION_ID);
+            const { world, run } = await runScenario(scenarios.orphanFromCrash!);
+            expect(run.output.status).toBe('Completed');
+            expect(world.directory.credentialsOf(APP_ID).filter((c) => c.displayName === orphan)).toHaveLength(1);
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+            expect(step(run.output, 'create')?.detail).toMatch(/removed orphan\(s\) [0-9a-f-]{36}/);
+        });
+
+        it('a publish whose stash clean-up failed once is finished by the retry', async () => {
+            const { world, run } = await runScenario(scenarios.publishCleanupRetried!);
+            expect(run.attempts.filter((a) => a.name === A.publishCredential).map((a) => a.ok)).toEqual([false, true]);
+            expect(run.output.status).toBe('Completed');
+            expect(world.vault.peek(VAULT_URL, SECRET_NAME)).toMatchObject({
+                versions: 2,
+                version: run.output.newSecretVersion,
+            });
+            expect(world.vault.peek(VAULT_URL, pendingSecretName(SECRET_NAME))).toBeUndefined();
+        });
+
         it('a stash that never succeeds fails the rotation with no credential left behind', async () => {
             const { world, run } = await runScenario(scenarios.stashFailure!);
             expect(run.attempts.filter((a) => a.name === A.createCredential)).toHaveLength(4);

@@ -1,10 +1,11 @@
 import { addDays } from '../../../shared/domain/time';
+import { credentialDisplayName } from '../../../shared/rotation/markers';
 import { Activities } from '../../../shared/rotation/names';
 import { unavailable } from '../../support/fakes/failures';
 import { refreshFailed } from '../../support/fakes/FakeRefresher';
 import { rotationInput } from '../../support/fakes/inputs';
 import { type DriveOptions, driveRotation, type DriveResult } from '../../support/fakes/orchestrationDriver';
-import { APP_ID, createWorld, START, type World, type WorldOptions } from '../../support/fakes/world';
+import { APP_ID, createWorld, ROTATION_ID, START, type World, type WorldOptions } from '../../support/fakes/world';
 
 export const webhook = (name: string, onFailure: 'abort' | 'continue' = 'abort'): Record<string, unknown> => ({
     name,
@@ -73,6 +74,23 @@ export const scenarios: Readonly<Record<string, Scenario>> = {
     oldKeyAbsent: { world: { oldKeyPresent: false, consumers: [webhook('api')] } },
     dryRun: { world: { consumers: [webhook('api')] }, input: { dryRun: true } },
     lostResponse: { world: { consumers: [webhook('api')] }, arrange: (w) => w.directory.loseNextAddPasswordResponse() },
+    /** A previous attempt of this rotation's create died after Graph added the credential, before the stash. */
+    orphanFromCrash: {
+        world: { consumers: [webhook('api')] },
+        arrange: (w) => void w.directory.seedCredential(APP_ID, { displayName: credentialDisplayName(ROTATION_ID) }),
+    },
+    /** Publish wrote the live version, then the stash clean-up failed once; the retry finishes it. */
+    publishCleanupRetried: {
+        world: { consumers: [webhook('api')] },
+        hook: () => {
+            let armed = true;
+            return (name, _input, world) => {
+                if (name !== Activities.publishCredential || !armed) return;
+                armed = false;
+                world.vault.failures.failNext('deleteSecret', unavailable('vault unavailable'));
+            };
+        },
+    },
     stashFailure: {
         world: { consumers: [webhook('api')] },
         hook: vaultDownDuring(Activities.createCredential, 'setSecret'),
