@@ -214,6 +214,47 @@ describe('Graph applications over raw HTTP (api-fidelity §1)', () => {
     });
 });
 
+describe('Replication lag (api-fidelity §1.11)', () => {
+    it('§1.11 with graphReplicationLagSeconds a new app is 404 and a new password is invisible to GET and removePassword until the lag passes', async () => {
+        await t.control('/faults', { graphReplicationLagSeconds: 10 });
+        try {
+            const app = await createApp('lagging');
+            expect((await t.raw('GET', `/v1.0/applications/${app.id}`, { headers: auth(adminToken) })).status).toBe(
+                404,
+            );
+            const listed = await t.raw(
+                'GET',
+                `/v1.0/applications?$filter=${encodeURIComponent(`appId eq '${app.appId}'`)}`,
+                { headers: auth(adminToken) },
+            );
+            expect(listed.json.value).toEqual([]);
+            await t.control('/clock', { advanceSeconds: 11 });
+            const token = await t.adminToken();
+            const added = await t.raw('POST', `/v1.0/applications/${app.id}/addPassword`, {
+                headers: auth(token),
+                json: {},
+            });
+            expect(added.status).toBe(200);
+            const stale = await t.raw('GET', `/v1.0/applications/${app.id}`, { headers: auth(token) });
+            expect(stale.json.passwordCredentials).toEqual([]);
+            const early = await t.raw('POST', `/v1.0/applications/${app.id}/removePassword`, {
+                headers: auth(token),
+                json: { keyId: added.json.keyId },
+            });
+            expect(early.status).toBe(400);
+            expect(early.json.error.message).toContain('No password credential found with keyId');
+            await t.control('/clock', { advanceSeconds: 11 });
+            const later = await t.raw('POST', `/v1.0/applications/${app.id}/removePassword`, {
+                headers: auth(await t.adminToken()),
+                json: { keyId: added.json.keyId },
+            });
+            expect(later.status).toBe(204);
+        } finally {
+            await t.control('/faults', { graphReplicationLagSeconds: 0 });
+        }
+    });
+});
+
 describe('Permissions from token roles (api-fidelity §1.2, issue 3)', () => {
     it('an OwnedBy caller manages its own app but gets 403 Authorization_RequestDenied on one it does not own', async () => {
         const seeded = await t.control('/entra/seed', {

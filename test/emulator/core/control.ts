@@ -31,6 +31,7 @@ function faultsView(deps: ControlDeps): object {
         ...deps.faults.services,
         propagationDelaySeconds: settings.propagationDelaySeconds,
         signInIngestionLatencySeconds: settings.signInIngestionLatencySeconds,
+        graphReplicationLagSeconds: settings.graphReplicationLagSeconds,
         appManagementPolicy: { maxPasswordLifetimeSeconds: settings.maxPasswordLifetimeSeconds ?? null },
         duplicateEventDelivery: deps.faults.duplicateEventDelivery,
     };
@@ -43,6 +44,7 @@ function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
         deps.runtime.settings.propagationDelaySeconds = 0;
         deps.runtime.settings.signInIngestionLatencySeconds = 0;
         deps.runtime.settings.maxPasswordLifetimeSeconds = undefined;
+        deps.runtime.settings.graphReplicationLagSeconds = 0;
         deps.services.eventGrid.setDuplicateDelivery(false);
     }
     deps.faults.apply(body);
@@ -54,6 +56,12 @@ function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
         settings.signInIngestionLatencySeconds = nonNegative(
             body['signInIngestionLatencySeconds'],
             'signInIngestionLatencySeconds',
+        );
+    }
+    if ('graphReplicationLagSeconds' in body) {
+        settings.graphReplicationLagSeconds = nonNegative(
+            body['graphReplicationLagSeconds'],
+            'graphReplicationLagSeconds',
         );
     }
     if ('appManagementPolicy' in body) {

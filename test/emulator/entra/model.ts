@@ -42,6 +42,8 @@ export interface ApplicationRecord {
     passwordCredentials: PasswordCredentialRecord[];
     keyCredentials: KeyCredentialRecord[];
     owners: string[];
+    /** Emulator-clock ms when created through Graph (replication lag counts from here); absent when seeded. */
+    createdAtMs?: number;
     /** Other writable properties (description, notes, tags, api, web…) kept as sent. */
     extra: Record<string, unknown>;
 }

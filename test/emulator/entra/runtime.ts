@@ -13,6 +13,11 @@ export interface TenantSettings {
     propagationDelaySeconds: number;
     /** Sign-in log entries become visible this long after the sign-in (§1.8). */
     signInIngestionLatencySeconds: number;
+    /**
+     * Graph read-after-write lag: for this long after creation an application is 404 and a new password is
+     * invisible to GET and to removePassword ("No password credential found with keyId", §1.11).
+     */
+    graphReplicationLagSeconds: number;
     /** App-management policy: max password lifetime in seconds (`undefined` = no policy). */
     maxPasswordLifetimeSeconds: number | undefined;
 }
@@ -20,6 +25,7 @@ export interface TenantSettings {
 export const defaultTenantSettings = (): TenantSettings => ({
     propagationDelaySeconds: 0,
     signInIngestionLatencySeconds: 0,
+    graphReplicationLagSeconds: 0,
     maxPasswordLifetimeSeconds: undefined,
 });
 

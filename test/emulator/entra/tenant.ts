@@ -38,6 +38,7 @@ export function newApplication(
         keyCredentials: fields.keyCredentials ?? [],
         owners: fields.owners ?? [],
         extra: fields.extra ?? {},
+        ...(fields.createdAtMs === undefined ? {} : { createdAtMs: fields.createdAtMs }),
     };
 }
 

@@ -73,8 +73,9 @@ export const APP_PROPERTIES: readonly string[] = [
 /** The application resource as Graph returns it: secretText always null, `key` only when asked for (§1.1). */
 export function applicationView(
     app: ApplicationRecord,
-    options: { includeKeys?: boolean } = {},
+    options: { includeKeys?: boolean; isVisible?: (createdAtMs: number) => boolean } = {},
 ): Record<string, unknown> {
+    const visible = options.isVisible ?? (() => true);
     return {
         id: app.id,
         deletedDateTime: null,
@@ -87,6 +88,8 @@ export function applicationView(
         ...app.extra,
         appRoles: app.appRoles,
         keyCredentials: app.keyCredentials.map((key) => keyView(key, options.includeKeys === true)),
-        passwordCredentials: app.passwordCredentials.map((password) => passwordView(password)),
+        passwordCredentials: app.passwordCredentials
+            .filter((password) => visible(password.createdAtMs))
+            .map((password) => passwordView(password)),
     };
 }

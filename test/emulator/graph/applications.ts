@@ -5,7 +5,15 @@ import { type ApplicationRecord, type KeyCredentialRecord } from '../entra/model
 import { appRolesFrom } from '../entra/seed';
 import { newApplication } from '../entra/tenant';
 import { APP_PROPERTIES, WRITABLE_APP_PROPERTIES, applicationView } from './appView';
-import { type GraphCall, canReadAllApps, isOwnedByCaller, owns, requireAppRead, requireAppWrite } from './auth';
+import {
+    type GraphCall,
+    canReadAllApps,
+    isOwnedByCaller,
+    owns,
+    replicated,
+    requireAppRead,
+    requireAppWrite,
+} from './auth';
 import { GraphError, badRequest, denied, notFound } from './errors';
 import { parseFilter } from './filter';
 import { contextUrl, page, project, selectOf } from './query';
@@ -19,7 +27,8 @@ export function resolveApplication(call: GraphCall, key: string): ApplicationRec
     const app = alternate
         ? call.runtime.directory.applicationByAppId(alternate[1] ?? '')
         : call.runtime.directory.applications.get(key.replace(/^\//, ''));
-    if (!app) throw notFound(alternate?.[1] ?? key.replace(/^\//, ''));
+    // Inside the replication lag a just-created object is still 404 (§1.11).
+    if (!app || !replicated(call, app.createdAtMs)) throw notFound(alternate?.[1] ?? key.replace(/^\//, ''));
     return app;
 }
 
@@ -43,18 +52,20 @@ export function listApplications(call: GraphCall): EmuResponse {
     const matches: ApplicationRecord[] = [];
     for (const app of call.runtime.directory.applications.values()) {
         if (ownedOnly && !owns(call, app)) continue;
+        if (!replicated(call, app.createdAtMs)) continue;
         if (predicate && !predicate((name) => (app as unknown as Record<string, unknown>)[canonical(name)])) continue;
         matches.push(app);
     }
     const { slice, nextLink } = page(call.request, matches, { defaultTop: 100, maxTop: 999 });
     const includeKeys = false;
+    const isVisible = (createdAtMs: number) => replicated(call, createdAtMs);
     return {
         status: 200,
         body: {
             '@odata.context': contextUrl(call.request, call.version, 'applications', select),
             ...(call.request.query.get('$count') === 'true' ? { '@odata.count': matches.length } : {}),
             ...(nextLink ? { '@odata.nextLink': nextLink } : {}),
-            value: slice.map((app) => project(applicationView(app, { includeKeys }), select)),
+            value: slice.map((app) => project(applicationView(app, { includeKeys, isVisible }), select)),
         },
     };
 }
@@ -74,7 +85,10 @@ export function getApplication(call: GraphCall, key: string): EmuResponse {
     const app = resolveApplication(call, key);
     requireAppRead(call, app);
     const select = selectOf(call.request, APP_PROPERTIES, APP_TYPE);
-    const view = applicationView(app, { includeKeys: select?.includes('keyCredentials') === true });
+    const view = applicationView(app, {
+        includeKeys: select?.includes('keyCredentials') === true,
+        isVisible: (createdAtMs) => replicated(call, createdAtMs),
+    });
     return {
         status: 200,
         body: {
@@ -150,7 +164,7 @@ export function createApplication(call: GraphCall): EmuResponse {
     if (!call.caller.roles.includes('Application.ReadWrite.All') && !isOwnedByCaller(call)) throw denied();
     const body = jsonBody(call);
     if (typeof body['displayName'] !== 'string') throw badRequest("Required property 'displayName' is missing.");
-    const app = newApplication(call.now, { displayName: body['displayName'] });
+    const app = newApplication(call.now, { displayName: body['displayName'], createdAtMs: call.now.getTime() });
     applyWritable(call, app, body);
     // An OwnedBy caller becomes the owner of what it creates (otherwise it could never manage it).
     if (!call.caller.roles.includes('Application.ReadWrite.All')) app.owners.push(call.caller.oid);

@@ -29,6 +29,12 @@ export function authenticate(runtime: TenantRuntime, request: EmuRequest): Acces
     return claims;
 }
 
+/** False while an object created at `createdAtMs` is still inside the configured replication lag. */
+export function replicated(call: GraphCall, createdAtMs: number | undefined): boolean {
+    if (createdAtMs === undefined) return true;
+    return call.now.getTime() - createdAtMs >= call.runtime.settings.graphReplicationLagSeconds * 1000;
+}
+
 const has = (call: GraphCall, ...roles: string[]) => roles.some((role) => call.caller.roles.includes(role));
 
 export const canReadAllApps = (call: GraphCall) =>

@@ -1,7 +1,7 @@
 import { type EmuResponse } from '../core/contract';
 import { isRecord } from '../core/http';
 import { createPassword, passwordView } from '../entra/credentials';
-import { requireAppWrite, type GraphCall } from './auth';
+import { replicated, requireAppWrite, type GraphCall } from './auth';
 import { jsonBody, resolveApplication } from './applications';
 import { GraphError, badRequest } from './errors';
 
@@ -59,7 +59,8 @@ export function removePassword(call: GraphCall, key: string): EmuResponse {
     if (typeof keyId !== 'string' || !/^[0-9a-f-]{36}$/i.test(keyId))
         throw badRequest("Invalid value specified for property 'keyId' of resource 'Application'.");
     const index = app.passwordCredentials.findIndex(
-        (credential) => credential.keyId.toLowerCase() === keyId.toLowerCase(),
+        (credential) =>
+            credential.keyId.toLowerCase() === keyId.toLowerCase() && replicated(call, credential.createdAtMs),
     );
     if (index < 0) throw badRequest(`No password credential found with keyId ${keyId}.`);
     app.passwordCredentials.splice(index, 1);
