@@ -1,10 +1,11 @@
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startHost, type HostOptions } from './src/startHost';
 
 /**
  * `npm run host -- --settings <local.settings.json> [--port N] [--state DIR] [--app DIR] [--entry FILE]
- *                   [--clock-url URL | --manual-clock ISO]`
+ *                   [--clock-url URL [--clock-ca PEM] | --manual-clock ISO]`
  * Loads `Values` into the environment like `func start`, serves the app, prints one JSON ready line on stdout.
  * Logs go to stderr. A chaos "crash" kills this process with SIGKILL, like a real host dying.
  */
@@ -17,14 +18,17 @@ async function main(): Promise<void> {
             app: { type: 'string' },
             entry: { type: 'string' },
             'clock-url': { type: 'string' },
+            'clock-ca': { type: 'string' },
             'manual-clock': { type: 'string' },
         },
     });
     const settingsFile = values.settings ? path.resolve(values.settings) : undefined;
     const appRoot = path.resolve(values.app ?? (settingsFile ? path.dirname(settingsFile) : process.cwd()));
     let clock: HostOptions['clock'];
-    if (values['clock-url']) clock = { url: values['clock-url'] };
-    else if (values['manual-clock']) clock = { manual: new Date(values['manual-clock']) };
+    if (values['clock-url']) {
+        const ca = values['clock-ca'] ? readFileSync(path.resolve(values['clock-ca']), 'utf8') : undefined;
+        clock = { url: values['clock-url'], ca };
+    } else if (values['manual-clock']) clock = { manual: new Date(values['manual-clock']) };
     const host = await startHost({
         appRoot,
         entry: values.entry,

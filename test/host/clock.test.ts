@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpClock, ManualClock } from './src/clock/clock';
 import { Scheduler } from './src/clock/scheduler';
+import { ensureTlsMaterial } from '../emulator/core/certs';
 import { startFixtureHost, until } from './helpers';
 
 /** A stand-in for the emulator's `GET /_emulator/clock`. */
@@ -56,6 +61,28 @@ describe('clock sources', () => {
         await until(() => fired, 2000);
         scheduler.close();
         clock.close();
+    });
+
+    it('http clock reads an https source with the emulator CA', async () => {
+        const dir = mkdtempSync(path.join(os.tmpdir(), 'host-tls-'));
+        const tls = await ensureTlsMaterial(dir);
+        const secure = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (_req, res) => {
+            res.writeHead(200, { 'Content-Type': 'application/json' });
+            res.end(JSON.stringify({ now: '2030-01-02T03:04:05.000Z' }));
+        });
+        await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+        const url = `https://localhost:${(secure.address() as AddressInfo).port}/_emulator/clock`;
+        try {
+            const trusted = new HttpClock(url, 1000, tls.caCertPem);
+            expect(await trusted.now()).toBe(Date.parse('2030-01-02T03:04:05.000Z'));
+            trusted.close();
+            const untrusted = new HttpClock(url, 1000);
+            await expect(untrusted.now()).rejects.toThrow();
+            untrusted.close();
+        } finally {
+            await new Promise((resolve) => secure.close(resolve));
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it('a host on the emulator clock fires a 30-day durable timer in milliseconds', async () => {

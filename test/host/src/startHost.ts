@@ -35,7 +35,7 @@ export interface HostOptions {
     /** Where instances and histories persist; omitted = memory only. */
     stateDir?: string;
     /** A clock source, `{ manual: start }` for a test-driven clock, or the emulator clock URL. */
-    clock?: ClockSource | { manual: Date | number } | { url: string; pollMs?: number };
+    clock?: ClockSource | { manual: Date | number } | { url: string; pollMs?: number; ca?: string };
     /** Azure Storage provider values by default: 6 days / 3 days. */
     timers?: { maxShortTimerMs: number; longTimerIntervalMs: number };
     activityConcurrency?: number;
@@ -72,7 +72,7 @@ export interface Host {
 function makeClock(option: HostOptions['clock']): ClockSource {
     if (!option) return new RealClock();
     if ('manual' in option) return new ManualClock(option.manual);
-    if ('url' in option) return new HttpClock(option.url, option.pollMs);
+    if ('url' in option) return new HttpClock(option.url, option.pollMs, option.ca);
     return option;
 }
 

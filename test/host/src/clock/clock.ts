@@ -1,3 +1,6 @@
+import { get as httpGet } from 'node:http';
+import { get as httpsGet } from 'node:https';
+
 /**
  * The host's notion of "now". Orchestration time (`currentUtcDateTime` = episode start), durable timers, retry
  * backoff and timer triggers all read it, so a virtual clock makes a 30-day grace period take milliseconds.
@@ -71,9 +74,34 @@ export class ManualClock implements ClockSource {
     close(): void {}
 }
 
+/** GET a JSON document over http or https (the emulator serves https with its own CA). */
+function getJson(url: string, ca: string | undefined, timeoutMs: number): Promise<unknown> {
+    const target = new URL(url);
+    const get = target.protocol === 'https:' ? httpsGet : httpGet;
+    return new Promise((resolve, reject) => {
+        const req = get(target, { ca, timeout: timeoutMs }, (res) => {
+            const chunks: Buffer[] = [];
+            res.on('data', (c: Buffer) => chunks.push(c));
+            res.on('end', () => {
+                if ((res.statusCode ?? 0) >= 400)
+                    return reject(new Error(`Clock source ${url} answered ${res.statusCode}`));
+                try {
+                    resolve(JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown);
+                } catch {
+                    reject(new Error(`Clock source ${url} did not answer JSON`));
+                }
+            });
+            res.on('error', reject);
+        });
+        req.on('timeout', () => req.destroy(new Error(`Clock source ${url} timed out`)));
+        req.on('error', reject);
+    });
+}
+
 /**
  * Follows another process's clock (the tenant emulator's `GET /_emulator/clock`, answering `{"now":"<ISO>"}`):
- * `now()` asks it fresh; a poller notices changes so due timers fire soon after the emulator's clock moves.
+ * `now()` asks it fresh, so an advance is visible immediately; a poller notices changes so due timers fire soon
+ * after the emulator's clock moves. `ca` is the emulator's CA certificate (PEM) for https.
  */
 export class HttpClock implements ClockSource {
     readonly kind = 'http';
@@ -84,6 +112,7 @@ export class HttpClock implements ClockSource {
     constructor(
         private readonly url: string,
         pollMs = 100,
+        private readonly ca?: string,
     ) {
         this.poller = setInterval(() => {
             this.now().then(
@@ -95,10 +124,9 @@ export class HttpClock implements ClockSource {
     }
 
     async now(): Promise<number> {
-        const response = await fetch(this.url, { signal: AbortSignal.timeout(5000) });
-        if (!response.ok) throw new Error(`Clock source ${this.url} answered ${response.status}`);
-        const body = (await response.json()) as { now?: unknown };
-        const value = typeof body.now === 'string' || typeof body.now === 'number' ? new Date(body.now).getTime() : NaN;
+        const body = (await getJson(this.url, this.ca, 5000)) as { now?: unknown } | null;
+        const raw = body?.now;
+        const value = typeof raw === 'string' || typeof raw === 'number' ? new Date(raw).getTime() : NaN;
         if (Number.isNaN(value)) throw new Error(`Clock source ${this.url} returned no valid "now"`);
         const changed = this.last !== value;
         this.last = value;
