@@ -92,6 +92,28 @@ describe('Fault knobs (POST /_emulator/faults)', () => {
         expect(performance.now() - started).toBeGreaterThanOrEqual(290);
     });
 
+    it('§1.7 batchItemThrottle: one item answers 429 with Retry-After inside a 200 batch, the others succeed', async () => {
+        await t.control('/faults', { graph: { batchItemThrottle: { count: 1, retryAfterSeconds: 3 } } });
+        const batch = await t.raw('POST', '/v1.0/$batch', {
+            headers: auth(admin),
+            json: {
+                requests: [
+                    { id: 'a', method: 'GET', url: '/applications?$top=1' },
+                    { id: 'b', method: 'GET', url: '/applications?$top=1' },
+                ],
+            },
+        });
+        expect(batch.status).toBe(200);
+        const [first, second] = batch.json.responses;
+        expect(first).toMatchObject({
+            id: 'a',
+            status: 429,
+            headers: { 'retry-after': '3' },
+            body: { error: { code: 'TooManyRequests' } },
+        });
+        expect(second).toMatchObject({ id: 'b', status: 200 });
+    });
+
     it('invalid knob values are rejected with 400 and change nothing', async () => {
         const response = await t.raw('POST', '/_emulator/faults', { json: { graph: { latencyMs: -5 } } });
         expect(response.status).toBe(400);

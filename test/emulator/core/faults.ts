@@ -19,6 +19,8 @@ export interface ServiceFaults {
     serverErrors: { status: number; count: number; afterHandling: boolean } | undefined;
     /** The next `count` requests are dropped: the socket is destroyed without a response. */
     drop: { count: number } | undefined;
+    /** Graph only: the next `count` `$batch` items answer 429 inside a 200 batch (§1.7, per-item throttling). */
+    batchItemThrottle: { count: number; retryAfterSeconds: number } | undefined;
 }
 
 const noFaults = (): ServiceFaults => ({
@@ -28,6 +30,7 @@ const noFaults = (): ServiceFaults => ({
     limitScale: 1,
     serverErrors: undefined,
     drop: undefined,
+    batchItemThrottle: undefined,
 });
 
 export class FaultPlan {
@@ -73,6 +76,18 @@ export class FaultPlan {
                           status: statusCode(s['status'] ?? 503),
                           count: nonNegative(s['count'] ?? 1, `${name}.serverErrors.count`),
                           afterHandling: s['afterHandling'] === true,
+                      }
+                    : undefined;
+            }
+            if ('batchItemThrottle' in section) {
+                const b = section['batchItemThrottle'];
+                target.batchItemThrottle = isRecord(b)
+                    ? {
+                          count: nonNegative(b['count'] ?? 1, `${name}.batchItemThrottle.count`),
+                          retryAfterSeconds: nonNegative(
+                              b['retryAfterSeconds'] ?? 1,
+                              `${name}.batchItemThrottle.retryAfterSeconds`,
+                          ),
                       }
                     : undefined;
             }

@@ -53,8 +53,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const bootstrap = loadBootstrap(stateDir);
     const clock = new VirtualClock();
     const runtime = new TenantRuntime(bootstrap, SigningKey.load(stateDir), clock);
-    const services = createServices(runtime);
     const faults = new FaultPlan();
+    const services = createServices(runtime, faults);
     const limits = new LimitTracker();
     const collect = (): PersistedState => {
         const snapshots: Record<string, unknown> = {};

@@ -4,6 +4,7 @@ import { createEventGridModule, type EventGridModule } from '../eventgrid';
 import { createGraphModule } from '../graph';
 import { createKeyVaultModule } from '../keyvault';
 import { type ServiceModule } from './contract';
+import { type FaultPlan } from './faults';
 
 export interface Services {
     /** In routing order: the first module whose `matches` accepts a request handles it. */
@@ -12,8 +13,11 @@ export interface Services {
 }
 
 /** The one place the services are wired together (Key Vault publishes system events into Event Grid). */
-export function createServices(runtime: TenantRuntime): Services {
+export function createServices(runtime: TenantRuntime, faults: FaultPlan): Services {
     const eventGrid = createEventGridModule();
     const keyVault = createKeyVaultModule(eventGrid);
-    return { modules: [createEntraModule(runtime), createGraphModule(runtime), keyVault, eventGrid], eventGrid };
+    return {
+        modules: [createEntraModule(runtime), createGraphModule(runtime, faults), keyVault, eventGrid],
+        eventGrid,
+    };
 }

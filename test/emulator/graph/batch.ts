@@ -100,7 +100,10 @@ export async function runBatch(
         responses.push({
             id: item.id,
             status: response.status,
-            headers: { 'content-type': response.headers?.['content-type'] ?? 'application/json' },
+            headers: {
+                'content-type': response.headers?.['content-type'] ?? 'application/json',
+                ...(response.headers?.['retry-after'] ? { 'retry-after': response.headers['retry-after'] } : {}),
+            },
             ...(response.body === undefined ? {} : { body: response.body }),
         });
     }

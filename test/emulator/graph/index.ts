@@ -1,4 +1,5 @@
 import { type EmuRequest, type EmuResponse, type EmulatorContext, type ServiceModule } from '../core/contract';
+import { FaultPlan } from '../core/faults';
 import { newGuid } from '../core/ids';
 import { type TenantRuntime } from '../entra/runtime';
 import { authenticate, type GraphCall } from './auth';
@@ -12,14 +13,33 @@ const PREFIX = /^\/(v1\.0|beta)(\/.*)?$/;
  * Microsoft Graph (v1.0 and beta) over the shared directory. The directory's persistence belongs to the
  * Entra module, so this module has no state of its own.
  */
-export function createGraphModule(runtime: TenantRuntime): ServiceModule {
+export function createGraphModule(runtime: TenantRuntime, faults: FaultPlan): ServiceModule {
+    /** Per-item 429 inside a batch: the core's faults only see the outer request. */
+    const itemThrottle = (): number | undefined => {
+        const fault = faults.services.graph.batchItemThrottle;
+        return FaultPlan.consume(fault) ? fault?.retryAfterSeconds : undefined;
+    };
     const execute = async (request: EmuRequest, context: EmulatorContext): Promise<EmuResponse> => {
         const now = runtime.clock.now();
         const [, version = 'v1.0', path = '/'] = PREFIX.exec(request.path) ?? [];
         try {
             if (path === '/$batch' && request.method === 'POST') {
                 authenticate(runtime, request);
-                return await runBatch(request, version, (inner) => execute(inner, context));
+                return await runBatch(request, version, (inner) => {
+                    const retryAfter = itemThrottle();
+                    if (retryAfter === undefined) return execute(inner, context);
+                    const throttled = graphErrorResponse(
+                        429,
+                        'TooManyRequests',
+                        'Please retry again later.',
+                        inner,
+                        now,
+                    );
+                    return Promise.resolve({
+                        ...throttled,
+                        headers: { ...throttled.headers, 'retry-after': String(retryAfter) },
+                    });
+                });
             }
             const caller = authenticate(runtime, request);
             const call: GraphCall = { runtime, request, caller, version: version as GraphCall['version'], path, now };
