@@ -97,6 +97,7 @@ describe('loadConfig: a valid minimal environment', () => {
             CONSUMERS_CONFIG_LOCATION: 'https://kv-rotator.vault.azure.net/secrets/consumers',
             ROTATION_PAUSED: '1',
             TASKHUB_NAME: 'RotatorHub2',
+            STATE_STORE_LOCATION: 'https://strotator.blob.core.windows.net/state',
         });
         expect(config).toMatchObject({
             authorityHost: 'https://login.microsoftonline.us',
@@ -120,7 +121,19 @@ describe('loadConfig: a valid minimal environment', () => {
             consumers: { configLocation: 'https://kv-rotator.vault.azure.net/secrets/consumers' },
             paused: true,
             taskHubName: 'RotatorHub2',
+            stateStoreLocation: 'https://strotator.blob.core.windows.net/state',
+            clockSourceUrl: undefined,
         });
+    });
+
+    it('reads CLOCK_SOURCE_URL only in a local sandbox', () => {
+        const url = 'http://127.0.0.1:7777/_emulator/clock';
+        const error = configErrorOf({ ...MINIMAL, CLOCK_SOURCE_URL: url });
+        expect(error.message).toContain('CLOCK_SOURCE_URL');
+        expect(error.message).not.toContain('7777');
+        expect(loadConfig({ ...MINIMAL, CLOCK_SOURCE_URL: url, ALLOW_LOCAL_ENDPOINTS: 'true' }).clockSourceUrl).toBe(
+            url,
+        );
     });
 
     it.each<[string, boolean]>([
@@ -187,6 +200,7 @@ describe('loadConfig: errors', () => {
         TOKEN_LIFETIME_MINUTES: '4',
         TASKHUB_NAME: `1${CANARY}`,
         ROTATION_PAUSED: 'yes',
+        CLOCK_SOURCE_URL: `ftp://${CANARY}/clock`,
     };
 
     it('lists every bad setting name and never a value', () => {
@@ -266,6 +280,14 @@ describe('loadConfig: secrets never print', () => {
         EVENT_GRID_TOPIC_KEY: `${CANARY}-topic`,
         CONSUMER_WEBHOOK_SIGNING_KEY: `${CANARY}-signing-key`,
     };
+
+    it.each([...SENSITIVE_SETTINGS])('refuses an unresolved Key Vault reference in %s without echoing it', (name) => {
+        const reference = `@Microsoft.KeyVault(SecretUri=https://kv-rotator.vault.azure.net/secrets/${CANARY}/)`;
+        const error = configErrorOf({ ...env, [name]: reference });
+        expect(error.message).toMatch(new RegExp(`^config_invalid: invalid or missing settings: ${name} \\(`));
+        expect(error.message).not.toContain('CANARY');
+        expect(error.message).not.toContain('SecretUri');
+    });
 
     it('wraps every sensitive setting in a Secret', () => {
         const config = loadConfig(env);
