@@ -214,6 +214,56 @@ describe('Graph applications over raw HTTP (api-fidelity §1)', () => {
     });
 });
 
+describe('Service principals and app role assignments (api-fidelity §1.10)', () => {
+    it('create SP for an app, grant a Graph app role, and the next token carries it; 409 on a duplicate SP', async () => {
+        const app = await createApp('sp-target');
+        const sp = await t.raw('POST', '/v1.0/servicePrincipals', {
+            headers: auth(adminToken),
+            json: { appId: app.appId },
+        });
+        expect(sp.status).toBe(201);
+        expect(sp.json).toMatchObject({ appId: app.appId, accountEnabled: true, servicePrincipalType: 'Application' });
+        const duplicate = await t.raw('POST', '/v1.0/servicePrincipals', {
+            headers: auth(adminToken),
+            json: { appId: app.appId },
+        });
+        expect(duplicate.status).toBe(409);
+        const graphSp = await t.raw(
+            'GET',
+            `/v1.0/servicePrincipals?$filter=${encodeURIComponent("appId eq '00000003-0000-0000-c000-000000000000'")}`,
+            { headers: auth(adminToken) },
+        );
+        const graph = graphSp.json.value[0];
+        const readAll = graph.appRoles.find((role: { value: string }) => role.value === 'Application.Read.All');
+        expect(readAll.id).toBe('9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30');
+        const grant = await t.raw('POST', `/v1.0/servicePrincipals/${sp.json.id}/appRoleAssignments`, {
+            headers: auth(adminToken),
+            json: { principalId: sp.json.id, resourceId: graph.id, appRoleId: readAll.id },
+        });
+        expect(grant.status).toBe(201);
+        expect(grant.json).toMatchObject({
+            principalId: sp.json.id,
+            resourceId: graph.id,
+            resourceDisplayName: 'Microsoft Graph',
+        });
+        const listed = await t.raw('GET', `/v1.0/servicePrincipals(appId='${app.appId}')/appRoleAssignments`, {
+            headers: auth(adminToken),
+        });
+        expect(listed.json.value.map((a: { appRoleId: string }) => a.appRoleId)).toEqual([readAll.id]);
+        const secret = await t.raw('POST', `/v1.0/applications/${app.id}/addPassword`, {
+            headers: auth(adminToken),
+            json: {},
+        });
+        const token = await t.token(app.appId, secret.json.secretText);
+        const claims = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString());
+        expect(claims.roles).toEqual(['Application.Read.All']);
+        expect((await t.raw('GET', '/v1.0/applications?$top=1', { headers: auth(token) })).status).toBe(200);
+        expect(
+            (await t.raw('POST', '/v1.0/applications', { headers: auth(token), json: { displayName: 'nope' } })).status,
+        ).toBe(403);
+    });
+});
+
 describe('Replication lag (api-fidelity §1.11)', () => {
     it('§1.11 with graphReplicationLagSeconds a new app is 404 and a new password is invisible to GET and removePassword until the lag passes', async () => {
         await t.control('/faults', { graphReplicationLagSeconds: 10 });

@@ -2,6 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
+import { connect } from 'node:tls';
 import { join } from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
@@ -121,6 +122,33 @@ describe('Start contract (issue 3)', () => {
             'emulator-admin',
         ]);
         expect(await stop(second.child)).toBe(0);
+    });
+
+    it('malformed HTTP on the socket gets 400 and the server keeps serving', async () => {
+        const emulator = await startEmulator();
+        try {
+            const port = Number(new URL(emulator.baseUrl).port);
+            const reply = await new Promise<string>((resolve, reject) => {
+                const socket = connect(
+                    { host: '127.0.0.1', port, servername: 'localhost', ca: emulator.caCertPem },
+                    () => {
+                        socket.write('THIS IS NOT HTTP\r\n\r\n');
+                    },
+                );
+                let text = '';
+                socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+                socket.on('end', () => resolve(text));
+                socket.on('error', reject);
+            });
+            expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+            const clock = await call(emulator, emulator.caCertPem, 'GET', '/_emulator/clock');
+            expect(clock.status).toBe(200);
+            const unknownControl = await call(emulator, emulator.caCertPem, 'GET', '/_emulator/nope');
+            expect(unknownControl.status).toBe(404);
+        } finally {
+            await emulator.close();
+            rmSync(emulator.stateDir, { recursive: true, force: true });
+        }
     });
 
     it('startEmulator() from code wires Key Vault and Event Grid behind the same origin with the admin granted', async () => {
