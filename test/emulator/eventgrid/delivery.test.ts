@@ -149,9 +149,64 @@ describe('Event Grid webhook delivery of Key Vault system events', () => {
         eg.publishSystemEvent(systemEvent('f1'));
         await eg.whenIdle();
         expect(receiver.notifications()).toHaveLength(2);
-        expect((await deliveries()).map((d) => d.outcome)).toEqual(['retrying', 'failed']);
+        expect((await deliveries()).map((d) => d.outcome)).toEqual(['retrying', 'dropped']);
         // 404 → at least 5 min, scaled: 300 ms.
         expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    });
+
+    it('§5.3 400/401/403/413 from a webhook are not retried; dead-lettered when configured, else dropped', async () => {
+        await subscribe({ endpointUrl: receiver.url, name: 'dl-sub', deadLetter: true });
+        const statuses = [400, 401, 403, 413];
+        receiver.respond = (request) => {
+            if (request.headers['aeg-event-type'] !== 'Notification') return echoValidation(request);
+            return { status: statuses[receiver.notifications().length - 1] ?? 500 };
+        };
+        for (const [index] of statuses.entries()) eg.publishSystemEvent(systemEvent(`c${index}`));
+        await eg.whenIdle();
+        expect(receiver.notifications()).toHaveLength(4);
+        const letters = (
+            (await eg.control?.('/deadLetters', emuRequest('GET', '/x'), ctx))?.body as {
+                value: Record<string, unknown>[];
+            }
+        ).value;
+        expect(letters).toHaveLength(4);
+        const byStatus = new Map(letters.map((l) => [l.lastHttpStatusCode, l]));
+        expect(byStatus.get(400)).toMatchObject({
+            deadLetterReason: 'UndeliverableDueToHttpBadRequest',
+            deliveryAttempts: 1,
+            lastDeliveryOutcome: 'BadRequest',
+            subscriptionName: 'DL-SUB',
+            eventType: 'Microsoft.KeyVault.SecretNearExpiry',
+            publishTime: '2026-01-01T00:00:00.000Z',
+        });
+        expect(byStatus.get(401)).toMatchObject({ deliveryAttempts: 1, lastDeliveryOutcome: 'Unauthorized' });
+    });
+
+    it('§5.3 an AzureFunction endpoint retries 401 and dead-letters after maxDeliveryAttempts', async () => {
+        await subscribe({
+            endpointUrl: receiver.url,
+            endpointType: 'AzureFunction',
+            maxDeliveryAttempts: 3,
+            deadLetter: true,
+        });
+        receiver.respond = () => ({ status: 401 });
+        eg.publishSystemEvent(systemEvent('af1'));
+        await eg.whenIdle();
+        expect(receiver.notifications()).toHaveLength(3);
+        const letters = (
+            (await eg.control?.('/deadLetters', emuRequest('GET', '/x'), ctx))?.body as {
+                value: Record<string, unknown>[];
+            }
+        ).value;
+        expect(letters).toEqual([
+            expect.objectContaining({
+                id: 'af1',
+                deadLetterReason: 'MaxDeliveryAttemptsExceeded',
+                deliveryAttempts: 3,
+                lastHttpStatusCode: 401,
+            }),
+        ]);
+        expect((await deliveries()).map((d) => d.outcome)).toEqual(['retrying', 'retrying', 'deadLettered']);
     });
 
     it('duplicate delivery knob sends every notification twice (same event id)', async () => {
@@ -182,15 +237,16 @@ describe('Event Grid webhook delivery of Key Vault system events', () => {
         eg.publishSystemEvent(systemEvent('u1'));
         await eg.whenIdle();
         const log = await deliveries();
-        expect(log.map((d) => d.outcome)).toEqual(['retrying', 'failed']);
+        expect(log.map((d) => d.outcome)).toEqual(['retrying', 'dropped']);
         expect(log[0]?.error).toBeTypeOf('string');
         receiver = await startReceiver(); // afterEach closes it
     });
 
     it('reset cancels pending retries and removes subscriptions', async () => {
         await subscribe({ endpointUrl: receiver.url, maxDeliveryAttempts: 30 });
+        // 404 is retried, after at least 5 min (300 ms here): the reset lands inside that wait.
         receiver.respond = (request) =>
-            request.headers['aeg-event-type'] === 'Notification' ? { status: 400 } : echoValidation(request);
+            request.headers['aeg-event-type'] === 'Notification' ? { status: 404 } : echoValidation(request);
         eg.publishSystemEvent(systemEvent('x1'));
         await new Promise((resolve) => setTimeout(resolve, 50));
         eg.reset(ctx);

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { deliveryOutcome, type EndpointType, isRetried, isSuccess, retryDelayMs } from './retryPolicy';
 import { postJson } from './webhookClient';
 
 export interface Subscription {
@@ -8,6 +9,9 @@ export interface Subscription {
     readonly endpointUrl: string;
     readonly includedEventTypes?: readonly string[];
     readonly maxDeliveryAttempts: number;
+    readonly endpointType: EndpointType;
+    /** Keep undeliverable events (the product's subscription dead-letters to a blob container). */
+    readonly deadLetter: boolean;
     /** `AwaitingManualAction` until the validation handshake (or a GET on `validationUrl`) succeeds. */
     provisioningState: 'Succeeded' | 'AwaitingManualAction';
     readonly validationCode: string;
@@ -23,7 +27,7 @@ export interface DeliveryAttempt {
     readonly copy: number;
     readonly status?: number;
     readonly error?: string;
-    readonly outcome: 'delivered' | 'retrying' | 'failed';
+    readonly outcome: 'delivered' | 'retrying' | 'deadLettered' | 'dropped';
     readonly at: string;
 }
 
@@ -31,35 +35,32 @@ export interface DeliveryOptions {
     /** Real seconds of the retry schedule × this = emulator seconds (0.01: 10 s → 100 ms). */
     readonly retryTimeScale: number;
     readonly timeoutMs: number;
+    /** The emulator clock, for `lastDeliveryAttemptTime` and the log. */
+    readonly now: () => Date;
 }
 
-/** Event Grid's schedule (10 s, 30 s, 1 min, 5 min, 10 min, 30 min, 1 h, then hourly), §5.3. */
-const SCHEDULE_SECONDS = [10, 30, 60, 300, 600, 1800, 3600];
-
-/** Minimum wait before the next attempt by response status (§5.3 per-status backoff). */
-function statusMinimumSeconds(status: number | undefined): number {
-    if (status === 400 || status === 401 || status === 403 || status === 404) return 300;
-    if (status === 408) return 120;
-    if (status === 503) return 30;
-    return 10;
-}
-
-export function retryDelayMs(attempt: number, status: number | undefined, scale: number): number {
-    const scheduled = SCHEDULE_SECONDS[Math.min(attempt - 1, SCHEDULE_SECONDS.length - 1)] ?? 3600;
-    return Math.max(scheduled, statusMinimumSeconds(status)) * 1000 * scale;
-}
-
-/** Only these count as delivered; 202 is fine for notifications (not for the handshake). */
-const isSuccess = (status: number): boolean => status >= 200 && status <= 204;
+/** A dead-lettered event: the event plus the metadata Event Grid adds to the dead-letter blob [OBS]. */
+export type DeadLetter = Record<string, unknown> & {
+    readonly subscriptionName: string;
+    readonly deadLetterReason:
+        'MaxDeliveryAttemptsExceeded' | 'UndeliverableDueToHttpBadRequest' | 'UndeliverableDueToClientError';
+    readonly deliveryAttempts: number;
+    readonly lastDeliveryOutcome: string;
+    readonly lastHttpStatusCode: number | null;
+    readonly publishTime: unknown;
+    readonly lastDeliveryAttemptTime: string;
+};
 
 const MAX_LOG = 10_000;
 
 /**
  * Pushes system-topic events to webhook subscriptions: one event per POST as a one-element array, retried
- * with backoff on non-2xx or network errors up to `maxDeliveryAttempts`, optionally delivered twice.
+ * with backoff up to `maxDeliveryAttempts` unless the status is one Event Grid never retries; undeliverable
+ * events are dead-lettered when the subscription asks for it, else dropped. Optionally delivered twice.
  */
 export class Deliverer {
     readonly log: DeliveryAttempt[] = [];
+    readonly deadLetters: DeadLetter[] = [];
     duplicate = false;
     #abort = new AbortController();
     readonly #pending = new Set<Promise<void>>();
@@ -103,7 +104,9 @@ export class Deliverer {
                 error = cause instanceof Error ? cause.message : String(cause);
             }
             const delivered = status !== undefined && isSuccess(status);
-            const last = attempt === subscription.maxDeliveryAttempts;
+            const retried = isRetried(subscription.endpointType, status);
+            const last = !delivered && (attempt === subscription.maxDeliveryAttempts || !retried);
+            const at = this.options.now().toISOString();
             this.#record({
                 subscriptionId: subscription.id,
                 eventId: String(event.id),
@@ -112,10 +115,35 @@ export class Deliverer {
                 copy,
                 ...(status === undefined ? {} : { status }),
                 ...(error === undefined ? {} : { error }),
-                outcome: delivered ? 'delivered' : last ? 'failed' : 'retrying',
-                at: new Date().toISOString(),
+                outcome: delivered
+                    ? 'delivered'
+                    : !last
+                      ? 'retrying'
+                      : subscription.deadLetter
+                        ? 'deadLettered'
+                        : 'dropped',
+                at,
             });
-            if (delivered || last) return;
+            if (delivered) return;
+            if (last) {
+                if (subscription.deadLetter) {
+                    this.#deadLetter({
+                        ...event,
+                        subscriptionName: subscription.name.toUpperCase(),
+                        deadLetterReason: retried
+                            ? 'MaxDeliveryAttemptsExceeded'
+                            : status === 400
+                              ? 'UndeliverableDueToHttpBadRequest'
+                              : 'UndeliverableDueToClientError',
+                        deliveryAttempts: attempt,
+                        lastDeliveryOutcome: deliveryOutcome(status, error),
+                        lastHttpStatusCode: status ?? null,
+                        publishTime: event.eventTime,
+                        lastDeliveryAttemptTime: at,
+                    });
+                }
+                return;
+            }
             try {
                 await sleep(retryDelayMs(attempt, status, this.options.retryTimeScale), undefined, {
                     signal,
@@ -125,6 +153,11 @@ export class Deliverer {
                 return; // cancelled by reset or dispose
             }
         }
+    }
+
+    #deadLetter(entry: DeadLetter): void {
+        this.deadLetters.push(entry);
+        if (this.deadLetters.length > MAX_LOG) this.deadLetters.splice(0, this.deadLetters.length - MAX_LOG);
     }
 
     #record(attempt: DeliveryAttempt): void {

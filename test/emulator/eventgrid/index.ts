@@ -1,6 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 
-import { type EmuRequest, type EmuResponse, type EmulatorContext, type ServiceModule } from '../core/contract';
+import {
+    type EmuRequest,
+    type EmuResponse,
+    type EmulatorClock,
+    type EmulatorContext,
+    type ServiceModule,
+} from '../core/contract';
 import { vaultResourceId } from '../keyvault/vault';
 import { egError } from './errors';
 import { Deliverer, type DeliveryAttempt, type Subscription } from './delivery';
@@ -47,7 +53,12 @@ function keep<T>(list: T[], items: readonly T[]): void {
 
 export function createEventGridModule(options: EventGridOptions = {}): EventGridModule {
     const timeoutMs = options.deliveryTimeoutMs ?? 30_000;
-    const deliverer = new Deliverer({ retryTimeScale: options.retryTimeScale ?? 0.01, timeoutMs });
+    let clock: EmulatorClock | undefined;
+    const deliverer = new Deliverer({
+        retryTimeScale: options.retryTimeScale ?? 0.01,
+        timeoutMs,
+        now: () => clock?.now() ?? new Date(),
+    });
     // A real topic key: 32 random bytes, base64.
     let topicKey = randomBytes(32).toString('base64');
     const published: PublishedEvent[] = [];
@@ -69,6 +80,8 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
             endpointUrl: parsed.endpointUrl,
             ...(parsed.includedEventTypes === undefined ? {} : { includedEventTypes: parsed.includedEventTypes }),
             maxDeliveryAttempts: parsed.maxDeliveryAttempts,
+            endpointType: parsed.endpointType,
+            deadLetter: parsed.deadLetter,
             provisioningState: 'Succeeded',
             validationCode: randomUUID(),
         };
@@ -102,6 +115,9 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
         }
         if (subPath === '/systemEvents' && method === 'GET') {
             return Promise.resolve(json(200, { value: systemEvents.filter((e) => byType(e.eventType)) }));
+        }
+        if (subPath === '/deadLetters' && method === 'GET') {
+            return Promise.resolve(json(200, { value: deliverer.deadLetters }));
         }
         if (subPath === '/deliveries' && method === 'GET') {
             return Promise.resolve(json(200, { value: deliverer.log }));
@@ -175,6 +191,7 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
             subscriptions: [...subscriptions.values()],
         }),
         restore(data, context) {
+            clock = context.clock;
             const snapshot = data as Partial<EventGridSnapshot> | undefined;
             if (snapshot?.topicKey === undefined) {
                 this.reset(context);
@@ -185,10 +202,20 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
             published.splice(0, published.length, ...(snapshot.published ?? []));
             systemEvents.splice(0, systemEvents.length, ...(snapshot.systemEvents ?? []));
             subscriptions.clear();
-            for (const s of snapshot.subscriptions ?? []) subscriptions.set(s.id, { ...s });
+            for (const s of snapshot.subscriptions ?? []) {
+                // Snapshots from before these fields existed default to a plain webhook.
+                const restored: Partial<Subscription> = s;
+                subscriptions.set(s.id, {
+                    ...s,
+                    endpointType: restored.endpointType ?? 'WebHook',
+                    deadLetter: restored.deadLetter ?? false,
+                });
+            }
         },
-        reset() {
+        reset(context) {
+            clock = context.clock;
             deliverer.cancelAll();
+            deliverer.deadLetters.length = 0;
             deliverer.duplicate = false;
             deliverer.log.length = 0;
             published.length = 0;

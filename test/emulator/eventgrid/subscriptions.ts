@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { type Subscription } from './delivery';
+import { type EndpointType } from './retryPolicy';
 import { checkWebhookUrl, postJson } from './webhookClient';
 
 export interface SubscriptionRequest {
@@ -9,7 +10,8 @@ export interface SubscriptionRequest {
     readonly includedEventTypes?: readonly string[];
     readonly maxDeliveryAttempts: number;
     /** `AzureFunction` endpoints skip the handshake, as in Azure; `WebHook` (default) must answer it. */
-    readonly endpointType: 'WebHook' | 'AzureFunction';
+    readonly endpointType: EndpointType;
+    readonly deadLetter: boolean;
 }
 
 /** Emulator default: a few attempts (Azure's is 30 over 24 h; the schedule is compressed anyway). */
@@ -32,6 +34,8 @@ export function parseSubscriptionRequest(body: unknown): SubscriptionRequest | {
     if (endpointType !== 'WebHook' && endpointType !== 'AzureFunction') {
         return { error: "endpointType must be 'WebHook' or 'AzureFunction'." };
     }
+    if (b.deadLetter !== undefined && typeof b.deadLetter !== 'boolean')
+        return { error: 'deadLetter must be a boolean.' };
     const name = b.name ?? `sub-${randomUUID().slice(0, 8)}`;
     if (typeof name !== 'string' || !/^[A-Za-z0-9-]{3,64}$/.test(name)) {
         return { error: 'name must be 3-64 letters, digits or hyphens.' };
@@ -42,6 +46,7 @@ export function parseSubscriptionRequest(body: unknown): SubscriptionRequest | {
         ...(types === undefined ? {} : { includedEventTypes: types }),
         maxDeliveryAttempts: attempts,
         endpointType,
+        deadLetter: b.deadLetter === true,
     };
 }
 
