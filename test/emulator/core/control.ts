@@ -32,6 +32,7 @@ function faultsView(deps: ControlDeps): object {
         propagationDelaySeconds: settings.propagationDelaySeconds,
         signInIngestionLatencySeconds: settings.signInIngestionLatencySeconds,
         graphReplicationLagSeconds: settings.graphReplicationLagSeconds,
+        tokenLifetimeClock: settings.tokenLifetimeClock,
         appManagementPolicy: { maxPasswordLifetimeSeconds: settings.maxPasswordLifetimeSeconds ?? null },
         duplicateEventDelivery: deps.faults.duplicateEventDelivery,
     };
@@ -45,6 +46,7 @@ function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
         deps.runtime.settings.signInIngestionLatencySeconds = 0;
         deps.runtime.settings.maxPasswordLifetimeSeconds = undefined;
         deps.runtime.settings.graphReplicationLagSeconds = 0;
+        deps.runtime.settings.tokenLifetimeClock = 'virtual';
         deps.services.eventGrid.setDuplicateDelivery(false);
     }
     deps.faults.apply(body);
@@ -63,6 +65,12 @@ function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
             body['graphReplicationLagSeconds'],
             'graphReplicationLagSeconds',
         );
+    }
+    if ('tokenLifetimeClock' in body) {
+        const clock = body['tokenLifetimeClock'];
+        if (clock !== 'virtual' && clock !== 'wall')
+            throw new RangeError('tokenLifetimeClock must be "virtual" or "wall"');
+        settings.tokenLifetimeClock = clock;
     }
     if ('appManagementPolicy' in body) {
         const policy = body['appManagementPolicy'];

@@ -1,0 +1,141 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { vaultResourceId } from '../emulator/keyvault/vault';
+import { type EmulatorClient } from './emulatorClient';
+import { type SeededTenant } from './seedTenant';
+
+export const REPO_ROOT = resolve(__dirname, '..', '..');
+export const WEBHOOK_SIGNING_KEY_FOR_SANDBOX = 'sandbox-webhook-signing-key-0123456789';
+
+export interface AppHostOptions {
+    readonly emulator: EmulatorClient;
+    readonly tenant: SeededTenant;
+    /** Everything the app and the local host persist: durable state, app state, logs, settings. */
+    readonly hostStateDir: string;
+    readonly port?: number;
+    /** The consumer refresh configuration (written to a file the app reads). */
+    readonly consumers?: object;
+    /** Overrides of app settings. */
+    readonly settings?: Readonly<Record<string, string>>;
+}
+
+export interface AppHost {
+    readonly baseUrl: string;
+    readonly process: ChildProcess;
+    readonly logFile: string;
+    readonly settings: Readonly<Record<string, string>>;
+    close(): Promise<void>;
+}
+
+/** App settings for running the product against the tenant emulator. */
+export function sandboxSettings(options: AppHostOptions): Record<string, string> {
+    const d = options.emulator.descriptor;
+    const consumersFile = join(options.hostStateDir, 'consumers.json');
+    return {
+        FUNCTIONS_WORKER_RUNTIME: 'node',
+        TASKHUB_NAME: 'EntraRotatorSandbox',
+        ENTRA_TENANT_ID: d.tenantId,
+        ENTRA_AUTHORITY_HOST: d.authorityHost,
+        GRAPH_BASE_URL: d.graphBaseUrl,
+        ROTATOR_AUTH_MODE: 'client-secret',
+        AZURE_CLIENT_ID: options.tenant.rotator.clientId,
+        AZURE_CLIENT_SECRET: options.tenant.rotator.clientSecret,
+        ALLOW_LOCAL_ENDPOINTS: 'true',
+        KEY_VAULT_URL: d.vaultUrl,
+        KEY_VAULT_EVENT_TOPICS: vaultResourceId(d.baseUrl),
+        EVENT_GRID_TOPIC_ENDPOINT: d.eventGrid.topicEndpoint,
+        EVENT_GRID_TOPIC_KEY: d.eventGrid.topicKey,
+        OPERATOR_API_AUDIENCE: options.tenant.api.identifierUri,
+        // Scans run when asked (POST /admin/functions/scanCredentials); a fast virtual clock would otherwise fire
+        // the daily schedule every few seconds.
+        SCAN_SCHEDULE: '0 0 0 1 1 *',
+        STATE_STORE_LOCATION: join(options.hostStateDir, 'app-state'),
+        CLOCK_SOURCE_URL: `${d.baseUrl}/_emulator/clock`,
+        CONSUMERS_CONFIG_LOCATION: consumersFile,
+        CONSUMER_WEBHOOK_SIGNING_KEY: WEBHOOK_SIGNING_KEY_FOR_SANDBOX,
+        ...(options.settings ?? {}),
+    };
+}
+
+/**
+ * Starts the local Functions host running this app in a child process (it must start with
+ * NODE_EXTRA_CA_CERTS to trust the emulator), following the emulator's virtual clock. Resolves on the
+ * host's ready line; its output goes to `<hostStateDir>/host.log`.
+ */
+export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
+    mkdirSync(options.hostStateDir, { recursive: true });
+    const settings = sandboxSettings(options);
+    writeFileSync(
+        join(options.hostStateDir, 'consumers.json'),
+        JSON.stringify(options.consumers ?? { consumers: [] }, null, 2),
+    );
+    const settingsFile = join(options.hostStateDir, 'local.settings.json');
+    writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings }, null, 2));
+    const logFile = join(options.hostStateDir, 'host.log');
+    const log = createWriteStream(logFile, { flags: 'a' });
+    const child = spawn(
+        process.execPath,
+        [
+            '--import',
+            'tsx',
+            join(REPO_ROOT, 'test', 'host', 'cli.ts'),
+            '--settings',
+            settingsFile,
+            '--app',
+            REPO_ROOT,
+            '--entry',
+            'functions/index.ts',
+            '--port',
+            String(options.port ?? 0),
+            '--state',
+            join(options.hostStateDir, 'durable'),
+            '--clock-url',
+            `${options.emulator.descriptor.baseUrl}/_emulator/clock`,
+        ],
+        {
+            cwd: REPO_ROOT,
+            env: { ...process.env, NODE_EXTRA_CA_CERTS: options.emulator.descriptor.caCertPath },
+            stdio: ['ignore', 'pipe', 'pipe'],
+        },
+    );
+    child.stderr?.pipe(log);
+    const baseUrl = await new Promise<string>((resolveReady, reject) => {
+        const timer = setTimeout(() => reject(new Error(`host not ready in 60 s; see ${logFile}`)), 60_000);
+        const lines = createInterface({ input: child.stdout });
+        lines.on('line', (line) => {
+            log.write(`${line}\n`);
+            try {
+                const parsed = JSON.parse(line) as { ready?: boolean; baseUrl?: string };
+                if (parsed.ready && parsed.baseUrl) {
+                    clearTimeout(timer);
+                    resolveReady(parsed.baseUrl);
+                }
+            } catch {
+                // not the ready line
+            }
+        });
+        child.once('exit', (code) => {
+            clearTimeout(timer);
+            reject(new Error(`host exited with ${code} before it was ready; see ${logFile}`));
+        });
+    });
+    return {
+        baseUrl,
+        process: child,
+        logFile,
+        settings,
+        close: () =>
+            new Promise<void>((done) => {
+                if (child.exitCode !== null || child.signalCode !== null) {
+                    log.end(done);
+                    return;
+                }
+                child.once('exit', () => log.end(done));
+                child.kill('SIGTERM');
+                setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
+            }),
+    };
+}
