@@ -40,6 +40,11 @@ export interface DriveOptions {
      * when a worker dies before the host records it) and the orchestrator sees the second result.
      */
     readonly deliverTwice?: (name: string) => boolean;
+    /**
+     * How a failed activity reaches the orchestrator: `plain` is the TaskFailed reason; `rpc` is the out-of-proc
+     * worker's multi-line "Result: Failure / Exception: … / Stack: …" text the extension may pass through.
+     */
+    readonly failureFormat?: 'plain' | 'rpc';
     readonly maxActions?: number;
 }
 
@@ -114,7 +119,7 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
         } else {
             const times = options.deliverTwice?.(action.name) ? 2 : 1;
             for (let i = 0; i < times; i++) {
-                outcome = await runActivity(world, action, task.retry, latency, attempts, options.beforeActivity);
+                outcome = await runActivity(world, action, task.retry, latency, attempts, options);
             }
         }
         history.push({ action, outcome, clockAfter: world.clock.now().toISOString() });
@@ -138,14 +143,14 @@ async function runActivity(
     retry: RetryOptions | undefined,
     latency: number,
     attempts: Attempt[],
-    beforeActivity: DriveOptions['beforeActivity'],
+    options: DriveOptions,
 ): Promise<Outcome> {
     const handler = activityHandlers.get(action.name);
     if (!handler) return { ok: false, message: `The function '${action.name}' doesn't exist` };
     const max = retry ? retry.maxNumberOfAttempts : 1;
     let delay = retry?.firstRetryIntervalInMilliseconds ?? 0;
     for (let attempt = 1; ; attempt++) {
-        beforeActivity?.(action.name, action.input, world);
+        options.beforeActivity?.(action.name, action.input, world);
         try {
             const result = roundTrip(await handler(world.deps, roundTrip(action.input), world.log));
             world.clock.advanceBy(latency);
@@ -157,7 +162,11 @@ async function runActivity(
             attempts.push({ name: action.name, at: world.clock.now().toISOString(), ok: false, error: message });
             if (attempt >= max || !retry) {
                 // What the extension hands the orchestrator once retries are exhausted.
-                return { ok: false, message: `Activity function '${action.name}' failed: ${message}` };
+                const reason =
+                    options.failureFormat === 'rpc'
+                        ? `Result: Failure\nException: ${message}\nStack: Error: ${message}\n    at handler (dist/functions/rotationActivities.js:41:23)`
+                        : message;
+                return { ok: false, message: `Activity function '${action.name}' failed: ${reason}` };
             }
             world.clock.advanceBy(delay);
             delay = Math.min(delay * retry.backoffCoefficient, retry.maxRetryIntervalInMilliseconds || delay);
