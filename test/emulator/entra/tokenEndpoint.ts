@@ -50,16 +50,20 @@ export function handleTokenRequest(runtime: TenantRuntime, request: EmuRequest, 
     if (!scopeParam) return fail(STS.missingParameter('scope'));
     const scopes = scopeParam.split(/\s+/).filter((scope) => scope && !OIDC_SCOPES.has(scope.toLowerCase()));
     const scope = scopes[0];
-    if (scopes.length !== 1 || !scope || !/\/\.default$/i.test(scope)) return fail(STS.scopeWithoutDefault(scopeParam));
-    const requestedResource = scope.replace(/\/\.default$/i, '');
+    const requestedResource = scope?.replace(/\/\.default$/i, '') ?? '';
 
     const { directory } = runtime;
     const app = directory.applicationByAppId(clientId);
     const caller = app ? directory.servicePrincipalByAppId(clientId) : undefined;
-    const resource = directory.resourceByIdentifier(requestedResource);
+    const resource = requestedResource ? directory.resourceByIdentifier(requestedResource) : undefined;
     const record = (result: ClientAuthResult | undefined, spec: StsErrorSpec | undefined) =>
         recordSignIn(runtime, now, correlationId, clientId, app, caller, resource, result, spec);
 
+    if (scopes.length !== 1 || !scope || !/\/\.default$/i.test(scope)) {
+        const spec = STS.scopeWithoutDefault(scopeParam);
+        record(undefined, spec);
+        return fail(spec);
+    }
     if (!app || !caller) {
         const spec = STS.appNotFound(clientId, runtime.tenantId);
         record(undefined, spec);
