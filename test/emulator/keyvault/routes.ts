@@ -37,7 +37,8 @@ const ok = (body: unknown, status = 200): EmuResponse => ({ status, headers: kvH
 /** Maps a request on `/secrets…` or `/deletedsecrets…` to its operation (api-fidelity §4.1 table). */
 function resolve(request: EmuRequest, context: EmulatorContext, state: VaultState): Operation | EmuResponse {
     const segments = request.path.split('/').slice(1);
-    const [collection, name, third, ...rest] = segments;
+    const [rawCollection, name, third, ...rest] = segments;
+    const collection = rawCollection?.toLowerCase();
     const method = request.method.toUpperCase();
     const { store } = state;
     const origin = context.origin;
