@@ -44,6 +44,12 @@ export class FakeVerifier implements TokenVerifierPort {
         return this;
     }
 
+    /** Drops the scripted outcomes that are left (the cause was fixed). */
+    clearScript(): this {
+        this.#script.length = 0;
+        return this;
+    }
+
     throwNext(error: Error): this {
         this.#script.push({ kind: 'throw', error });
         return this;
