@@ -124,6 +124,23 @@ describe('Start contract (issue 3)', () => {
         expect(await stop(second.child)).toBe(0);
     });
 
+    it('with-emulator runs a command whose global fetch trusts the CA through NODE_EXTRA_CA_CERTS', async () => {
+        const script = [
+            "const fs = require('node:fs');",
+            "const d = JSON.parse(fs.readFileSync(process.env.EMULATOR_JSON, 'utf8'));",
+            'if (d.baseUrl !== process.env.EMULATOR_BASE_URL) process.exit(4);',
+            "fetch(d.baseUrl + '/_emulator/clock').then((r) => process.exit(r.status === 200 ? 0 : 3), () => process.exit(2));",
+        ].join(' ');
+        const child = spawn(
+            process.execPath,
+            ['--import', 'tsx', join(__dirname, 'core', 'withEmulator.ts'), '--', process.execPath, '-e', script],
+            { stdio: 'pipe' },
+        );
+        children.push(child);
+        const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+        expect(code).toBe(0);
+    });
+
     it('malformed HTTP on the socket gets 400 and the server keeps serving', async () => {
         const emulator = await startEmulator();
         try {
