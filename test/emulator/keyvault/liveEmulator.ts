@@ -3,7 +3,7 @@ import https from 'node:https';
 
 import { type SecretClientOptions } from '@azure/keyvault-secrets';
 
-import { type RunningEmulator, startEmulator } from '../core/server';
+import { type EmulatorOptions, type RunningEmulator, startEmulator } from '../core/server';
 
 /** A pipeline policy slot, typed from a declared SDK so no transitive package is imported. */
 type AdditionalPolicy = NonNullable<SecretClientOptions['additionalPolicies']>[number];
@@ -23,7 +23,10 @@ export interface LiveEmulator {
         options?: { headers?: Record<string, string>; body?: unknown },
     ): Promise<RawResponse>;
     control<T = unknown>(path: string, body?: unknown): Promise<T>;
-    close(): Promise<void>;
+    /** A client-credentials token for the admin principal, over raw HTTP. */
+    adminToken(scope: string): Promise<string>;
+    /** Stops the emulator; removes its state directory unless `keepState`. */
+    close(options?: { keepState?: boolean }): Promise<void>;
 }
 
 export interface RawResponse {
@@ -33,8 +36,8 @@ export interface RawResponse {
     readonly json: unknown;
 }
 
-export async function startLiveEmulator(): Promise<LiveEmulator> {
-    const emulator = await startEmulator();
+export async function startLiveEmulator(options: EmulatorOptions = {}): Promise<LiveEmulator> {
+    const emulator = await startEmulator(options);
     const agent = new https.Agent({ ca: emulator.caCertPem, keepAlive: false });
     const policy: AdditionalPolicy['policy'] = {
         name: 'trustEmulatorCa',
@@ -84,10 +87,25 @@ export async function startLiveEmulator(): Promise<LiveEmulator> {
             if (response.status >= 300) throw new Error(`control ${path}: ${response.status} ${response.text}`);
             return response.json as T;
         },
-        async close() {
+        async adminToken(scope) {
+            const { clientId, clientSecret } = emulator.principals.admin;
+            const form = new URLSearchParams({
+                grant_type: 'client_credentials',
+                client_id: clientId,
+                client_secret: clientSecret,
+                scope,
+            });
+            const response = await raw('POST', `/${emulator.tenantId}/oauth2/v2.0/token`, {
+                headers: { 'content-type': 'application/x-www-form-urlencoded' },
+                body: form.toString(),
+            });
+            if (response.status !== 200) throw new Error(`token request failed: ${response.status}`);
+            return (response.json as { access_token: string }).access_token;
+        },
+        async close({ keepState = false } = {}) {
             await emulator.close();
             agent.destroy();
-            rmSync(emulator.stateDir, { recursive: true, force: true });
+            if (!keepState) rmSync(emulator.stateDir, { recursive: true, force: true });
         },
     };
 }
