@@ -8,6 +8,8 @@ import { isSecret, REDACTED } from './Secret';
 const TEXT_PATTERNS: readonly RegExp[] = [
     // JWTs (access tokens, client assertions): three base64url segments starting with a JSON header.
     /eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g,
+    // Entra client secrets in the current format ("xxx8Q~" + 31-34 characters), as secret scanners match them.
+    /(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}(?![A-Za-z0-9_~.-])/g,
     // Authorization headers.
     /\b(Bearer|Basic|SharedAccessSignature)\s+[A-Za-z0-9._~+/=%-]+/gi,
     // Form bodies and query strings.

@@ -77,6 +77,22 @@ describe('redactText', () => {
         expect(output).not.toContain(CANARY);
     });
 
+    // Synthetic values in the shape Entra issues today; not real secrets.
+    const ENTRA_SECRET = 'Ab1' + '8Q~' + 'xY2_zW3.vU4-tS5~rQ6pO7nM8lK9jI0hG1';
+    it.each<[string, string, string]>([
+        ['a bare Entra client secret', `new secret ${ENTRA_SECRET} stored`, `new secret ${REDACTED} stored`],
+        ['one in quotes', `'${ENTRA_SECRET}'`, `'${REDACTED}'`],
+        ['one with the 7Q~ marker', `x ${ENTRA_SECRET.replace('8Q~', '7Q~')}`, `x ${REDACTED}`],
+    ])('redacts %s', (_name, input, expected) => {
+        expect(redactText(input)).toBe(expected);
+    });
+
+    it('leaves Q~ inside a longer token alone (not the Entra shape)', () => {
+        expect(ENTRA_SECRET).toHaveLength(40);
+        const longer = `${ENTRA_SECRET}abcdefgh`;
+        expect(redactText(longer)).toBe(longer);
+    });
+
     it.each([
         'rotation 1234 for app 00000000-0000-0000-0000-000000000000 finished',
         'AADSTS7000215: Invalid client secret provided.',
