@@ -39,6 +39,18 @@ describe('Graph applications over raw HTTP (api-fidelity §1)', () => {
         expect(response.json.error.message).toMatch(/Invalid audience/);
     });
 
+    it('§1.5 expired token (emulator clock moved past exp) → 401 naming the expiry', async () => {
+        const token = await t.adminToken();
+        await t.control('/clock', { advanceSeconds: 3600 });
+        const response = await t.raw('GET', '/v1.0/applications', { headers: auth(token) });
+        expect(response.status).toBe(401);
+        expect(response.json.error).toMatchObject({
+            code: 'InvalidAuthenticationToken',
+            message: 'Access token has expired.',
+        });
+        adminToken = await t.adminToken();
+    });
+
     it('§1.1 get by id and by (appId=…); secretText null after addPassword, hint = first 3 chars', async () => {
         const app = await createApp('fidelity-get');
         const added = await t.raw('POST', `/v1.0/applications(appId='${app.appId}')/addPassword`, {

@@ -1,3 +1,5 @@
+import jwt from 'jsonwebtoken';
+
 import { type AccessTokenClaims, type EmuRequest } from '../core/contract';
 import { type ApplicationRecord } from '../entra/model';
 import { type TenantRuntime } from '../entra/runtime';
@@ -22,7 +24,14 @@ export function authenticate(runtime: TenantRuntime, request: EmuRequest): Acces
     const header = request.headers['authorization'];
     if (!header || !/^Bearer\s+\S+/i.test(header)) throw invalidToken('Access token is empty.');
     const claims = runtime.verifyAccessToken(header);
-    if (!claims) throw invalidToken('Access token validation failure.');
+    if (!claims) {
+        // Real Graph names the expiry case; a token cached across a clock jump lands here (see README).
+        const payload = jwt.decode(header.replace(/^Bearer\s+/i, '').trim(), { json: true });
+        const expired = typeof payload?.exp === 'number' && payload.exp * 1000 < runtime.clock.now().getTime();
+        throw invalidToken(
+            expired ? 'Access token has expired.' : 'Access token validation failure.',
+        );
+    }
     if (!runtime.verifyAccessToken(header, GRAPH_APP_ID)) {
         throw invalidToken('Access token validation failure. Invalid audience.');
     }
