@@ -28,9 +28,7 @@ export function authenticate(runtime: TenantRuntime, request: EmuRequest): Acces
         // Real Graph names the expiry case; a token cached across a clock jump lands here (see README).
         const payload = jwt.decode(header.replace(/^Bearer\s+/i, '').trim(), { json: true });
         const expired = typeof payload?.exp === 'number' && payload.exp * 1000 < runtime.clock.now().getTime();
-        throw invalidToken(
-            expired ? 'Access token has expired.' : 'Access token validation failure.',
-        );
+        throw invalidToken(expired ? 'Access token has expired.' : 'Access token validation failure.');
     }
     if (!runtime.verifyAccessToken(header, GRAPH_APP_ID)) {
         throw invalidToken('Access token validation failure. Invalid audience.');
