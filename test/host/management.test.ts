@@ -80,4 +80,56 @@ describe('durable management API via the durable client', () => {
         expect(purged.instancesDeleted).toBe(1);
         expect((await fetch(`${f.host.baseUrl}/runtime/webhooks/durabletask/instances/m-3`)).status).toBe(404);
     });
+
+    it('answers like the extension HttpApiHandler for edge cases', async () => {
+        const hook = `${f.host.baseUrl}/runtime/webhooks/durabletask`;
+        const bad = await fetch(`${hook}/orchestrators/sequence`, { method: 'POST', body: '{nope' });
+        expect(bad.status).toBe(400);
+        expect(((await bad.json()) as { message: string }).message).toBe('Invalid JSON content');
+
+        const started = await postJson(`${hook}/orchestrators/nondeterministic/m-fail`);
+        expect(started.status).toBe(202);
+        expect(started.headers.get('retry-after')).toBe('10');
+        const links = (await started.json()) as Record<string, string>;
+        expect(Object.keys(links).sort()).toEqual(
+            [
+                'id',
+                'purgeHistoryDeleteUri',
+                'restartPostUri',
+                'resumePostUri',
+                'sendEventPostUri',
+                'statusQueryGetUri',
+                'suspendPostUri',
+                'terminatePostUri',
+            ].sort(),
+        );
+        await f.host.waitForStatus('m-fail', ['Failed']);
+        expect((await fetch(`${hook}/instances/m-fail`)).status).toBe(200);
+        expect((await fetch(`${hook}/instances/m-fail?returnInternalServerErrorOnFailure=true`)).status).toBe(500);
+        expect((await postJson(`${hook}/instances/m-fail/rewind`)).status).toBe(501);
+        // Finished instances answer 410 before the content type is even looked at.
+        const gone = await fetch(`${hook}/instances/m-fail/raiseEvent/X`, {
+            method: 'POST',
+            body: 'x',
+            headers: { 'Content-Type': 'text/plain' },
+        });
+        expect(gone.status).toBe(410);
+
+        await postJson(`${hook}/orchestrators/approval/m-wait`);
+        await f.host.waitForStatus('m-wait', ['Running']);
+        expect((await postJson(`${hook}/instances/m-wait/rewind`)).status).toBe(412);
+        const plain = await fetch(`${hook}/instances/m-wait/raiseEvent/Approve`, {
+            method: 'POST',
+            body: '1',
+            headers: { 'Content-Type': 'text/plain' },
+        });
+        expect(plain.status).toBe(400);
+        const restart = await postJson(`${hook}/instances/m-wait/restart?restartWithNewInstanceId=false`);
+        expect(restart.status).toBe(409);
+        const fresh = await postJson(`${hook}/instances/m-wait/restart`);
+        expect(fresh.status).toBe(202);
+        const { id } = (await fresh.json()) as { id: string };
+        expect(id).toMatch(/^[0-9a-f]{32}$/);
+        expect(f.host.runtime.store.get(id)?.name).toBe('approval');
+    });
 });

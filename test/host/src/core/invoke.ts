@@ -35,13 +35,17 @@ export type ExtraInputProvider = (
 ) => RpcTypedData | undefined;
 
 /**
- * Invokes registered functions the way the Node worker's `InvocationHandler` does: through the programming model's
- * own `InvocationModel` (so RPC data conversion, `InvocationContext`, `HttpRequest`, timer camel-casing and
- * `extraInputs` come from `@azure/functions` itself), with preInvocation/postInvocation and log hooks around it.
+ * Invokes registered functions the way the Node worker's `InvocationHandler` does (azure-functions-nodejs-worker
+ * `src/eventHandlers/InvocationHandler.ts`): through the programming model's own `InvocationModel` (so RPC data
+ * conversion, `InvocationContext`, `HttpRequest`, timer camel-casing and `extraInputs` come from `@azure/functions`
+ * itself), preInvocation hooks (which may swap inputs and handler), the call, postInvocation hooks (which may
+ * replace result or error), then `getResponse`. Log hooks see the invocation's hookData (`WorkerContext.log`).
  */
 export class Invoker {
-    /** Shared by every hook invocation, as `appHookData` is in the worker. */
+    /** Shared by every hook, as `appHookData` is in the worker. */
     readonly appHookData: Record<string, unknown> = {};
+    /** `hookData` of appStart/appTerminate hooks (the worker's `appLevelOnlyHookData`). */
+    private readonly appLevelOnlyHookData: Record<string, unknown> = {};
 
     constructor(
         private readonly registry: FunctionRegistry,
@@ -50,7 +54,7 @@ export class Invoker {
     ) {}
 
     async runAppHook(name: 'appStart' | 'appTerminate', extra: Record<string, unknown> = {}): Promise<void> {
-        await this.runHooks(name, { hookData: this.appHookData, appHookData: this.appHookData, ...extra });
+        await this.runHooks(name, { hookData: this.appLevelOnlyHookData, appHookData: this.appHookData, ...extra });
     }
 
     private async runHooks(name: HookName, context: Record<string, unknown>): Promise<void> {
@@ -67,8 +71,8 @@ export class Invoker {
             const data = this.extraInputs(fn, bindingName, binding.type ?? '');
             if (data !== undefined) inputData.push({ name: bindingName, data });
         }
-        // Filled once the library has built the InvocationContext; log hooks receive it.
-        const current: { context?: unknown } = {};
+        // Filled once the library has built the InvocationContext; log hooks receive it with the hookData.
+        const current: { context?: unknown; hookData?: Record<string, unknown> } = {};
         const coreCtx: CoreInvocationContext = {
             invocationId,
             metadata: fn.metadata,
@@ -83,13 +87,13 @@ export class Invoker {
                 },
                 retryContext: options.retryContext,
             },
-            log: (level, category, message) => this.log(fn, invocationId, current.context, level, category, message),
+            log: (level, category, message) => this.log(fn, invocationId, current, level, category, message),
         };
         const model = currentProgrammingModel().getInvocationModel(coreCtx);
         const { context, inputs } = await model.getArguments();
-        current.context = context;
-
         const hookData: Record<string, unknown> = {};
+        current.context = context;
+        current.hookData = hookData;
         const pre: Record<string, unknown> = {
             hookData,
             appHookData: this.appHookData,
@@ -98,60 +102,75 @@ export class Invoker {
             inputs,
         };
         coreCtx.state = 'preInvocationHooks';
-        await this.runHooks('preInvocation', pre);
-        coreCtx.state = 'invocation';
-        let result: unknown;
-        let error: unknown;
         try {
-            result = await model.invokeFunction(
-                context,
-                pre.inputs as unknown[],
-                pre.functionCallback as typeof fn.callback,
-            );
-        } catch (err) {
-            error = err;
+            await this.runHooks('preInvocation', pre);
+        } finally {
+            coreCtx.state = undefined;
         }
         const post: Record<string, unknown> = {
             hookData,
             appHookData: this.appHookData,
             invocationContext: context,
             inputs: pre.inputs,
-            result,
-            error,
+            result: null,
+            error: null,
         };
-        coreCtx.state = 'postInvocationHooks';
-        await this.runHooks('postInvocation', post);
-        coreCtx.state = undefined;
-        if (post.error !== undefined && post.error !== null) {
-            throw post.error instanceof Error ? post.error : new Error(JSON.stringify(post.error));
+        coreCtx.state = 'invocation';
+        try {
+            post.result = await model.invokeFunction(
+                context,
+                pre.inputs as unknown[],
+                pre.functionCallback as typeof fn.callback,
+            );
+        } catch (err) {
+            post.error = err;
+        } finally {
+            coreCtx.state = undefined;
         }
+        coreCtx.state = 'postInvocationHooks';
+        try {
+            await this.runHooks('postInvocation', post);
+        } finally {
+            coreCtx.state = undefined;
+        }
+        // Like the worker, only an error-shaped value fails the invocation.
+        if (isErrorLike(post.error)) throw post.error;
         return model.getResponse(context, post.result);
     }
 
     private log(
         fn: RegisteredFunction,
         invocationId: string,
-        invocationContext: unknown,
+        invocation: { context?: unknown; hookData?: Record<string, unknown> },
         level: RpcLogLevel,
         category: RpcLogCategory,
         message: string,
     ): void {
-        // Log hooks run synchronously for every log; only user logs can be rewritten (library LogHookContext docs).
+        // Log hooks run synchronously for every log; only user logs can be rewritten, and a throwing hook cannot
+        // suppress the log (worker `WorkerContext.log`).
         const hookContext: Record<string, unknown> = {
-            hookData: {},
+            hookData: invocation.hookData ?? {},
             appHookData: this.appHookData,
             level,
             category,
             message,
-            invocationContext,
+            invocationContext: invocation.context,
         };
-        for (const hook of this.registry.hooks.log) {
-            hook(hookContext);
+        try {
+            for (const hook of this.registry.hooks.log) {
+                void hook(hookContext);
+            }
+        } catch {
+            // ignored, as in the worker
         }
         const finalMessage = category === 'user' ? String(hookContext.message) : message;
         const finalLevel = category === 'user' ? (hookContext.level as RpcLogLevel) : level;
         this.logSink({ level: finalLevel, category, message: finalMessage, functionName: fn.name, invocationId });
     }
+}
+
+function isErrorLike(value: unknown): value is Error {
+    return value instanceof Error || (typeof value === 'object' && value !== null && 'message' in value);
 }
 
 /** RpcTypedData → JS value, mirroring the library's `fromRpcTypedData` for the shapes the host produces. */

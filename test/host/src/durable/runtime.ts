@@ -76,6 +76,7 @@ export class DurableRuntime {
         instanceId: string | undefined,
         inputText: string | null,
         parent?: InstanceRecord['parent'],
+        version = '',
     ): Promise<InstanceRecord> {
         const fn = this.o.registry.get(name);
         if (!fn || fn.trigger.type !== 'orchestrationTrigger') {
@@ -106,7 +107,9 @@ export class DurableRuntime {
                 createdTime: iso(now),
                 lastUpdatedTime: iso(now),
                 history: [],
-                inbox: [event(EventType.ExecutionStarted, iso(now), { Name: fn.name, Input: inputText, Version: '' })],
+                inbox: [
+                    event(EventType.ExecutionStarted, iso(now), { Name: fn.name, Input: inputText, Version: version }),
+                ],
                 canceledTimerIds: [],
                 parent,
             };
@@ -116,9 +119,15 @@ export class DurableRuntime {
         });
     }
 
-    async raiseEvent(id: string, name: string, dataText: string | null): Promise<void> {
+    /** 404 for unknown instances, 410 once finished (Azure Storage checks status before raising). */
+    assertAcceptsEvents(id: string): InstanceRecord {
         const record = this.existing(id);
         if (TERMINAL.has(record.runtimeStatus)) throw new HttpError(410, `Instance ${id} is ${record.runtimeStatus}.`);
+        return record;
+    }
+
+    async raiseEvent(id: string, name: string, dataText: string | null): Promise<void> {
+        const record = this.assertAcceptsEvents(id);
         await this.deliver(id, record.executionId, (now) =>
             event(EventType.EventRaised, iso(now), { Name: name, Input: dataText }),
         );
@@ -146,6 +155,22 @@ export class DurableRuntime {
             this.update(record, 'Running', now);
             this.kick(id);
         });
+    }
+
+    /** Starts the same orchestrator with the same input, under a new id or (once finished) the same id. */
+    async restart(id: string, newInstanceId: boolean): Promise<InstanceRecord> {
+        const record = this.o.store.get(id);
+        if (!record) throw new HttpError(400, 'InstanceId does not match a valid orchestration instance.');
+        const started = record.history.find((e) => e.EventType === EventType.ExecutionStarted);
+        const input = started?.Input ?? record.input;
+        try {
+            return await this.startNew(record.name, newInstanceId ? undefined : id, input ?? null);
+        } catch (err) {
+            if (err instanceof HttpError && err.status === 409) {
+                throw new HttpError(409, 'A non-terminal instance with this instance ID already exists.');
+            }
+            throw err;
+        }
     }
 
     purge(id: string): number {

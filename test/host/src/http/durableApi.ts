@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { eventTypeName, EventType, type HistoryEvent } from '../durable/history';
 import { HttpError, type DurableRuntime } from '../durable/runtime';
 import { TERMINAL, type InstanceRecord, type RuntimeStatus } from '../durable/store';
-import { parseJsonBody, readBody, sendJson } from './util';
+import { readBody, sendJson } from './util';
 
 /** Base path of the public management API; the durable client's `rpcBaseUrl` is `/durabletask/` on this server. */
 export const WEBHOOK_BASE = '/runtime/webhooks/durabletask';
@@ -18,13 +18,14 @@ export interface ClientUrls {
 /** Durable client binding value, shaped like the extension's `BindingHelper.DurableOrchestrationClientToString`. */
 export function durableClientData(u: ClientUrls): Record<string, unknown> {
     const hook = `${u.baseUrl}${WEBHOOK_BASE}`;
-    const common = `taskHub=${u.taskHub}&connection=Storage${u.requiredQuery ? `&${u.requiredQuery}` : ''}`;
+    // Creation links carry only the webhook's own query (the system key), as in `GetInstanceCreationLinks`.
+    const create = `${hook}/orchestrators/{functionName}[/{instanceId}]`;
     const instance = `${hook}/instances/INSTANCEID`;
     return {
         taskHubName: u.taskHub,
         creationUrls: {
-            createNewInstancePostUri: `${hook}/orchestrators/{functionName}[/{instanceId}]?${common}`,
-            createAndWaitOnNewInstancePostUri: `${hook}/orchestrators/{functionName}[/{instanceId}]?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${common}`,
+            createNewInstancePostUri: `${create}?${u.requiredQuery}`,
+            createAndWaitOnNewInstancePostUri: `${create}?timeout={timeoutInSeconds}&pollingInterval={intervalInSeconds}&${u.requiredQuery}`,
         },
         managementUrls: managementPayload(u, 'INSTANCEID', instance),
         baseUrl: hook,
@@ -98,7 +99,28 @@ function filtered(all: InstanceRecord[], q: URLSearchParams): InstanceRecord[] {
         .sort((a, b) => a.createdTime.localeCompare(b.createdTime) || a.instanceId.localeCompare(b.instanceId));
 }
 
-/** Routes of the extension's `HttpApiHandler`, served at both base paths. `segments` follow the base path. */
+/** Body text as the extension keeps it (raw JSON, null when empty); invalid JSON is a 400 "Invalid JSON content". */
+function jsonText(body: Buffer): string | null {
+    if (body.length === 0) return null;
+    const text = body.toString('utf8');
+    try {
+        JSON.parse(text);
+    } catch {
+        throw new HttpError(400, 'Invalid JSON content');
+    }
+    return text;
+}
+
+/** `CreateCheckStatusResponseMessage`: 202, the management links (no rewind link), Location, Retry-After 10. */
+function sendCheckStatus(res: ServerResponse, urls: ClientUrls, id: string): void {
+    const { rewindPostUri: _rewind, ...links } = managementPayload(urls, id);
+    sendJson(res, 202, links, { Location: links.statusQueryGetUri ?? '', 'Retry-After': '10' });
+}
+
+/**
+ * Routes of the extension's `HttpApiHandler` (verified against its source), served at both base paths. `segments`
+ * follow the base path. Operation names are case-insensitive there too.
+ */
 export async function handleDurableApi(
     req: IncomingMessage,
     res: ServerResponse,
@@ -110,27 +132,29 @@ export async function handleDurableApi(
 ): Promise<void> {
     const method = req.method ?? 'GET';
     const q = url.searchParams;
-    const [root, id, op, arg] = segments;
+    const [root, id, rawOp, arg] = segments;
+    const op = rawOp?.toLowerCase();
     try {
         if (root === 'orchestrators' && method === 'POST' && id) {
-            const body = await readBody(req);
-            const input = parseJsonBody(body);
-            const record = await runtime.startNew(id, op, body.length > 0 ? JSON.stringify(input) : null);
-            const payload = managementPayload(urls, record.instanceId);
-            sendJson(res, 202, payload, { Location: payload.statusQueryGetUri ?? '' });
+            const input = jsonText(await readBody(req));
+            const record = await runtime.startNew(id, rawOp, input, undefined, q.get('version') ?? '');
+            sendCheckStatus(res, urls, record.instanceId);
             return;
         }
         if (root !== 'instances') throw new HttpError(404, 'Not found.');
         if (!id) {
             const matches = filtered(runtime.store.all(), q);
             if (method === 'DELETE') {
-                if (!q.get('createdTimeFrom')) throw new HttpError(400, 'createdTimeFrom is required.');
+                if (!q.get('createdTimeFrom'))
+                    throw new HttpError(400, "Please provide value for 'createdTimeFrom' parameter.");
                 const deleted = matches
                     .filter((r) => TERMINAL.has(r.runtimeStatus))
                     .filter((r) => runtime.store.delete(r.instanceId));
-                sendJson(res, deleted.length > 0 ? 200 : 404, { instancesDeleted: deleted.length });
+                if (deleted.length === 0) throw new HttpError(404, 'No instances matched.');
+                sendJson(res, 200, { instancesDeleted: deleted.length });
                 return;
             }
+            if (method !== 'GET') throw new HttpError(404, 'Not found.');
             const top = Number(q.get('top') ?? pageSize) || pageSize;
             const token = req.headers['x-ms-continuation-token'];
             const offset = typeof token === 'string' ? Number(Buffer.from(token, 'base64').toString('utf8')) || 0 : 0;
@@ -151,40 +175,60 @@ export async function handleDurableApi(
             const record = runtime.store.get(id);
             if (!record) throw new HttpError(404, `No instance with ID '${id}' found.`);
             const running = !TERMINAL.has(record.runtimeStatus);
-            const payload = managementPayload(urls, id);
-            sendJson(
-                res,
-                running ? 202 : 200,
-                statusView(record, q),
-                running ? { Location: payload.statusQueryGetUri ?? '', 'Retry-After': '5' } : {},
-            );
+            const failedAs500 =
+                record.runtimeStatus === 'Failed' && q.get('returnInternalServerErrorOnFailure') === 'true';
+            const status = running ? 202 : failedAs500 ? 500 : 200;
+            sendJson(res, status, statusView(record, q), running ? { Location: url.href, 'Retry-After': '5' } : {});
             return;
         }
         if (method === 'DELETE' && !op) {
             sendJson(res, 200, { instancesDeleted: runtime.purge(id) });
             return;
         }
-        if (method === 'POST' && op === 'raiseEvent' && arg) {
-            const contentType = req.headers['content-type'] ?? '';
-            if (!contentType.includes('json'))
-                throw new HttpError(400, 'Only application/json request content is supported');
-            const body = await readBody(req);
-            const data = parseJsonBody(body);
-            await runtime.raiseEvent(id, arg, body.length > 0 ? JSON.stringify(data) : null);
-            sendJson(res, 202, null);
-            return;
-        }
+        if (method !== 'POST') throw new HttpError(404, 'Not found.');
         const reason = q.get('reason') ?? '';
-        if (method === 'POST' && op === 'terminate') await runtime.terminate(id, reason);
-        else if (method === 'POST' && op === 'suspend') await runtime.suspend(id, reason);
-        else if (method === 'POST' && op === 'resume') await runtime.resume(id, reason);
-        else if (method === 'POST' && (op === 'rewind' || op === 'restart'))
-            throw new HttpError(501, `${op} is not supported by the local host.`);
-        else throw new HttpError(404, 'Not found.');
+        switch (op) {
+            case 'raiseevent': {
+                if (!arg) throw new HttpError(404, 'Not found.');
+                runtime.assertAcceptsEvents(id);
+                const mediaType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
+                if (mediaType !== 'application/json') {
+                    throw new HttpError(400, 'Only application/json request content is supported');
+                }
+                await runtime.raiseEvent(id, arg, jsonText(await readBody(req)));
+                break;
+            }
+            case 'terminate':
+                await runtime.terminate(id, reason);
+                break;
+            case 'suspend':
+                await runtime.suspend(id, reason);
+                break;
+            case 'resume':
+                await runtime.resume(id, reason);
+                break;
+            case 'restart': {
+                const record = await runtime.restart(id, q.get('restartWithNewInstanceId') !== 'false');
+                sendCheckStatus(res, urls, record.instanceId);
+                return;
+            }
+            case 'rewind': {
+                const record = runtime.store.get(id);
+                if (!record) throw new HttpError(404, `No orchestration with instance ID "${id}" found.`);
+                if (record.runtimeStatus !== 'Failed') {
+                    throw new HttpError(
+                        412,
+                        `This orchestration has status ${record.runtimeStatus}, but only orchestrations in the "Failed" state can be rewound.`,
+                    );
+                }
+                throw new HttpError(501, 'Rewind is not supported by the underlying storage provider.');
+            }
+            default:
+                throw new HttpError(404, 'Not found.');
+        }
         sendJson(res, 202, null);
     } catch (err) {
         if (err instanceof HttpError) sendJson(res, err.status, { message: err.message });
-        else if (err instanceof SyntaxError) sendJson(res, 400, { message: err.message });
         else throw err;
     }
 }
