@@ -112,6 +112,14 @@ describe('host-side replay (DTFx emulation)', () => {
         expect(result.newEvents.map((e) => [e.EventId, e.Name])).toEqual([[1, 'After']]);
     });
 
+    it('starts the action after Task.all only once every child finished (Task.WhenAll), even after a failure', () => {
+        const all: SdkAction = { actionType: ActionType.WhenAll, compoundActions: [activity('A'), activity('B')] };
+        const history = [...started(), scheduledEvt(0, 'A'), scheduledEvt(1, 'B'), episode(5), failedEvt(0, 5)];
+        expect(run(history, [all, activity('C')], 5).newEvents).toEqual([]);
+        const later = [...history, episode(9), completedEvt(1, 9)];
+        expect(run(later, [all, activity('C')], 9).newEvents.map((e) => [e.EventId, e.Name])).toEqual([[2, 'C']]);
+    });
+
     it('reports continueAsNew input and rejects unsupported actions', () => {
         expect(run(started(), [{ actionType: ActionType.ContinueAsNew, input: '5' }]).continueAsNewInput).toBe('5');
         expect(run(started(), [{ actionType: ActionType.CallEntity }]).unsupported).toContain('does not support');

@@ -138,7 +138,11 @@ export class TimerChain extends HostTask {
     }
 }
 
-/** Task.all: fails as soon as one child fails (the SDK's WhenAllTask resumes user code at the first failure). */
+/**
+ * Task.all as the extension replays it: .NET `Task.WhenAll` over the children (verified in
+ * `OutOfProcOrchestrationShim.InvokeAPIFromAction`), so the next action starts only after every child finished,
+ * even when one failed early (the SDK's WhenAllTask resumes user code at the first failure).
+ */
 export class WhenAll extends HostTask {
     constructor(private readonly children: HostTask[]) {
         super();
@@ -147,8 +151,7 @@ export class WhenAll extends HostTask {
     start(): void {
         for (const child of this.children) child.start();
         const check = (): void => {
-            if (this.children.some((c) => c.done && !c.ok)) this.finish(false);
-            else if (this.children.every((c) => c.done)) this.finish(true);
+            if (this.children.every((c) => c.done)) this.finish(this.children.every((c) => c.ok));
         };
         if (this.children.length === 0) this.finish(true);
         for (const child of this.children) child.whenDone(check);

@@ -29,7 +29,8 @@ class UnsupportedActionError extends Error {}
 /**
  * The host half of out-of-proc orchestration: what the Durable extension does in
  * `OutOfProcOrchestrationShim.ReplayOOProcOrchestration` by driving a DTFx context with the SDK's cumulative action
- * list. Actions are started in yield order, each after the previous one completes, consuming sequence ids from one
+ * list (verified: `ProcessAsyncActionsV2` awaits each action in turn). Actions are started in yield order, each after
+ * the previous one completes, consuming sequence ids from one
  * counter exactly as DTFx does (retry attempts and retry timers, and each long-timer segment, take their own id). The
  * history is walked in order so ids taken "later" (after a failure, after a timer fires) land at the same point as
  * in the SDK's own replay. Ids already in history are checked against the replayed action (kind and
