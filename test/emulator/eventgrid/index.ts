@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 
 import {
     type EmuRequest,
@@ -7,11 +7,10 @@ import {
     type EmulatorContext,
     type ServiceModule,
 } from '../core/contract';
-import { vaultResourceId } from '../keyvault/vault';
 import { egError } from './errors';
 import { Deliverer, type DeliveryAttempt, type Subscription } from './delivery';
 import { publishToTopic, TOPIC_ID, type PublishedEvent } from './topic';
-import { handshake, matchesSubscription, parseSubscriptionRequest } from './subscriptions';
+import { createSubscription, matchesSubscription } from './subscriptions';
 
 /** The Event Grid service: a custom topic endpoint plus the Key Vault system topic's webhook deliveries. */
 export interface EventGridModule extends ServiceModule {
@@ -65,87 +64,56 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
     const systemEvents: Record<string, unknown>[] = [];
     const subscriptions = new Map<string, Subscription>();
 
-    async function createSubscription(request: EmuRequest, context: EmulatorContext): Promise<EmuResponse> {
-        let body: unknown;
-        try {
-            body = JSON.parse(request.body.toString('utf8'));
-        } catch {
-            return controlError(400, 'The request body is not valid JSON.');
-        }
-        const parsed = parseSubscriptionRequest(body);
-        if ('error' in parsed) return controlError(400, parsed.error);
-        const subscription: Subscription = {
-            id: randomUUID(),
-            name: parsed.name,
-            endpointUrl: parsed.endpointUrl,
-            ...(parsed.includedEventTypes === undefined ? {} : { includedEventTypes: parsed.includedEventTypes }),
-            maxDeliveryAttempts: parsed.maxDeliveryAttempts,
-            endpointType: parsed.endpointType,
-            deadLetter: parsed.deadLetter,
-            provisioningState: 'Succeeded',
-            validationCode: randomUUID(),
-        };
-        if (parsed.endpointType === 'WebHook') {
-            const validationUrl =
-                `${context.origin}/_emulator/eventGrid/validate?` +
-                new URLSearchParams({ id: subscription.id, code: subscription.validationCode }).toString();
-            const result = await handshake(
-                subscription,
-                vaultResourceId(context.origin),
-                validationUrl,
-                context.clock.now(),
-                timeoutMs,
-            );
-            if ('error' in result) return controlError(400, result.error);
-            subscription.provisioningState = result.state;
-        }
-        subscriptions.set(subscription.id, subscription);
-        context.markDirty();
-        return json(201, view(subscription));
-    }
-
-    function control(subPath: string, request: EmuRequest, context: EmulatorContext): Promise<EmuResponse | undefined> {
+    async function control(
+        subPath: string,
+        request: EmuRequest,
+        context: EmulatorContext,
+    ): Promise<EmuResponse | undefined> {
         const method = request.method.toUpperCase();
         const type = request.query.get('type');
         const byType = (eventType: unknown) => type === null || eventType === type;
         if (subPath === '/events' && method === 'GET') {
-            return Promise.resolve(
-                json(200, { value: published.filter((p) => byType(p.event.eventType ?? p.event.type)) }),
-            );
+            return json(200, { value: published.filter((p) => byType(p.event.eventType ?? p.event.type)) });
         }
         if (subPath === '/systemEvents' && method === 'GET') {
-            return Promise.resolve(json(200, { value: systemEvents.filter((e) => byType(e.eventType)) }));
+            return json(200, { value: systemEvents.filter((e) => byType(e.eventType)) });
         }
         if (subPath === '/deadLetters' && method === 'GET') {
-            return Promise.resolve(json(200, { value: deliverer.deadLetters }));
+            return json(200, { value: deliverer.deadLetters });
         }
         if (subPath === '/deliveries' && method === 'GET') {
-            return Promise.resolve(json(200, { value: deliverer.log }));
+            return json(200, { value: deliverer.log });
         }
         if (subPath === '/subscriptions' && method === 'GET') {
-            return Promise.resolve(json(200, { value: [...subscriptions.values()].map(view) }));
+            return json(200, { value: [...subscriptions.values()].map(view) });
         }
-        if (subPath === '/subscriptions' && method === 'POST') return createSubscription(request, context);
+        if (subPath === '/subscriptions' && method === 'POST') {
+            const created = await createSubscription(request.body, context, timeoutMs);
+            if ('error' in created) return controlError(400, created.error);
+            subscriptions.set(created.id, created);
+            context.markDirty();
+            return json(201, view(created));
+        }
         const match = /^\/subscriptions\/([^/]+)$/.exec(subPath);
         if (match?.[1] !== undefined && method === 'DELETE') {
-            if (!subscriptions.delete(match[1])) return Promise.resolve(controlError(404, 'No such subscription.'));
+            if (!subscriptions.delete(match[1])) return controlError(404, 'No such subscription.');
             context.markDirty();
-            return Promise.resolve({ status: 204 });
+            return { status: 204 };
         }
         if (subPath === '/validate' && method === 'GET') {
             const subscription = subscriptions.get(request.query.get('id') ?? '');
             if (subscription === undefined || subscription.validationCode !== request.query.get('code')) {
-                return Promise.resolve(controlError(404, 'Unknown or expired validation URL.'));
+                return controlError(404, 'Unknown or expired validation URL.');
             }
             subscription.provisioningState = 'Succeeded';
             context.markDirty();
-            return Promise.resolve({
+            return {
                 status: 200,
                 headers: { 'content-type': 'text/plain; charset=utf-8' },
                 body: Buffer.from('Webhook successfully validated as a part of the subscription validation handshake.'),
-            });
+            };
         }
-        return Promise.resolve(undefined);
+        return undefined;
     }
 
     return {

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
+import { type EmulatorContext } from '../core/contract';
+import { vaultResourceId } from '../keyvault/vault';
 import { type Subscription } from './delivery';
 import { type EndpointType } from './retryPolicy';
 import { checkWebhookUrl, postJson } from './webhookClient';
@@ -109,4 +111,46 @@ export async function handshake(
     if (echoed === undefined) return { state: 'AwaitingManualAction' };
     if (echoed !== subscription.validationCode) return failed('The response did not echo the validation code.');
     return { state: 'Succeeded' };
+}
+
+/** `POST /_emulator/eventGrid/subscriptions`: parse, then (for webhooks) validate before the subscription exists. */
+export async function createSubscription(
+    body: Buffer,
+    context: EmulatorContext,
+    timeoutMs: number,
+): Promise<Subscription | { error: string }> {
+    let json: unknown;
+    try {
+        json = JSON.parse(body.toString('utf8'));
+    } catch {
+        return { error: 'The request body is not valid JSON.' };
+    }
+    const parsed = parseSubscriptionRequest(json);
+    if ('error' in parsed) return parsed;
+    const subscription: Subscription = {
+        id: randomUUID(),
+        name: parsed.name,
+        endpointUrl: parsed.endpointUrl,
+        ...(parsed.includedEventTypes === undefined ? {} : { includedEventTypes: parsed.includedEventTypes }),
+        maxDeliveryAttempts: parsed.maxDeliveryAttempts,
+        endpointType: parsed.endpointType,
+        deadLetter: parsed.deadLetter,
+        provisioningState: 'Succeeded',
+        validationCode: randomUUID(),
+    };
+    if (parsed.endpointType === 'WebHook') {
+        const validationUrl =
+            `${context.origin}/_emulator/eventGrid/validate?` +
+            new URLSearchParams({ id: subscription.id, code: subscription.validationCode }).toString();
+        const result = await handshake(
+            subscription,
+            vaultResourceId(context.origin),
+            validationUrl,
+            context.clock.now(),
+            timeoutMs,
+        );
+        if ('error' in result) return result;
+        subscription.provisioningState = result.state;
+    }
+    return subscription;
 }
