@@ -350,8 +350,14 @@ describe('Permissions from token roles (api-fidelity §1.2, issue 3)', () => {
             code: 'Authorization_RequestDenied',
             message: 'Insufficient privileges to complete the operation.',
         });
-        const list = await t.raw('GET', '/v1.0/applications?$select=id', { headers: auth(token) });
-        expect(list.json.value.map((a: { id: string }) => a.id)).toEqual([owned.id]);
+        // Reads are not limited to owned apps (observed behaviour, see graph/auth.ts); writes are.
+        const read = await t.raw('GET', `/v1.0/applications/${foreign.id}?$select=id`, { headers: auth(token) });
+        expect(read.status).toBe(200);
+        const patch = await t.raw('PATCH', `/v1.0/applications/${foreign.id}`, {
+            headers: auth(token),
+            json: { notes: 'x' },
+        });
+        expect(patch.status).toBe(403);
         const owners = await t.raw('GET', `/v1.0/applications/${owned.id}/owners`, { headers: auth(token) });
         expect(owners.json.value[0]).toMatchObject({
             '@odata.type': '#microsoft.graph.servicePrincipal',

@@ -9,7 +9,6 @@ import {
     type GraphCall,
     canReadAllApps,
     isOwnedByCaller,
-    owns,
     replicated,
     requireAppRead,
     requireAppWrite,
@@ -44,14 +43,12 @@ export function jsonBody(call: GraphCall, options: { allowEmpty?: boolean } = {}
 }
 
 export function listApplications(call: GraphCall): EmuResponse {
-    if (!canReadAllApps(call) && !isOwnedByCaller(call)) throw denied();
+    if (!canReadAllApps(call)) throw denied();
     const select = selectOf(call.request, APP_PROPERTIES, APP_TYPE);
     const filterText = call.request.query.get('$filter');
     const predicate = filterText ? parseFilter(filterText, FILTERABLE, 'Application') : undefined;
-    const ownedOnly = !canReadAllApps(call);
     const matches: ApplicationRecord[] = [];
     for (const app of call.runtime.directory.applications.values()) {
-        if (ownedOnly && !owns(call, app)) continue;
         if (!replicated(call, app.createdAtMs)) continue;
         if (predicate && !predicate((name) => (app as unknown as Record<string, unknown>)[canonical(name)])) continue;
         matches.push(app);

@@ -44,17 +44,27 @@ export function replicated(call: GraphCall, createdAtMs: number | undefined): bo
 
 const has = (call: GraphCall, ...roles: string[]) => roles.some((role) => call.caller.roles.includes(role));
 
+/**
+ * Reading applications and service principals. OwnedBy is included: callers holding only OwnedBy can read
+ * applications they do not own (reported in microsoft-graph-docs issue #17416); it can only *write* owned ones.
+ */
 export const canReadAllApps = (call: GraphCall) =>
-    has(call, 'Application.Read.All', 'Application.ReadWrite.All', 'Directory.Read.All', 'Directory.ReadWrite.All');
+    has(
+        call,
+        'Application.Read.All',
+        'Application.ReadWrite.All',
+        'Application.ReadWrite.OwnedBy',
+        'Directory.Read.All',
+        'Directory.ReadWrite.All',
+    );
 
 export const isOwnedByCaller = (call: GraphCall) => has(call, 'Application.ReadWrite.OwnedBy');
 
 export const owns = (call: GraphCall, app: ApplicationRecord) => app.owners.includes(call.caller.oid);
 
-/** Read access to one application: any read role, or OwnedBy on an app the caller owns. */
-export function requireAppRead(call: GraphCall, app: ApplicationRecord): void {
-    if (canReadAllApps(call) || (isOwnedByCaller(call) && owns(call, app))) return;
-    throw denied();
+/** Read access to one application. */
+export function requireAppRead(call: GraphCall, _app: ApplicationRecord): void {
+    if (!canReadAllApps(call)) throw denied();
 }
 
 /** Write access: Application.ReadWrite.All, or Application.ReadWrite.OwnedBy on an owned app (§1.2). */
