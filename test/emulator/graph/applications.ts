@@ -5,14 +5,7 @@ import { type ApplicationRecord, type KeyCredentialRecord } from '../entra/model
 import { appRolesFrom } from '../entra/seed';
 import { newApplication } from '../entra/tenant';
 import { APP_PROPERTIES, WRITABLE_APP_PROPERTIES, applicationView } from './appView';
-import {
-    type GraphCall,
-    canReadAllApps,
-    isOwnedByCaller,
-    replicated,
-    requireAppRead,
-    requireAppWrite,
-} from './auth';
+import { type GraphCall, canReadAllApps, isOwnedByCaller, replicated, requireAppRead, requireAppWrite } from './auth';
 import { GraphError, badRequest, denied, notFound } from './errors';
 import { parseFilter } from './filter';
 import { contextUrl, page, project, selectOf } from './query';
