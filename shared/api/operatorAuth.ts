@@ -82,6 +82,8 @@ function unauthorized(message: string): AuthResult {
 
 /** jose error codes are stable and say what failed without quoting the token. */
 function describeJoseError(error: unknown): string {
-    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
-    return typeof code === 'string' ? code : 'verification failed';
+    if (typeof error !== 'object' || error === null) return 'verification failed';
+    const { code, claim } = error as { code?: unknown; claim?: unknown };
+    if (typeof code !== 'string') return 'verification failed';
+    return typeof claim === 'string' ? `${code}: ${claim}` : code;
 }
