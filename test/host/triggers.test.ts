@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
 import type { ManualClock } from './src/clock/clock';
+import { startHost } from './src/startHost';
 import { postJson, startFixtureHost, until, type FixtureHost } from './helpers';
 
 let f: FixtureHost;
@@ -24,6 +26,33 @@ describe('registration capture', () => {
         const clientBindings = Object.values(byName.startOrchestration?.metadata.bindings ?? {});
         expect(clientBindings.some((b) => b.type === 'durableClient' && b.direction === 'in')).toBe(true);
         expect(f.host.registry.get('SAY')?.name).toBe('Say');
+    });
+
+    it('runs appStart hooks once after loading', () => {
+        expect(f.records('appStart')).toEqual([{ kind: 'appStart', startedBy: 'fixture' }]);
+    });
+
+    it('loads a compiled JavaScript app through a package.json main glob', async () => {
+        const js = await startHost({
+            appRoot: path.join(__dirname, 'fixtures', 'js-app'),
+            port: 0,
+            timerTriggers: false,
+        });
+        try {
+            expect(
+                js.registry
+                    .list()
+                    .map((fn) => fn.name)
+                    .sort(),
+            ).toEqual(['jsDouble', 'jsGreet', 'jsTimesTwo']);
+            const res = await fetch(`${js.baseUrl}/api/js/greet/Lin`);
+            expect(await res.json()).toEqual({ hello: 'Lin' });
+            await js.runtime.startNew('jsDouble', 'js-1', '21');
+            const done = await js.waitForStatus('js-1', ['Completed']);
+            expect(done.output).toBe('42');
+        } finally {
+            await js.close();
+        }
     });
 });
 
