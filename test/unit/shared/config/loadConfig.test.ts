@@ -298,12 +298,24 @@ describe('loadConfig: secrets never print', () => {
         expect(config.consumers.webhookSigningKey?.reveal()).toBe(`${CANARY}-signing-key`);
     });
 
-    it('JSON.stringify, util.inspect and templates of the config show none of them', () => {
+    it('JSON.stringify, util.inspect and string conversion of the config show none of them', () => {
         const config = loadConfig(env);
-        for (const text of [JSON.stringify(config), inspect(config, { depth: 10 }), `${JSON.stringify(config)}`]) {
+        const secrets =
+            config.identity.mode === 'client-secret'
+                ? [config.identity.clientSecret, config.eventGrid.topicKey, config.consumers.webhookSigningKey]
+                : [];
+        expect(secrets).toHaveLength(3);
+        const texts = [
+            JSON.stringify(config),
+            inspect(config, { depth: 10, showHidden: true }),
+            secrets.map((secret) => String(secret)).join(' '),
+        ];
+        for (const text of texts) {
             expect(text).not.toContain('CANARY');
             expect(text).toContain('[REDACTED]');
         }
+        // Exactly one redaction per secret in the serialised form: nothing else was mistaken for one.
+        expect(JSON.stringify(config).split('[REDACTED]')).toHaveLength(4);
     });
 
     it('the sensitive list names real settings', () => {
