@@ -167,6 +167,16 @@ describe('rotateCredential (driven without a host)', () => {
             expect(world.verifier.calls).toHaveLength(3);
         });
 
+        it('waits out throttling (retryable, not a propagation delay) the same way', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => void w.verifier.failWith(90055, 2),
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(world.verifier.calls).toHaveLength(3);
+            expect(work(run).filter((n) => n === A.discardCredential)).toEqual([]);
+        });
+
         it('gives up at the propagation timeout without a timer past the deadline', async () => {
             const { world, run } = await runScenario({
                 world: { consumers: [webhook('api')], propagationTimeoutSeconds: 60 },
