@@ -1,5 +1,5 @@
 import { type AccessTokenClaims, type EmuRequest, type EmuResponse, type EmulatorContext } from '../core/contract';
-import { challenge, VAULT_RESOURCE } from './errors';
+import { caeChallenge, challenge, VAULT_RESOURCE } from './errors';
 
 /** Key Vault's first-party application id, which is also accepted as a token audience. */
 const VAULT_APP_ID = 'cfa8b339-82a2-471a-a3c9-0fc0be7a4093';
@@ -21,6 +21,17 @@ export function authenticate(request: EmuRequest, context: EmulatorContext): Aut
     }
     const claims = context.verifyAccessToken(authorization);
     if (claims === undefined) {
+        const nowSeconds = Math.floor(context.clock.now().getTime() / 1000);
+        const exp = unverifiedExpiry(authorization);
+        if (exp !== undefined && exp <= nowSeconds) {
+            // Expired on the emulator clock while the SDK's cache (wall clock) still trusts it: the real
+            // service's way to reject a token before its time is the CAE claims challenge, which the Key Vault
+            // policy answers with a fresh token, so long-lived clients survive clock advances.
+            return {
+                ok: false,
+                response: caeChallenge(context.tenantId, nowSeconds, 'AKV10032: The access token has expired.'),
+            };
+        }
         // [UNVERIFIED] wording: the service names the failed check; the core reports only "invalid".
         return {
             ok: false,
@@ -40,4 +51,16 @@ export function authenticate(request: EmuRequest, context: EmulatorContext): Aut
         };
     }
     return { ok: true, claims };
+}
+
+/** `exp` of a JWT without checking it: only used to choose which challenge to send, never to authorize. */
+function unverifiedExpiry(authorization: string): number | undefined {
+    const payload = /^Bearer\s+[^.\s]+\.([^.\s]+)\./i.exec(authorization)?.[1];
+    if (payload === undefined) return undefined;
+    try {
+        const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
+        return typeof exp === 'number' ? exp : undefined;
+    } catch {
+        return undefined;
+    }
 }

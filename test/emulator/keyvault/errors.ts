@@ -40,6 +40,26 @@ export function challenge(tenantId: string, message: string): EmuResponse {
     };
 }
 
+/**
+ * The continuous-access-evaluation challenge (`error="insufficient_claims"` + base64 `claims` asking for a token
+ * issued after now). The SDK answers it with a fresh token that bypasses its cache (§4.3 step 4).
+ */
+export function caeChallenge(tenantId: string, nowSeconds: number, message: string): EmuResponse {
+    const claims = Buffer.from(
+        JSON.stringify({ access_token: { nbf: { essential: true, value: String(nowSeconds) } } }),
+    ).toString('base64');
+    return {
+        status: 401,
+        headers: {
+            ...kvHeaders(),
+            'www-authenticate':
+                `Bearer authorization="https://login.windows.net/${tenantId}", resource="${VAULT_RESOURCE}", ` +
+                `error="insufficient_claims", claims="${claims}"`,
+        },
+        body: { error: { code: 'Unauthorized', message } },
+    };
+}
+
 export const secretNotFound = (name: string): EmuResponse =>
     kvError(
         404,

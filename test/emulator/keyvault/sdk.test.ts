@@ -140,6 +140,22 @@ describe('Key Vault with the real SDK (SecretClient + ClientSecretCredential)', 
         );
     });
 
+    it('§4.3 a token expired on the emulator clock gets the CAE claims challenge; the same client recovers', async () => {
+        const client = adminClient();
+        await client.setSecret('long-lived', 'before');
+        await live.control('/clock', { advanceSeconds: 2 * 86_400 });
+        // The client's cached token is two emulator-days old; only a fresh one can succeed.
+        expect((await client.getSecret('long-lived')).value).toBe('before');
+        const token = await live.adminToken('https://vault.azure.net/.default');
+        const [header, , signature] = token.split('.');
+        const stale = `${header}.${Buffer.from(JSON.stringify({ exp: 1 })).toString('base64url')}.${signature}`;
+        const raw = await live.raw('GET', '/secrets/long-lived/?api-version=7.6', {
+            headers: { authorization: `Bearer ${stale}` },
+        });
+        expect(raw.status).toBe(401);
+        expect(raw.headers['www-authenticate']).toMatch(/error="insufficient_claims", claims="[A-Za-z0-9+/=]+"$/);
+    });
+
     it('GET /_emulator/state lists vault versions with metadata only', async () => {
         const state = await live.raw('GET', '/_emulator/state');
         expect(state.status).toBe(200);

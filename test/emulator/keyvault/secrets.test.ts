@@ -72,6 +72,23 @@ describe('Key Vault secrets data plane (module level)', () => {
         expect(response.headers?.['www-authenticate']).toMatch(/^Bearer authorization=/);
     });
 
+    it('§4.3 a JWT already expired on the emulator clock → 401 with a CAE insufficient_claims challenge', async () => {
+        const now = Math.floor(ctx.clock.now().getTime() / 1000);
+        const jwt = (exp: number) => `h.${Buffer.from(JSON.stringify({ exp })).toString('base64url')}.s`;
+        const expired = await call('GET', `/secrets/x/?${API}`, { token: jwt(now - 1) });
+        expect(expired.status).toBe(401);
+        const header = expired.headers?.['www-authenticate'] ?? '';
+        expect(header).toContain(`authorization="https://login.windows.net/${TENANT_ID}"`);
+        const claims = /error="insufficient_claims", claims="([^"]+)"/.exec(header)?.[1];
+        expect(JSON.parse(Buffer.from(claims ?? '', 'base64').toString('utf8'))).toEqual({
+            access_token: { nbf: { essential: true, value: String(now) } },
+        });
+        // Not expired but still unverifiable: the plain challenge, no claims.
+        const forged = await call('GET', `/secrets/x/?${API}`, { token: jwt(now + 3600) });
+        expect(forged.status).toBe(401);
+        expect(forged.headers?.['www-authenticate']).not.toContain('insufficient_claims');
+    });
+
     it('§4.1 set → SecretBundle with the value, an id on the emulator origin and Unix-second attributes', async () => {
         const exp = Math.floor(ctx.clock.now().getTime() / 1000) + 86_400;
         const response = await call('PUT', `/secrets/app-secret?${API}`, {
