@@ -146,3 +146,61 @@ describe('Client assertions (api-fidelity §2.1, §2.4)', () => {
         });
     });
 });
+
+describe('Certificate rollover with addKey/removeKey (api-fidelity §1.1)', () => {
+    function proof(certificate: ClientCertificate, issuer: string): string {
+        const now = Math.floor(Date.now() / 1000);
+        return jwt.sign(
+            { aud: '00000002-0000-0000-c000-000000000000', iss: issuer, nbf: now, exp: now + 300 },
+            createPrivateKey(certificate.privateKeyPem),
+            {
+                algorithm: 'RS256',
+                header: { alg: 'RS256', typ: 'JWT', x5t: x5t(certificate.sha1Hex) },
+            },
+        );
+    }
+
+    it('addKey needs a proof signed by a current certificate; the new key then authenticates; removeKey drops the old one', async () => {
+        const admin = await t.adminToken();
+        const next = await makeClientCertificate('rotator-cert-next');
+        const forged = await t.raw('POST', `/v1.0/applications/${app.id}/addKey`, {
+            headers: { authorization: `Bearer ${admin}` },
+            json: {
+                keyCredential: { type: 'AsymmetricX509Cert', usage: 'Verify', key: next.derBase64 },
+                passwordCredential: null,
+                proof: proof(stranger, app.id),
+            },
+        });
+        expect(forged.status).toBe(400);
+        const added = await t.raw('POST', `/v1.0/applications/${app.id}/addKey`, {
+            headers: { authorization: `Bearer ${admin}` },
+            json: {
+                keyCredential: { type: 'AsymmetricX509Cert', usage: 'Verify', key: next.derBase64 },
+                passwordCredential: null,
+                proof: proof(cert, app.id),
+            },
+        });
+        expect(added.status).toBe(200);
+        expect(added.json).toMatchObject({
+            type: 'AsymmetricX509Cert',
+            usage: 'Verify',
+            key: null,
+            keyId: expect.any(String),
+        });
+        const withNext = await tokenWith(assertion(next, {}, { 'x5t#S256': x5t(next.sha256Hex) }));
+        expect(withNext.status).toBe(200);
+
+        const current = await t.raw('GET', `/v1.0/applications/${app.id}?$select=keyCredentials`, {
+            headers: { authorization: `Bearer ${admin}` },
+        });
+        const oldKey = current.json.keyCredentials.find((key: { keyId: string }) => key.keyId !== added.json.keyId);
+        expect(current.json.keyCredentials[0].key).toEqual(expect.any(String));
+        const removed = await t.raw('POST', `/v1.0/applications/${app.id}/removeKey`, {
+            headers: { authorization: `Bearer ${admin}` },
+            json: { keyId: oldKey.keyId, proof: proof(next, app.id) },
+        });
+        expect(removed.status).toBe(204);
+        const withOld = await tokenWith(assertion(cert, {}, { 'x5t#S256': x5t(cert.sha256Hex) }));
+        expect(withOld.json.error_codes).toEqual([700027]);
+    });
+});

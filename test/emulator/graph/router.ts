@@ -8,6 +8,7 @@ import {
 } from './applications';
 import { type GraphCall } from './auth';
 import { GraphError } from './errors';
+import { addKey, removeKey } from './keys';
 import { listOwners, addOwner, removeOwner } from './owners';
 import { addPassword, removePassword } from './passwords';
 import {
@@ -35,6 +36,8 @@ const ROUTES: [string, RegExp, Handler][] = [
     ['DELETE', new RegExp(`^/applications${KEY}$`), deleteApplication],
     ['POST', new RegExp(`^/applications${KEY}/addPassword$`), addPassword],
     ['POST', new RegExp(`^/applications${KEY}/removePassword$`), removePassword],
+    ['POST', new RegExp(`^/applications${KEY}/addKey$`), addKey],
+    ['POST', new RegExp(`^/applications${KEY}/removeKey$`), removeKey],
     ['GET', new RegExp(`^/applications${KEY}/owners$`), listOwners],
     ['POST', new RegExp(`^/applications${KEY}/owners/\\$ref$`), addOwner],
     ['DELETE', new RegExp(`^/applications${KEY}/owners/([^/]+)/\\$ref$`), removeOwner],
