@@ -26,20 +26,23 @@ describe('scenario: Key Vault SecretNearExpiry reaches a subscriber once per ver
     });
 
     /**
-     * A fresh client per phase: the SDK caches tokens on the wall clock while the emulator judges expiry on
-     * its own (advanced) clock, so a client from before a multi-day jump would present an expired token.
+     * One long-lived client, like the product's: after each multi-day clock jump its cached token is stale on the
+     * emulator clock and the vault's CAE challenge makes it fetch a fresh one.
      */
-    const vault = () => {
+    let client: SecretClient | undefined;
+    const vault = (): SecretClient => {
+        if (client !== undefined) return client;
         const { clientId, clientSecret } = live.emulator.principals.admin;
         const credential = new ClientSecretCredential(live.emulator.tenantId, clientId, clientSecret, {
             authorityHost: live.emulator.authorityHost,
             disableInstanceDiscovery: true,
             ...live.clientOptions,
         });
-        return new SecretClient(live.emulator.vaultUrl, credential, {
+        client = new SecretClient(live.emulator.vaultUrl, credential, {
             disableChallengeResourceVerification: true,
             ...live.clientOptions,
         });
+        return client;
     };
     const emulatorNow = async () => new Date((await live.control<{ now: string }>('/clock')).now);
     const advanceDays = (days: number) => live.control('/clock', { advanceSeconds: days * DAY });
