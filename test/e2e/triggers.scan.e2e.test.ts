@@ -1,0 +1,172 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { eventually, inventory, rotations, runScan, tenantCredentials } from './support/triggers';
+import { World } from './support/world';
+
+/** Plain applications seeded in bulk, so a scan needs several 999-application pages. */
+const BULK_APPS = 2_100;
+
+type Alert = { id: string; appId: string; keyId: string; thresholdDays: number; managed: boolean };
+
+async function expiringSoon(world: World): Promise<Alert[]> {
+    return (await world.events())
+        .filter((e) => e.type === 'Credential.ExpiringSoon')
+        .map((e) => ({
+            id: e.id,
+            appId: String(e.data.appId),
+            keyId: String(e.data.keyId),
+            thresholdDays: Number(e.data.thresholdDays),
+            managed: e.data.managed === true,
+        }));
+}
+
+/**
+ * The timer scan end to end: the host fires `scanCredentials` (admin API), which pages through Graph with the
+ * real graph-client, reads managed secrets from Key Vault, starts rotations through the durable client and
+ * publishes `Credential.ExpiringSoon` to the notification topic.
+ */
+describe('timer scan through the local host against the tenant emulator', () => {
+    let world: World;
+
+    beforeAll(async () => {
+        world = await World.start({
+            apps: [
+                { displayName: 'due-managed', expiresInDays: 20, secretName: 'due-secret' },
+                { displayName: 'due7-managed', expiresInDays: 5, secretName: 'due7-secret' },
+                { displayName: 'later-managed', expiresInDays: 60, secretName: 'later-secret' },
+                { displayName: 'manual-managed', expiresInDays: 15, secretName: 'manual-secret' },
+                { displayName: 'soon-unmanaged', expiresInDays: 20 },
+                // Half an hour more than 7 days: the 7-day threshold is crossed by a small clock move, which keeps
+                // the operator's access tokens (one hour) valid on the virtual clock the API judges them by.
+                { displayName: 'cross-unmanaged', expiresInDays: 7 + 0.5 / 24 },
+                { displayName: 'week-unmanaged', expiresInDays: 3 },
+                { displayName: 'far-unmanaged', expiresInDays: 200 },
+                { displayName: 'expired-unmanaged', expiresInDays: -5 },
+            ],
+        });
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/entra/seed', { count: BULK_APPS, displayNamePrefix: 'bulk-' }),
+            'bulk seeding',
+        );
+    }, 180_000);
+
+    afterAll(async () => {
+        await world?.close();
+    });
+
+    it('starts exactly the due managed rotations, leaves a running one alone, and announces each crossed threshold', async () => {
+        // A rotation an operator already started: the scan must join it, not start a second one.
+        const manualId = await world.startRotation('manual-secret');
+        await runScan(world);
+
+        const started = await rotations(world);
+        const byTrigger = (trigger: string) =>
+            started
+                .filter((r) => r.trigger === trigger)
+                .map((r) => r.secretName)
+                .sort();
+        expect(byTrigger('timer')).toEqual(['due-secret', 'due7-secret']);
+        expect(byTrigger('api')).toEqual(['manual-secret']);
+        expect(started).toHaveLength(3);
+        expect(started.find((r) => r.secretName === 'manual-secret')?.id).toBe(manualId);
+
+        const expected = [
+            ['due-managed', 30, true],
+            ['due7-managed', 7, true],
+            ['manual-managed', 30, true],
+            ['soon-unmanaged', 30, false],
+            ['cross-unmanaged', 30, false],
+            ['week-unmanaged', 7, false],
+        ] as const;
+        const alerts = await eventually(async () => {
+            const a = await expiringSoon(world);
+            return a.length >= expected.length ? a : undefined;
+        }, 'ExpiringSoon notifications');
+        const seen = alerts.map((a) => ({ app: world.tenant.apps.find((s) => s.appId === a.appId)?.displayName, a }));
+        expect(seen.map(({ app, a }) => [app, a.thresholdDays, a.managed]).sort()).toEqual(
+            expected.map((e) => [...e]).sort(),
+        );
+        // Each alert is about the seeded credential itself, not some other key of the app.
+        for (const { app, a } of seen) expect(a.keyId).toBe(world.app(app!).keyId);
+    });
+
+    it('a second scan repeats nothing: no new rotation, no notification sent twice', async () => {
+        const before = await expiringSoon(world);
+        await runScan(world);
+        expect(await rotations(world)).toHaveLength(3);
+        expect(await expiringSoon(world)).toEqual(before);
+    });
+
+    it('a later scan announces only the newly crossed threshold (7 days + 30 min → 30 announced, then 7)', async () => {
+        const before = await expiringSoon(world);
+        await world.emu.advanceClock(45 * 60);
+        await runScan(world);
+        const after = await expiringSoon(world);
+        const fresh = after.filter((a) => !before.some((b) => b.id === a.id));
+        expect(fresh.map((a) => [a.appId, a.thresholdDays])).toEqual([[world.app('cross-unmanaged').appId, 7]]);
+        // Once per threshold per credential, across all scans so far.
+        const keys = after.map((a) => `${a.appId}|${a.keyId}|${a.thresholdDays}`);
+        expect(new Set(keys).size).toBe(keys.length);
+        expect(await rotations(world)).toHaveLength(3);
+    });
+
+    it('a 429 storm on Graph and Key Vault during a scan is waited out, and the inventory is complete', async () => {
+        const before = await expiringSoon(world);
+        // More consecutive 429s than graph-client's RetryHandler takes on one page, so the scanner's own
+        // outer retry has to step in as well.
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/faults', {
+                graph: { throttle: { count: 10, retryAfterSeconds: 1 } },
+                keyVault: { throttle: { count: 2, retryAfterSeconds: 1 } },
+            }),
+            'faults',
+        );
+        const scanStarted = await world.emu.now();
+        try {
+            await runScan(world, 150_000);
+            const faults = await world.emu.call<{ graph: { throttle?: { count: number } } }>(
+                'GET',
+                '/_emulator/faults',
+            );
+            // Every injected 429 was actually served (the storm happened during this scan).
+            expect(faults.body.graph.throttle?.count ?? 0).toBe(0);
+        } finally {
+            await world.emu.call('POST', '/_emulator/faults', {
+                graph: { throttle: { count: 0 } },
+                keyVault: { throttle: { count: 0 } },
+            });
+        }
+        const truth = await tenantCredentials(world);
+        expect(truth.length).toBeGreaterThan(BULK_APPS);
+        const inv = await inventory(world);
+        expect(inv.counts?.total).toBe(truth.length);
+        const now = await world.emu.now();
+        expect(inv.counts?.expired).toBe(truth.filter((c) => Date.parse(c.endDateTime) <= now.getTime()).length);
+        expect(inv.counts?.managed).toBe(4);
+        expect(inv.counts?.secrets).toBe(truth.length);
+        // This scan's snapshot, not an earlier one.
+        expect(Date.parse(inv.generatedAt ?? '')).toBeGreaterThanOrEqual(scanStarted.getTime());
+        // The storm changed nothing else: no repeated alert, no extra rotation.
+        expect(await expiringSoon(world)).toEqual(before);
+        expect(await rotations(world)).toHaveLength(3);
+    });
+
+    it('the inventory lists managed and unmanaged credentials with their state and filters by them', async () => {
+        const unmanaged = await inventory(world, '?managed=false&top=1000');
+        const names = (appId: string) => world.tenant.apps.find((a) => a.appId === appId)?.displayName;
+        const listed = unmanaged.items.map((i) => names(i.appId)).filter(Boolean);
+        expect(listed).toEqual(
+            expect.arrayContaining(['soon-unmanaged', 'cross-unmanaged', 'week-unmanaged', 'expired-unmanaged']),
+        );
+        expect(unmanaged.items.every((i) => !i.managed)).toBe(true);
+        const expired = unmanaged.items.find((i) => names(i.appId) === 'expired-unmanaged');
+        expect(expired?.state).toBe('Expired');
+        const managed = await inventory(world, '?managed=true');
+        expect(managed.items.map((i) => i.secretName).sort()).toEqual(
+            ['due-secret', 'due7-secret', 'later-secret', 'manual-secret'].sort(),
+        );
+        expect(managed.items.find((i) => i.secretName === 'later-secret')?.state).toBe('Active');
+        const bad = await world.api('GET', '/api/credentials?state=Bogus');
+        expect(bad.status).toBe(400);
+    });
+});
