@@ -63,6 +63,17 @@ describe('Fault knobs (POST /_emulator/faults)', () => {
         expect((await t.raw('GET', '/v1.0/applications', { headers: auth(admin) })).status).toBe(200);
     });
 
+    it('§1.4 $select=keyCredentials has its own tenant-wide quota (150/min, scaled)', async () => {
+        await t.control('/faults', { graph: { limits: true, limitScale: 0.01 } });
+        // 150 × 0.01 = 1 request per minute; the RU quota (35 per 10 s) is not the one that trips.
+        const path = '/v1.0/applications?$select=id,keyCredentials&$top=5';
+        expect((await t.raw('GET', path, { headers: auth(admin) })).status).toBe(200);
+        const second = await t.raw('GET', path, { headers: auth(admin) });
+        expect(second.status).toBe(429);
+        expect(second.headers['x-ms-throttle-information']).toBe('KeyCredentialsSelectLimitExceeded');
+        expect((await t.raw('GET', '/v1.0/applications?$select=id&$top=5', { headers: auth(admin) })).status).toBe(200);
+    });
+
     it('5xx burst on the token endpoint keeps the STS error shape', async () => {
         await t.control('/faults', { entra: { serverErrors: { status: 503, count: 1 } } });
         const form = new URLSearchParams({

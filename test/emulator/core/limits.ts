@@ -6,6 +6,8 @@ import { type EmuRequest, type ServiceName } from './contract';
  */
 interface Quota {
     readonly name: string;
+    /** Tenant-wide quotas share one window across callers. */
+    readonly tenantWide?: boolean;
     readonly limit: number;
     readonly windowSeconds: number;
     cost(request: EmuRequest): number;
@@ -27,6 +29,15 @@ const QUOTAS: Partial<Record<ServiceName, readonly Quota[]>> = {
     graph: [
         { name: 'ResourceUnitLimitExceeded', limit: 3500, windowSeconds: 10, cost: graphResourceUnits },
         { name: 'WriteLimitExceeded', limit: 3000, windowSeconds: 150, cost: (r) => (isWrite(r) ? 1 : 0) },
+        {
+            // "$select of keyCredentials … has a throttling limit of 150 requests per minute for every tenant" (§1.4).
+            name: 'KeyCredentialsSelectLimitExceeded',
+            tenantWide: true,
+            limit: 150,
+            windowSeconds: 60,
+            cost: (r) =>
+                /\/applications/.test(r.path) && /keyCredentials/i.test(r.query.get('$select') ?? '') ? 1 : 0,
+        },
         {
             name: 'ReportsLimitExceeded',
             limit: 5,
@@ -66,7 +77,7 @@ export class LimitTracker {
         for (const quota of quotas) {
             const cost = quota.cost(request);
             if (cost === 0) continue;
-            const key = `${service}|${callerKey}|${quota.name}`;
+            const key = `${service}|${quota.tenantWide ? 'tenant' : callerKey}|${quota.name}`;
             let window = this.windows.get(key);
             const windowMs = quota.windowSeconds * 1000;
             if (!window || nowMs - window.startMs >= windowMs) {
