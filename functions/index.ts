@@ -5,3 +5,5 @@ import './rotationActivities';
 import './scanCredentials';
 import './onKeyVaultEvent';
 import './operatorApi';
+import './notificationsApi';
+import './dashboard';

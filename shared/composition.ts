@@ -14,6 +14,7 @@ import { HttpConsumerRefresher } from './adapters/httpConsumerRefresher';
 import { KeyVaultManagedIndex } from './adapters/keyVaultManagedIndex';
 import { KeyVaultSecrets } from './adapters/keyVaultSecrets';
 import { MsalTokenVerifier } from './adapters/msalTokenVerifier';
+import { RecordingNotifier } from './adapters/recordingNotifier';
 import { type AppConfig, getConfig } from './config';
 import { type Clock } from './domain/time';
 import { type RotationDeps } from './rotation/deps';
@@ -37,6 +38,9 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
     const graph = createGraphClient(credential, config.graphBaseUrl);
     const clock = config.clockSourceUrl ? new HttpClock(config.clockSourceUrl) : systemClock;
     const consumers = overrides.consumers ?? (await loadConsumersConfig(config.consumers.configLocation));
+    const state: StateStorePort = /^https:\/\//i.test(config.stateStoreLocation)
+        ? new BlobStateStore(config.stateStoreLocation, credential)
+        : new FileStateStore(config.stateStoreLocation);
     const rotation: RotationDeps = {
         credentials: new GraphApplications(graph),
         secrets: new KeyVaultSecrets(credential, config.localEndpoints),
@@ -46,9 +50,13 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
             localEndpoints: config.localEndpoints,
         }),
         signIns: new GraphSignIns(graph),
-        notifier: new EventGridNotifier(
-            config.eventGrid.topicEndpoint,
-            config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : { credential },
+        // The dashboard's notification feed reads what the recording decorator keeps in the state store.
+        notifier: new RecordingNotifier(
+            new EventGridNotifier(
+                config.eventGrid.topicEndpoint,
+                config.eventGrid.topicKey ? { key: config.eventGrid.topicKey } : { credential },
+            ),
+            state,
         ),
         refresher: new HttpConsumerRefresher(config.consumers.webhookSigningKey),
         settings: {
@@ -64,16 +72,13 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         config,
         credential,
         clock,
-        state: /^https:\/\//i.test(config.stateStoreLocation)
-            ? new BlobStateStore(config.stateStoreLocation, credential)
-            : new FileStateStore(config.stateStoreLocation),
+        state,
         scanner: new GraphApplicationScanner(graph),
         managedIndex: new KeyVaultManagedIndex(credential, config.localEndpoints),
         authorize: createOperatorAuth({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,
             audience: config.operatorApi.audience,
-            now: () => clock.now(),
         }),
         rotation,
     };
