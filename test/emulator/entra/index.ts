@@ -1,4 +1,4 @@
-import { type EmuRequest, type EmuResponse, type ServiceModule } from '../core/contract';
+import { type EmuRequest, type EmuResponse, type EmulatorContext, type ServiceModule } from '../core/contract';
 import { parseJsonBody } from '../core/http';
 import { passwordView, keyView } from './credentials';
 import { jwks, openIdConfiguration } from './discovery';
@@ -25,12 +25,16 @@ export function createEntraModule(runtime: TenantRuntime): ServiceModule {
     return {
         name: 'entra',
         matches: (request: EmuRequest) => ROUTE.test(request.path),
-        handle(request: EmuRequest): Promise<EmuResponse> {
+        handle(request: EmuRequest, context: EmulatorContext): Promise<EmuResponse> {
             const [, tenant = '', route = ''] = ROUTE.exec(request.path) ?? [];
             if (tenant.toLowerCase() !== runtime.tenantId) {
                 return Promise.resolve(stsErrorResponse(STS.tenantNotFound(tenant), runtime.clock.now(), undefined));
             }
-            if (route === 'oauth2/v2.0/token') return Promise.resolve(handleTokenRequest(runtime, request, tenant));
+            if (route === 'oauth2/v2.0/token') {
+                const response = handleTokenRequest(runtime, request, tenant);
+                context.markDirty(); // the sign-in log grew
+                return Promise.resolve(response);
+            }
             const cache = {
                 'cache-control': 'max-age=86400, private',
                 'content-type': 'application/json; charset=utf-8',

@@ -21,10 +21,10 @@ export interface TenantSettings {
     /** App-management policy: max password lifetime in seconds (`undefined` = no policy). */
     maxPasswordLifetimeSeconds: number | undefined;
     /**
-     * Which clock decides that an access token has expired. SDK token caches count `expires_in` on the wall
-     * clock, so after the virtual clock jumps days ahead they still present tokens the virtual clock calls
-     * expired. `wall` (for sandboxes and end-to-end runs that move the clock) expires a token `expires_in` real
-     * seconds after it was issued, as the SDKs expect; `virtual` (the default) uses the emulator clock.
+     * Which clock access tokens live on. SDK token caches count `expires_in` on the wall clock, so after the
+     * virtual clock jumps days ahead they still present tokens the virtual clock calls expired. With `wall` (for
+     * sandboxes and end-to-end runs that move the clock) tokens are minted (`iat`/`nbf`/`exp`) and checked on the
+     * wall clock, as every SDK and resource server expects; `virtual` (the default) uses the emulator clock.
      */
     tokenLifetimeClock: 'virtual' | 'wall';
 }
@@ -48,8 +48,6 @@ export class TenantRuntime {
     origin = 'https://localhost';
     /** A stable id for the app-management policy named in CredentialInvalidLifetimeAsPerAppPolicy messages. */
     readonly policyId = newGuid();
-    /** Wall-clock expiry (ms) of each issued token by its `uti`, for `tokenLifetimeClock: 'wall'`. */
-    readonly #wallExpiry = new Map<string, number>();
 
     constructor(
         readonly bootstrap: Bootstrap,
@@ -76,7 +74,6 @@ export class TenantRuntime {
         seedInitialTenant(this.directory, this.bootstrap);
         this.signIns.clear();
         this.settings = defaultTenantSettings();
-        this.#wallExpiry.clear();
     }
 
     issueAccessToken(
@@ -87,8 +84,7 @@ export class TenantRuntime {
         authMethod: 'secret' | 'certificate',
     ): string {
         const uti = newGuid().replace(/-/g, '');
-        this.rememberWallExpiry(uti);
-        const now = Math.floor(this.clock.now().getTime() / 1000);
+        const now = this.tokenClockSeconds();
         const roles = this.directory.rolesOn(caller.id, resource);
         const resourceApp = this.directory.applicationByAppId(resource.appId);
         const v2 =
@@ -132,39 +128,17 @@ export class TenantRuntime {
         const match = /^Bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '');
         if (!match?.[1]) return undefined;
         const token = match[1];
-        const wallExpiry = this.settings.tokenLifetimeClock === 'wall' ? this.wallExpiryOf(token) : undefined;
-        // With a wall-clock lifetime the JWT's own time claims are checked at its issue instant instead.
-        const nowSeconds =
-            wallExpiry === undefined ? Math.floor(this.clock.now().getTime() / 1000) : (wallExpiry.iat ?? 0);
-        if (wallExpiry !== undefined && Date.now() >= wallExpiry.expiresAtMs) return undefined;
+        const nowSeconds = this.tokenClockSeconds();
         const claims = this.signingKey.verify(token, nowSeconds, [this.issuerV1, this.issuerV2]);
         if (!claims || claims.tid !== this.tenantId) return undefined;
         if (audience !== undefined && !this.sameResource(claims.aud, audience)) return undefined;
         return claims;
     }
 
-    private rememberWallExpiry(uti: string): void {
-        if (this.#wallExpiry.size >= 200_000) {
-            const cutoff = Date.now();
-            for (const [key, expiry] of this.#wallExpiry) if (expiry <= cutoff) this.#wallExpiry.delete(key);
-        }
-        this.#wallExpiry.set(uti, Date.now() + TOKEN_LIFETIME_SECONDS * 1000);
-    }
-
-    private wallExpiryOf(token: string): { expiresAtMs: number; iat: number | undefined } | undefined {
-        const payload = token.split('.')[1];
-        if (!payload) return undefined;
-        try {
-            const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
-                uti?: unknown;
-                iat?: unknown;
-            };
-            const expiresAtMs = typeof claims.uti === 'string' ? this.#wallExpiry.get(claims.uti) : undefined;
-            if (expiresAtMs === undefined) return undefined;
-            return { expiresAtMs, iat: typeof claims.iat === 'number' ? claims.iat : undefined };
-        } catch {
-            return undefined;
-        }
+    /** The clock access tokens are minted and checked on (see `tokenLifetimeClock`). */
+    private tokenClockSeconds(): number {
+        const ms = this.settings.tokenLifetimeClock === 'wall' ? Date.now() : this.clock.now().getTime();
+        return Math.floor(ms / 1000);
     }
 
     private sameResource(aud: string, audience: string): boolean {
