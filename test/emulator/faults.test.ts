@@ -129,6 +129,18 @@ describe('Fault knobs (POST /_emulator/faults)', () => {
         const response = await t.raw('POST', '/_emulator/faults', { json: { graph: { latencyMs: -5 } } });
         expect(response.status).toBe(400);
         expect((await t.control('/faults')).graph.latencyMs).toBe(0);
+        // A valid section next to an invalid one is not applied either.
+        const mixed = await t.raw('POST', '/_emulator/faults', {
+            json: {
+                graph: { latencyMs: 100 },
+                propagationDelaySeconds: 5,
+                keyVault: { serverErrors: { status: 404 } },
+            },
+        });
+        expect(mixed.status).toBe(400);
+        const after = await t.control('/faults');
+        expect(after.graph.latencyMs).toBe(0);
+        expect(after.propagationDelaySeconds).toBe(0);
         const badJson = await t.raw('POST', '/_emulator/faults', {
             headers: { 'content-type': 'application/json' },
             body: '{',

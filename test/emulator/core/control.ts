@@ -1,7 +1,7 @@
-import { type TenantRuntime } from '../entra/runtime';
+import { type TenantRuntime, type TenantSettings, defaultTenantSettings } from '../entra/runtime';
 import { type VirtualClock } from './clock';
 import { type EmuRequest, type EmuResponse, type EmulatorContext } from './contract';
-import { type FaultPlan, isoDurationSeconds, nonNegative } from './faults';
+import { FaultPlan, isoDurationSeconds, nonNegative } from './faults';
 import { isRecord, parseJsonBody } from './http';
 import { type LimitTracker } from './limits';
 import { type Services } from './services';
@@ -38,19 +38,8 @@ function faultsView(deps: ControlDeps): object {
     };
 }
 
-function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
-    if (body['reset'] === true) {
-        deps.faults.clear();
-        deps.limits.clear();
-        deps.runtime.settings.propagationDelaySeconds = 0;
-        deps.runtime.settings.signInIngestionLatencySeconds = 0;
-        deps.runtime.settings.maxPasswordLifetimeSeconds = undefined;
-        deps.runtime.settings.graphReplicationLagSeconds = 0;
-        deps.runtime.settings.tokenLifetimeClock = 'virtual';
-        deps.services.eventGrid.setDuplicateDelivery(false);
-    }
-    deps.faults.apply(body);
-    const settings = deps.runtime.settings;
+/** Tenant settings from a faults body (throws RangeError on an invalid value). */
+function applySettings(settings: TenantSettings, body: Record<string, unknown>): void {
     if ('propagationDelaySeconds' in body) {
         settings.propagationDelaySeconds = nonNegative(body['propagationDelaySeconds'], 'propagationDelaySeconds');
     }
@@ -77,6 +66,24 @@ function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
         const max = isRecord(policy) ? policy['maxPasswordLifetime'] : undefined;
         settings.maxPasswordLifetimeSeconds = typeof max === 'string' ? isoDurationSeconds(max) : undefined;
     }
+}
+
+function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
+    const reset = body['reset'] === true;
+    // Dry run on copies first, so an invalid knob changes nothing at all.
+    const trial = new FaultPlan();
+    if (!reset) trial.services = structuredClone(deps.faults.services);
+    trial.apply(body);
+    applySettings(reset ? defaultTenantSettings() : { ...deps.runtime.settings }, body);
+
+    if (reset) {
+        deps.faults.clear();
+        deps.limits.clear();
+        deps.runtime.settings = { ...defaultTenantSettings() };
+        deps.services.eventGrid.setDuplicateDelivery(false);
+    }
+    deps.faults.apply(body);
+    applySettings(deps.runtime.settings, body);
     if ('duplicateEventDelivery' in body) {
         deps.faults.duplicateEventDelivery = body['duplicateEventDelivery'] === true;
         deps.services.eventGrid.setDuplicateDelivery(deps.faults.duplicateEventDelivery);
