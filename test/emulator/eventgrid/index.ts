@@ -10,6 +10,8 @@ import {
 import { egError } from './errors';
 import { Deliverer, type DeliveryAttempt, type Subscription } from './delivery';
 import { publishToTopic, TOPIC_ID, type PublishedEvent } from './topic';
+import { controlTopicAccess } from './topicControl';
+import { assignSender, type SenderAssignment, type TopicAccess } from './topicAuth';
 import { createSubscription, matchesSubscription } from './subscriptions';
 
 /** The Event Grid service: a custom topic endpoint plus the Key Vault system topic's webhook deliveries. */
@@ -35,6 +37,8 @@ export interface EventGridOptions {
 
 interface EventGridSnapshot {
     readonly topicKey: string;
+    readonly disableLocalAuth?: boolean;
+    readonly senders?: SenderAssignment[];
     readonly published: PublishedEvent[];
     readonly systemEvents: Record<string, unknown>[];
     readonly subscriptions: Subscription[];
@@ -59,7 +63,7 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
         now: () => clock?.now() ?? new Date(),
     });
     // A real topic key: 32 random bytes, base64.
-    let topicKey = randomBytes(32).toString('base64');
+    const access: TopicAccess = { topicKey: randomBytes(32).toString('base64'), disableLocalAuth: false, senders: [] };
     const published: PublishedEvent[] = [];
     const systemEvents: Record<string, unknown>[] = [];
     const subscriptions = new Map<string, Subscription>();
@@ -77,6 +81,11 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
         }
         if (subPath === '/systemEvents' && method === 'GET') {
             return json(200, { value: systemEvents.filter((e) => byType(e.eventType)) });
+        }
+        const topicControl = controlTopicAccess(subPath, method, request.body, access);
+        if (topicControl !== undefined) {
+            if (method !== 'GET') context.markDirty();
+            return topicControl;
         }
         if (subPath === '/deadLetters' && method === 'GET') {
             return json(200, { value: deliverer.deadLetters });
@@ -119,11 +128,11 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
     return {
         name: 'eventGrid',
         get topicKey() {
-            return topicKey;
+            return access.topicKey;
         },
         matches: (request) => request.path === '/api/events',
         handle(request, context) {
-            const result = publishToTopic(request, topicKey, context.clock.now());
+            const result = publishToTopic(request, context, access);
             if (result.events !== undefined) {
                 keep(published, result.events);
                 context.markDirty();
@@ -150,10 +159,14 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
             publishedEvents: published.length,
             systemEvents: systemEvents.length,
             duplicateDelivery: deliverer.duplicate,
+            disableLocalAuth: access.disableLocalAuth,
+            senders: access.senders,
             subscriptions: [...subscriptions.values()].map(view),
         }),
         snapshot: (): EventGridSnapshot => ({
-            topicKey,
+            topicKey: access.topicKey,
+            disableLocalAuth: access.disableLocalAuth,
+            senders: [...access.senders],
             published: [...published],
             systemEvents: [...systemEvents],
             subscriptions: [...subscriptions.values()],
@@ -166,7 +179,9 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
                 return;
             }
             deliverer.cancelAll();
-            topicKey = snapshot.topicKey;
+            access.topicKey = snapshot.topicKey;
+            access.disableLocalAuth = snapshot.disableLocalAuth ?? false;
+            access.senders = [...(snapshot.senders ?? [])];
             published.splice(0, published.length, ...(snapshot.published ?? []));
             systemEvents.splice(0, systemEvents.length, ...(snapshot.systemEvents ?? []));
             subscriptions.clear();
@@ -182,6 +197,9 @@ export function createEventGridModule(options: EventGridOptions = {}): EventGrid
         },
         reset(context) {
             clock = context.clock;
+            access.disableLocalAuth = false;
+            access.senders = [];
+            assignSender(access, context.admin.servicePrincipalId);
             deliverer.cancelAll();
             deliverer.deadLetters.length = 0;
             deliverer.duplicate = false;

@@ -4,6 +4,7 @@ import {
     EventGridPublisherClient,
     generateSharedAccessSignature,
 } from '@azure/eventgrid';
+import { ClientSecretCredential } from '@azure/identity';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type LiveEmulator, startLiveEmulator } from '../keyvault/liveEmulator';
@@ -108,6 +109,29 @@ describe('Event Grid custom topic with the real EventGridPublisherClient', () =>
             (await sasClient(new Date(now.getTime() + 3_600_000), otherKey)).send([event]),
         ).rejects.toMatchObject({ statusCode: 401 });
         expect((await live.control<Kept>('/events?type=Contoso.Sas')).value).toHaveLength(1);
+    });
+
+    it('§5.4 a TokenCredential (Entra, EventGrid Data Sender) publishes, also with local auth disabled', async () => {
+        const { clientId, clientSecret } = live.emulator.principals.admin;
+        const credential = new ClientSecretCredential(live.emulator.tenantId, clientId, clientSecret, {
+            authorityHost: live.emulator.authorityHost,
+            disableInstanceDiscovery: true,
+            ...live.clientOptions,
+        });
+        await live.control('/eventGrid/topic', { disableLocalAuth: true });
+        try {
+            const entra = new EventGridPublisherClient(live.emulator.eventGrid.topicEndpoint, 'EventGrid', credential, {
+                retryOptions: { maxRetries: 0 },
+                ...live.clientOptions,
+            });
+            await entra.send([{ eventType: 'Contoso.Entra', subject: 's', dataVersion: '1', data: {} }]);
+            expect((await live.control<Kept>('/events?type=Contoso.Entra')).value).toHaveLength(1);
+            await expect(
+                client('EventGrid').send([{ eventType: 'Contoso.Entra', subject: 's', dataVersion: '1', data: {} }]),
+            ).rejects.toMatchObject({ statusCode: 401 });
+        } finally {
+            await live.control('/eventGrid/topic', { disableLocalAuth: false });
+        }
     });
 
     it('raw: malformed JSON gets a 400 in the Event Grid error shape, and the server keeps serving', async () => {

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 
 import { type EmuResponse } from '../core/contract';
-import { emuRequest, fakeContext, type FakeContext, type RequestOptions } from '../keyvault/testing';
+import { ADMIN, emuRequest, fakeContext, type FakeContext, type RequestOptions } from '../keyvault/testing';
 import { createEventGridModule, type EventGridModule } from './index';
 import { TOPIC_ID } from './topic';
 
@@ -131,6 +131,52 @@ describe('Event Grid custom topic (module level)', () => {
         const big = await publish([eventGridEvent({ data: 'x'.repeat(1024 * 1024) })]);
         expect(big.status).toBe(413);
         expect((await eg.handle(emuRequest('GET', PATH), ctx)).status).toBe(405);
+    });
+
+    it('§5.4 Entra bearer (aud https://eventgrid.azure.net) needs EventGrid Data Sender; admin holds it after reset', async () => {
+        const bearer = (oid: string, aud = 'https://eventgrid.azure.net') =>
+            eg.handle(
+                emuRequest('POST', PATH, {
+                    body: JSON.stringify([eventGridEvent()]),
+                    headers: {
+                        'content-type': 'application/json',
+                        authorization: `Bearer ${ctx.issueToken({ oid, aud })}`,
+                    },
+                }),
+                ctx,
+            );
+        expect((await bearer(ADMIN.servicePrincipalId)).status).toBe(200);
+        const other = 'e0e0e0e0-0000-4000-8000-0000000000e0';
+        const denied = await bearer(other);
+        expect(denied.status).toBe(401);
+        expect(JSON.stringify(denied.body)).toContain('Microsoft.EventGrid/events/send/action');
+        const assigned = await eg.control?.(
+            '/roleAssignments',
+            emuRequest('POST', '/x', { body: { principalId: other, role: 'EventGrid Data Sender' } }),
+            ctx,
+        );
+        expect(assigned?.status).toBe(201);
+        expect((await bearer(other)).status).toBe(200);
+        expect((await bearer(other, 'https://vault.azure.net')).status).toBe(401);
+        expect((await events()).length).toBe(2);
+    });
+
+    it('disableLocalAuth refuses aeg-sas-key (the product topic is Entra-only) while bearer tokens still work', async () => {
+        await eg.control?.('/topic', emuRequest('POST', '/x', { body: { disableLocalAuth: true } }), ctx);
+        const keyed = await publish([eventGridEvent()]);
+        expect(keyed.status).toBe(401);
+        expect(JSON.stringify(keyed.body)).toContain('Local authentication');
+        const token = ctx.issueToken({ oid: ADMIN.servicePrincipalId, aud: 'https://eventgrid.azure.net' });
+        const response = await eg.handle(
+            emuRequest('POST', PATH, {
+                body: JSON.stringify([eventGridEvent()]),
+                headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+            }),
+            ctx,
+        );
+        expect(response.status).toBe(200);
+        eg.reset(ctx);
+        expect((await publish([eventGridEvent()])).status).toBe(200);
     });
 
     it('reset clears kept events but keeps the key; snapshot/restore keeps both', async () => {

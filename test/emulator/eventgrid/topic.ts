@@ -1,10 +1,8 @@
-import { timingSafeEqual } from 'node:crypto';
-
-import { type EmuRequest, type EmuResponse } from '../core/contract';
+import { type EmuRequest, type EmuResponse, type EmulatorContext } from '../core/contract';
 import { RESOURCE_GROUP, SUBSCRIPTION_ID } from '../keyvault/vault';
 import { badInput, egError } from './errors';
-import { checkSasToken } from './sas';
 import { parseEvents, schemaOf, type InputSchema } from './schema';
+import { authorizePublish, type TopicAccess } from './topicAuth';
 
 export const TOPIC_NAME = 'rotator-events';
 export const TOPIC_ID = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/${RESOURCE_GROUP}/providers/Microsoft.EventGrid/topics/${TOPIC_NAME}`;
@@ -18,49 +16,21 @@ export interface PublishedEvent {
     readonly event: Record<string, unknown>;
 }
 
-function keyMatches(given: string | undefined, expected: string): boolean {
-    if (given === undefined) return false;
-    const a = Buffer.from(given);
-    const b = Buffer.from(expected);
-    return a.length === b.length && timingSafeEqual(a, b);
-}
-
 /**
- * `POST /api/events?api-version=…` as `EventGridPublisherClient` calls it (api-fidelity §5.4): `aeg-sas-key`
- * or `aeg-sas-token` auth, EventGrid or CloudEvents batches, 200 with an empty body.
+ * `POST /api/events?api-version=…` as `EventGridPublisherClient` calls it (api-fidelity §5.4): key, SAS or
+ * Entra auth, EventGrid or CloudEvents batches, 200 with an empty body.
  */
 export function publishToTopic(
     request: EmuRequest,
-    topicKey: string,
-    receivedAt: Date,
+    context: EmulatorContext,
+    access: TopicAccess,
 ): { response: EmuResponse; events?: PublishedEvent[] } {
+    const receivedAt = context.clock.now();
     if (request.method.toUpperCase() !== 'POST') {
         return { response: egError(405, 'MethodNotAllowed', `The HTTP method '${request.method}' is not supported.`) };
     }
-    const key = request.headers['aeg-sas-key'];
-    const token = request.headers['aeg-sas-token'];
-    if (key === undefined && token === undefined) {
-        return {
-            response: egError(
-                401,
-                'Unauthorized',
-                'Request must contain one of the following authorization signature: aeg-sas-token, aeg-sas-key.',
-            ),
-        };
-    }
-    if (key !== undefined && !keyMatches(key, topicKey)) {
-        return {
-            response: egError(
-                401,
-                'Unauthorized',
-                `The request authorization key is not authorized for ${request.url.host.toUpperCase()}. This is due to the reason: The specified key is invalid.`,
-            ),
-        };
-    }
-    if (key === undefined && token !== undefined) {
-        const sas = checkSasToken(token, topicKey, `${request.url.origin}${request.url.pathname}`, receivedAt);
-        if (!sas.ok) return { response: egError(401, 'Unauthorized', sas.reason) };
-    }
+    const refused = authorizePublish(request, context, access);
+    if (refused !== undefined) return { response: refused };
     if (!request.query.has('api-version')) {
         return {
             response: egError(400, 'BadRequest', 'The api-version query parameter is missing.', 'MissingApiVersion'),
