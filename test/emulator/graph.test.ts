@@ -114,6 +114,18 @@ describe('Graph applications over raw HTTP (api-fidelity §1)', () => {
         expect(badSelect.status).toBe(400);
     });
 
+    it('§1.4 /applications/$count is text/plain and needs ConsistencyLevel: eventual', async () => {
+        const without = await t.raw('GET', '/v1.0/applications/$count', { headers: auth(adminToken) });
+        expect(without.status).toBe(400);
+        const counted = await t.raw('GET', '/v1.0/applications/$count', {
+            headers: { ...auth(adminToken), consistencylevel: 'eventual' },
+        });
+        expect(counted.status).toBe(200);
+        expect(counted.headers['content-type']).toMatch(/^text\/plain/);
+        const listed = await t.raw('GET', '/v1.0/applications?$select=id&$top=999', { headers: auth(adminToken) });
+        expect(Number(counted.text)).toBe(listed.json.value.length);
+    });
+
     it('§1.3 removePassword → 204, unknown keyId → 400 "No password credential found with keyId"', async () => {
         const app = await createApp('remove-password');
         const added = await t.raw('POST', `/v1.0/applications/${app.id}/addPassword`, {

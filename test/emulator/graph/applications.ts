@@ -71,6 +71,20 @@ function canonical(name: string): string {
     );
 }
 
+/**
+ * `GET /applications/$count` (§1.4): `text/plain`, and only with `ConsistencyLevel: eventual` (an advanced
+ * query); without the header Graph rejects it.
+ */
+export function countApplications(call: GraphCall): EmuResponse {
+    if (!canReadAllApps(call)) throw denied();
+    if ((call.request.headers['consistencylevel'] ?? '').toLowerCase() !== 'eventual') {
+        throw badRequest('$count is not currently supported.');
+    }
+    let count = 0;
+    for (const app of call.runtime.directory.applications.values()) if (replicated(call, app.createdAtMs)) count++;
+    return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(count) };
+}
+
 export function getApplication(call: GraphCall, key: string): EmuResponse {
     const app = resolveApplication(call, key);
     requireAppRead(call, app);

@@ -1,5 +1,6 @@
 import { type EmuResponse } from '../core/contract';
 import {
+    countApplications,
     createApplication,
     deleteApplication,
     getApplication,
@@ -30,6 +31,7 @@ const KEY = "(/[^/()]+|\\(appId='[^']*'\\))";
 
 const ROUTES: [string, RegExp, Handler][] = [
     ['GET', /^\/applications$/, listApplications],
+    ['GET', /^\/applications\/\$count$/, countApplications],
     ['POST', /^\/applications$/, createApplication],
     ['GET', new RegExp(`^/applications${KEY}$`), getApplication],
     ['PATCH', new RegExp(`^/applications${KEY}$`), patchApplication],
