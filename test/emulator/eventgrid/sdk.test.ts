@@ -126,6 +126,10 @@ describe('Event Grid custom topic with the real EventGridPublisherClient', () =>
             });
             await entra.send([{ eventType: 'Contoso.Entra', subject: 's', dataVersion: '1', data: {} }]);
             expect((await live.control<Kept>('/events?type=Contoso.Entra')).value).toHaveLength(1);
+            // Two emulator-days later the cached token is stale there; the CAE challenge gets the client a new one.
+            await live.control('/clock', { advanceSeconds: 2 * 86_400 });
+            await entra.send([{ eventType: 'Contoso.Entra', subject: 's2', dataVersion: '1', data: {} }]);
+            expect((await live.control<Kept>('/events?type=Contoso.Entra')).value).toHaveLength(2);
             await expect(
                 client('EventGrid').send([{ eventType: 'Contoso.Entra', subject: 's', dataVersion: '1', data: {} }]),
             ).rejects.toMatchObject({ statusCode: 401 });

@@ -1,6 +1,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 
 import { type EmuRequest, type EmuResponse, type EmulatorContext } from '../core/contract';
+import { caeClaims, expiredOnEmulatorClock } from '../keyvault/cae';
 import { egError } from './errors';
 import { checkSasToken } from './sas';
 
@@ -56,7 +57,15 @@ export function authorizePublish(
     const host = request.url.host.toUpperCase();
     if (bearer !== undefined && /^Bearer\s+\S/i.test(bearer)) {
         const claims = context.verifyAccessToken(bearer);
-        if (claims === undefined) return unauthorized('The request authorization token is invalid or has expired.');
+        if (claims === undefined) {
+            const now = context.clock.now();
+            if (!expiredOnEmulatorClock(bearer, now))
+                return unauthorized('The request authorization token is invalid.');
+            // Stale only on the emulator clock: a CAE challenge makes core's bearer policy fetch a fresh token.
+            const response = unauthorized('The request authorization token has expired.');
+            const header = `Bearer error="insufficient_claims", claims="${caeClaims(Math.floor(now.getTime() / 1000))}"`;
+            return { ...response, headers: { ...response.headers, 'www-authenticate': header } };
+        }
         if (claims.aud.replace(/\/$/, '') !== EVENT_GRID_RESOURCE) {
             return unauthorized(`The request authorization token audience '${claims.aud}' is not valid for ${host}.`);
         }

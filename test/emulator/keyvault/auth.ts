@@ -1,4 +1,5 @@
 import { type AccessTokenClaims, type EmuRequest, type EmuResponse, type EmulatorContext } from '../core/contract';
+import { expiredOnEmulatorClock } from './cae';
 import { caeChallenge, challenge, VAULT_RESOURCE } from './errors';
 
 /** Key Vault's first-party application id, which is also accepted as a token audience. */
@@ -21,15 +22,18 @@ export function authenticate(request: EmuRequest, context: EmulatorContext): Aut
     }
     const claims = context.verifyAccessToken(authorization);
     if (claims === undefined) {
-        const nowSeconds = Math.floor(context.clock.now().getTime() / 1000);
-        const exp = unverifiedExpiry(authorization);
-        if (exp !== undefined && exp <= nowSeconds) {
+        const now = context.clock.now();
+        if (expiredOnEmulatorClock(authorization, now)) {
             // Expired on the emulator clock while the SDK's cache (wall clock) still trusts it: the real
             // service's way to reject a token before its time is the CAE claims challenge, which the Key Vault
             // policy answers with a fresh token, so long-lived clients survive clock advances.
             return {
                 ok: false,
-                response: caeChallenge(context.tenantId, nowSeconds, 'AKV10032: The access token has expired.'),
+                response: caeChallenge(
+                    context.tenantId,
+                    Math.floor(now.getTime() / 1000),
+                    'AKV10032: The access token has expired.',
+                ),
             };
         }
         // [UNVERIFIED] wording: the service names the failed check; the core reports only "invalid".
@@ -51,16 +55,4 @@ export function authenticate(request: EmuRequest, context: EmulatorContext): Aut
         };
     }
     return { ok: true, claims };
-}
-
-/** `exp` of a JWT without checking it: only used to choose which challenge to send, never to authorize. */
-function unverifiedExpiry(authorization: string): number | undefined {
-    const payload = /^Bearer\s+[^.\s]+\.([^.\s]+)\./i.exec(authorization)?.[1];
-    if (payload === undefined) return undefined;
-    try {
-        const exp = (JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-        return typeof exp === 'number' ? exp : undefined;
-    } catch {
-        return undefined;
-    }
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 
 import { type EmuResponse } from '../core/contract';
+import { caeClaims } from './cae';
 
 /** The resource named in Key Vault's challenge; tokens must carry it as `aud` (api-fidelity §4.3). */
 export const VAULT_RESOURCE = 'https://vault.azure.net';
@@ -45,9 +46,7 @@ export function challenge(tenantId: string, message: string): EmuResponse {
  * issued after now). The SDK answers it with a fresh token that bypasses its cache (§4.3 step 4).
  */
 export function caeChallenge(tenantId: string, nowSeconds: number, message: string): EmuResponse {
-    const claims = Buffer.from(
-        JSON.stringify({ access_token: { nbf: { essential: true, value: String(nowSeconds) } } }),
-    ).toString('base64');
+    const claims = caeClaims(nowSeconds);
     return {
         status: 401,
         headers: {
