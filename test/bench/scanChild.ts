@@ -1,0 +1,127 @@
+/**
+ * The measured half of `npm run bench:scan`: runs the product's `scanTenant` with its real adapters (graph-client
+ * scanner, Key Vault index, Event Grid notifier, file state store) against the emulator. Started by `scan.ts`
+ * with NODE_EXTRA_CA_CERTS, as the product runs; its settings (client secret included) arrive on stdin, never argv.
+ * Only rotations are stubbed: there is no durable host here, and the bench seeds no managed secret anyway.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { ClientSecretCredential } from '@azure/identity';
+
+import { EventGridNotifier } from '../../shared/adapters/eventGridNotifier';
+import { FileStateStore } from '../../shared/adapters/fileStateStore';
+import { GraphApplicationScanner } from '../../shared/adapters/graphApplicationScanner';
+import { createGraphClient } from '../../shared/adapters/graphClient';
+import { KeyVaultManagedIndex } from '../../shared/adapters/keyVaultManagedIndex';
+import { DEFAULT_POLICY } from '../../shared/domain/policy';
+import { createLogger } from '../../shared/logging/logger';
+import { type ApplicationScannerPort, type ScannedApplication } from '../../shared/scan/ports';
+import { scanTenant } from '../../shared/scan/scanTenant';
+import { Secret } from '../../shared/security/Secret';
+
+export interface ChildInput {
+    readonly tenantId: string;
+    readonly authorityHost: string;
+    readonly graphBaseUrl: string;
+    readonly vaultUrl: string;
+    readonly clientId: string;
+    readonly clientSecret: string;
+    readonly topicEndpoint: string;
+    readonly topicKey: string;
+    /** Emulator clock, so classification matches the emulator's view of time. */
+    readonly now: string;
+}
+
+export interface ChildResult {
+    readonly apps: number;
+    readonly credentials: number;
+    readonly pages: number;
+    readonly seconds: number;
+    readonly peakRssMb: number;
+    readonly rotationsRequested: number;
+    readonly alertsSent: number;
+    /** Time spent waiting for pages (request, emulator, transfer, parse); the rest is the scan's own work. */
+    readonly waitSeconds: number;
+}
+
+/** Measures how long the scan waits for each page, without changing what it gets. */
+function timed(inner: ApplicationScannerPort): ApplicationScannerPort & { waitMs: number } {
+    const wrapper = {
+        waitMs: 0,
+        async *pages(): AsyncIterable<readonly ScannedApplication[]> {
+            const iterator = inner.pages()[Symbol.asyncIterator]();
+            for (;;) {
+                const started = performance.now();
+                const next = await iterator.next();
+                wrapper.waitMs += performance.now() - started;
+                if (next.done) return;
+                yield next.value;
+            }
+        },
+    };
+    return wrapper;
+}
+
+async function readStdin(): Promise<string> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString('utf8');
+}
+
+async function main(): Promise<void> {
+    const input = JSON.parse(await readStdin()) as ChildInput;
+    const credential = new ClientSecretCredential(input.tenantId, input.clientId, input.clientSecret, {
+        authorityHost: input.authorityHost,
+        disableInstanceDiscovery: true,
+    });
+    // The token is fetched before the clock starts: the bench measures paging, not the STS.
+    await credential.getToken('https://graph.microsoft.com/.default');
+    await credential.getToken('https://vault.azure.net/.default');
+    const stateDir = mkdtempSync(join(tmpdir(), 'bench-scan-state-'));
+    let rotationsRequested = 0;
+    try {
+        const scanner = timed(new GraphApplicationScanner(createGraphClient(credential, input.graphBaseUrl)));
+        const started = performance.now();
+        const summary = await scanTenant(
+            {
+                scanner,
+                managed: new KeyVaultManagedIndex(credential, true),
+                state: new FileStateStore(stateDir),
+                notifier: new EventGridNotifier(input.topicEndpoint, { key: new Secret(input.topicKey) }),
+                startRotation: () => {
+                    rotationsRequested += 1;
+                    return Promise.resolve({ id: 'bench', alreadyRunning: false });
+                },
+                rotationMarks: () => Promise.resolve(new Map()),
+                policy: DEFAULT_POLICY,
+                vaultUrls: [input.vaultUrl],
+                paused: false,
+                log: createLogger((level, message) => {
+                    if (level === 'error' || level === 'warn') process.stderr.write(`[${level}] ${message}\n`);
+                }),
+            },
+            { now: new Date(input.now) },
+        );
+        const seconds = (performance.now() - started) / 1000;
+        const result: ChildResult = {
+            apps: summary.apps,
+            credentials: summary.credentials,
+            pages: summary.pages,
+            seconds,
+            peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+            rotationsRequested,
+            alertsSent: summary.alertsSent,
+            waitSeconds: scanner.waitMs / 1000,
+        };
+        process.stdout.write(`${JSON.stringify(result)}\n`);
+    } finally {
+        rmSync(stateDir, { recursive: true, force: true });
+    }
+}
+
+main().catch((error: unknown) => {
+    process.stderr.write(`scan child failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+});
