@@ -1,5 +1,5 @@
-import { get as httpGet } from 'node:http';
-import { get as httpsGet } from 'node:https';
+import { Agent as HttpAgent, get as httpGet } from 'node:http';
+import { Agent as HttpsAgent, get as httpsGet } from 'node:https';
 
 /**
  * The host's notion of "now". Orchestration time (`currentUtcDateTime` = episode start), durable timers, retry
@@ -75,11 +75,11 @@ export class ManualClock implements ClockSource {
 }
 
 /** GET a JSON document over http or https (the emulator serves https with its own CA). */
-function getJson(url: string, ca: string | undefined, timeoutMs: number): Promise<unknown> {
+function getJson(url: string, agent: HttpAgent, timeoutMs: number): Promise<unknown> {
     const target = new URL(url);
     const get = target.protocol === 'https:' ? httpsGet : httpGet;
     return new Promise((resolve, reject) => {
-        const req = get(target, { ca, timeout: timeoutMs }, (res) => {
+        const req = get(target, { agent, timeout: timeoutMs }, (res) => {
             const chunks: Buffer[] = [];
             res.on('data', (c: Buffer) => chunks.push(c));
             res.on('end', () => {
@@ -101,19 +101,26 @@ function getJson(url: string, ca: string | undefined, timeoutMs: number): Promis
 /**
  * Follows another process's clock (the tenant emulator's `GET /_emulator/clock`, answering `{"now":"<ISO>"}`):
  * `now()` asks it fresh, so an advance is visible immediately; a poller notices changes so due timers fire soon
- * after the emulator's clock moves. `ca` is the emulator's CA certificate (PEM) for https.
+ * after the emulator's clock moves. `ca` is the emulator's CA certificate (PEM) for https. Connections are kept
+ * alive and concurrent readers share one in-flight request: every episode, delivery and timer asks for the time,
+ * and a TLS handshake per question would dominate the host's CPU.
  */
 export class HttpClock implements ClockSource {
     readonly kind = 'http';
     private last: number | undefined;
     private readonly listeners = new Listeners();
     private readonly poller: NodeJS.Timeout;
+    private readonly agent: HttpAgent;
+    private inFlight: Promise<number> | undefined;
 
     constructor(
         private readonly url: string,
         pollMs = 100,
-        private readonly ca?: string,
+        ca?: string,
     ) {
+        this.agent = url.startsWith('https:')
+            ? new HttpsAgent({ keepAlive: true, maxSockets: 4, ca })
+            : new HttpAgent({ keepAlive: true, maxSockets: 4 });
         this.poller = setInterval(() => {
             this.now().then(
                 () => undefined,
@@ -123,8 +130,13 @@ export class HttpClock implements ClockSource {
         this.poller.unref();
     }
 
-    async now(): Promise<number> {
-        const body = (await getJson(this.url, this.ca, 5000)) as { now?: unknown } | null;
+    now(): Promise<number> {
+        this.inFlight ??= this.read().finally(() => (this.inFlight = undefined));
+        return this.inFlight;
+    }
+
+    private async read(): Promise<number> {
+        const body = (await getJson(this.url, this.agent, 5000)) as { now?: unknown } | null;
         const raw = body?.now;
         const value = typeof raw === 'string' || typeof raw === 'number' ? new Date(raw).getTime() : NaN;
         if (Number.isNaN(value)) throw new Error(`Clock source ${this.url} returned no valid "now"`);
@@ -140,5 +152,6 @@ export class HttpClock implements ClockSource {
 
     close(): void {
         clearInterval(this.poller);
+        this.agent.destroy();
     }
 }
