@@ -148,6 +148,8 @@ function evidenceOf(step, rotation) {
     var signIns = /(\d+) sign-in\(s\) with the old key[^;]*/i.exec(detail);
     if (signIns) add('signIns', 'sign-ins with old key', signIns[0]);
     else if (/no sign-ins with/i.test(detail)) add('signIns', 'sign-ins with old key', 'none');
+    var newKey = /(\d+) sign-in\(s\) with the new key/i.exec(detail);
+    if (newKey) add('signIns', 'sign-ins with new key', newKey[1]);
     return out;
 }
 
@@ -172,14 +174,29 @@ function rotationTitle(rotation) {
     return String(rotation.secretName || '?') + (rotation.dryRun ? ' (dry run)' : '');
 }
 
-/** One line of the notification feed: what happened, to what, and the event's facts. */
+var HEADLINE = ['secretName', 'step', 'status', 'code', 'detail'];
+
+/**
+ * One entry of the notification feed: a headline (which secret, which step, what happened) and the event's
+ * other facts (ids, key ids, fingerprints) as evidence.
+ */
 function notificationLine(event) {
     var data = event.data || {};
-    var facts = Object.keys(data).sort().map(function (k) {
-        var v = data[k];
-        return [k, Array.isArray(v) ? v.join(', ') : String(v)];
-    });
-    return { id: String(event.id), time: String(event.time), type: String(event.type), subject: String(event.subject || ''), facts: facts };
+    function text(v) { return Array.isArray(v) ? v.join(', ') : String(v); }
+    var headline = HEADLINE.filter(function (k) { return data[k] !== undefined && data[k] !== null && data[k] !== ''; })
+        .map(function (k) { return text(data[k]); });
+    var facts = Object.keys(data).sort()
+        .filter(function (k) { return HEADLINE.indexOf(k) < 0 && data[k] !== null && data[k] !== undefined; })
+        .map(function (k) { return [k, text(data[k])]; });
+    return {
+        id: String(event.id),
+        time: String(event.time),
+        type: String(event.type),
+        subject: String(event.subject || ''),
+        rotationId: data.rotationId ? String(data.rotationId) : null,
+        headline: headline.join(' \u00b7 '),
+        facts: facts
+    };
 }
 
 /** A readable message for a failed API call (the API answers { error: { code, message } }). */

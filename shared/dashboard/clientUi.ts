@@ -184,9 +184,9 @@ function renderNotifications(items) {
     if (items.length === 0) { replaceChildren($('notifications'), [h('li', { className: 'empty' }, ['Nothing published yet.'])]); return; }
     replaceChildren($('notifications'), items.map(function (e) {
         var n = L.notificationLine(e);
-        return h('li', { 'data-type': n.type }, [
-            h('span', { className: 's-muted' }, [n.time]), ' ', h('strong', {}, [n.type]), ' ',
-            h('span', { className: 'mono' }, [n.facts.map(function (f) { return f[0] + '=' + f[1]; }).join(' ')])
+        return h('li', { 'data-type': n.type, 'data-rotation': n.rotationId }, [
+            h('span', { className: 's-muted' }, [n.time]), ' ', h('strong', {}, [n.type]), ' ', n.headline, h('br'),
+            h('span', { className: 'mono s-muted' }, [n.facts.map(function (f) { return f[0] + '=' + f[1]; }).join(' ')])
         ]);
     }));
 }

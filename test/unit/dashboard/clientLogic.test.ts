@@ -16,7 +16,12 @@ interface Logic {
     credentialRow(item: unknown): Record<string, unknown>;
     evidenceOf(step: { detail: string }, rotation: unknown): { kind: string; label: string; value: string }[];
     rotationFacts(rotation: unknown): [string, string][];
-    notificationLine(event: unknown): { type: string; facts: [string, string][] };
+    notificationLine(event: unknown): {
+        type: string;
+        headline: string;
+        rotationId: string | null;
+        facts: [string, string][];
+    };
     apiErrorText(status: number, body: unknown): string;
     daysText(days: number): string;
 }
@@ -179,13 +184,22 @@ describe('dashboard logic (the browser script, run in a VM)', () => {
         const line = L.notificationLine({
             id: '1',
             time: 't',
-            type: 'Rotation.Completed',
+            type: 'Rotation.StepCompleted',
             subject: 's',
-            data: { secretName: 's', consumers: ['a', 'b'] },
+            data: {
+                secretName: 's',
+                step: 'publish',
+                status: 'Running',
+                rotationId: 'r1',
+                consumers: ['a', 'b'],
+                appId: null,
+            },
         });
+        expect(line.headline).toBe('s \u00b7 publish \u00b7 Running');
+        expect(line.rotationId).toBe('r1');
         expect(line.facts).toEqual([
             ['consumers', 'a, b'],
-            ['secretName', 's'],
+            ['rotationId', 'r1'],
         ]);
         expect(L.apiErrorText(403, { error: { code: 'forbidden', message: 'needs Rotation.Write' } })).toBe(
             '403 forbidden: needs Rotation.Write',
