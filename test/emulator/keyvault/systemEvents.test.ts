@@ -112,6 +112,13 @@ describe('Key Vault system-topic events (§5.1, §5.2)', () => {
         expect(ofType('SecretExpired')).toEqual([]);
     });
 
+    it('a secret set inside its 30-day window raises NearExpiry at the next scan, even a zero-second advance', async () => {
+        const version = await setSecret('s', { exp: nowSeconds() + 10 * DAY });
+        expect(ofType('SecretNearExpiry')).toHaveLength(0);
+        await ctx.clock.advance(0);
+        expect(ofType('SecretNearExpiry').map((e) => e.data.Version)).toEqual([version]);
+    });
+
     it('a clock jump past both thresholds raises NearExpiry, then Expired', async () => {
         await setSecret('s', { exp: nowSeconds() + 5 * DAY });
         await ctx.clock.advance(365 * DAY);
