@@ -38,6 +38,7 @@ export interface HostOptions {
     clock?: ClockSource | { manual: Date | number } | { url: string; pollMs?: number; ca?: string };
     /** Azure Storage provider values by default: 6 days / 3 days. */
     timers?: { maxShortTimerMs: number; longTimerIntervalMs: number };
+    /** Concurrent activity executions; the Durable default `maxConcurrentActivityFunctions` is 10 × cores. */
     activityConcurrency?: number;
     activityFailureDetails?: boolean;
     /** Page size of the instance query API when the client passes no `top`. */
@@ -113,7 +114,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
         registry,
         chaos,
         timers: options.timers ?? { maxShortTimerMs: 6 * DAY, longTimerIntervalMs: 3 * DAY },
-        activityConcurrency: options.activityConcurrency ?? Math.max(2, os.availableParallelism()),
+        activityConcurrency: options.activityConcurrency ?? 10 * os.availableParallelism(),
         activityFailureDetails: options.activityFailureDetails ?? false,
         onCrash: () => {
             signalCrash();
