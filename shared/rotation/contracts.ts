@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 import { inputError } from '../errors/RotatorError';
-import { ConsumerSchema } from './consumers';
+import { type Consumer } from './consumers';
 
 /**
  * Activity inputs and outputs. Everything here is a reference or metadata (ids, names, dates, fingerprints):
@@ -59,7 +59,34 @@ export interface RotationPlan {
     readonly gracePeriodDays: number;
     readonly propagationTimeoutSeconds: number;
     readonly usageGate: { readonly windowMinutes: number; readonly recheckHours: number; readonly maxChecks: number };
-    readonly consumers: readonly z.output<typeof ConsumerSchema>[];
+    readonly consumers: readonly ConsumerRef[];
+}
+
+/**
+ * What the orchestration knows of a consumer: its name and how to treat it, never its URL (Durable stores
+ * every input and output; a URL can carry a key, e.g. a Functions `?code=`). Activities resolve the name
+ * against the configuration.
+ */
+export type ConsumerRef =
+    | { readonly name: string; readonly type: 'webhook'; readonly onFailure: Consumer['onFailure'] }
+    | {
+          readonly name: string;
+          readonly type: 'probe';
+          readonly onFailure: Consumer['onFailure'];
+          readonly maxWaitSeconds: number;
+          readonly intervalSeconds: number;
+      };
+
+export function toConsumerRef(consumer: Consumer): ConsumerRef {
+    return consumer.type === 'probe'
+        ? {
+              name: consumer.name,
+              type: 'probe',
+              onFailure: consumer.onFailure,
+              maxWaitSeconds: consumer.maxWaitSeconds,
+              intervalSeconds: consumer.intervalSeconds,
+          }
+        : { name: consumer.name, type: 'webhook', onFailure: consumer.onFailure };
 }
 
 export const CreateInputSchema = z.object({
@@ -115,6 +142,14 @@ export const DiscardInputSchema = z.object({
 });
 export type DiscardInput = z.output<typeof DiscardInputSchema>;
 
+export const DiscardOrphansInputSchema = z.object({
+    rotationId: id,
+    vaultUrl: vault,
+    secretName: z.string().min(1),
+    appId: id,
+});
+export type DiscardOrphansInput = z.output<typeof DiscardOrphansInputSchema>;
+
 export const PublishInputSchema = z.object({
     rotationId: id,
     vaultUrl: vault,
@@ -131,7 +166,7 @@ export interface PublishResult {
 }
 
 export const RefreshInputSchema = z.object({
-    consumer: ConsumerSchema,
+    consumerName: z.string().min(1).max(64),
     vaultUrl: vault,
     secretName: z.string().min(1),
     secretVersion: z.string().min(1),

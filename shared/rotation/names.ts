@@ -6,6 +6,7 @@ export const Orchestrations = {
 export const Activities = {
     preflight: 'rotationPreflight',
     createCredential: 'rotationCreateCredential',
+    discardOrphans: 'rotationDiscardOrphans',
     verifyCredential: 'rotationVerifyCredential',
     discardCredential: 'rotationDiscardCredential',
     publishCredential: 'rotationPublishCredential',

@@ -2,8 +2,8 @@ import { type OrchestrationContext, type Task } from 'durable-functions';
 
 import { addHours, addMinutes, addSeconds, isBefore, laterOf } from '../domain/time';
 import { errorCodeOf } from '../errors/RotatorError';
-import { type Consumer } from '../rotation/consumers';
 import {
+    type ConsumerRef,
     type CreateResult,
     type DeleteOldResult,
     type PublishResult,
@@ -60,7 +60,7 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     yield* run.emit('Rotation.Started', { trigger: input.trigger, reason: input.reason });
 
     // create: the value exists only inside the activity and the vault stash from here on.
-    const created = yield* run.activity<CreateResult>('create', Activities.createCredential, {
+    const createInput = {
         rotationId: input.rotationId,
         vaultUrl: input.vaultUrl,
         secretName: input.secretName,
@@ -68,8 +68,34 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
         appObjectId: plan.appObjectId,
         startDateTime: plan.newCredential.startDateTime,
         endDateTime: plan.newCredential.endDateTime,
-    });
-    if (!created) return run.record();
+    };
+    run.mark('create', 'running');
+    run.publishStatus();
+    let created: CreateResult;
+    try {
+        created = yield* callActivity<CreateResult>(context, Activities.createCredential, createInput);
+    } catch (error) {
+        // Each failed attempt may have added a credential whose response was lost: sweep them before giving up.
+        const sweep = {
+            rotationId: input.rotationId,
+            vaultUrl: input.vaultUrl,
+            secretName: input.secretName,
+            appId: plan.appId,
+        };
+        let swept = 'leftovers of this rotation were removed';
+        try {
+            yield* callActivity<{ removed: string[] }>(context, Activities.discardOrphans, sweep);
+        } catch (cleanup) {
+            swept = `leftovers could not be removed (${errorCodeOf(cleanup)}); look for credentials named rotator:${input.rotationId}`;
+            return yield* run.finish(
+                'AttentionRequired',
+                'create',
+                errorCodeOf(error),
+                `${firstLine(error)}; ${swept}`,
+            );
+        }
+        return yield* run.finish('Failed', 'create', errorCodeOf(error), `${firstLine(error)}; ${swept}`);
+    }
     if (!created.ok) return yield* run.finish('Failed', 'create', created.code, created.message);
     run.timeline.record.newKeyId = created.keyId;
     run.timeline.record.newFingerprint = created.fingerprint;
@@ -206,7 +232,7 @@ function* verifyWithPropagation(
             });
         } catch (error) {
             // Could not even try (vault or network down past retries): unproven means not published.
-            const detail = error instanceof Error ? (error.message.split('\n')[0] ?? '').trim() : 'verification failed';
+            const detail = firstLine(error);
             result = {
                 ok: false,
                 category: errorCodeOf(error),
@@ -240,13 +266,13 @@ function* verifyWithPropagation(
 /** A webhook is retried a few times; a probe is polled until it reports the new fingerprint or time runs out. */
 function* refreshConsumer(
     run: Run,
-    consumer: Consumer,
+    consumer: ConsumerRef,
     version: string,
     fingerprint: string,
 ): Flow<RefreshOutcome | undefined> {
     const { context, input } = run;
     const request = {
-        consumer,
+        consumerName: consumer.name,
         vaultUrl: input.vaultUrl,
         secretName: input.secretName,
         secretVersion: version,
@@ -371,7 +397,7 @@ class Run {
         try {
             return yield* callActivity<T>(this.context, name, input);
         } catch (error) {
-            const message = error instanceof Error ? (error.message.split('\n')[0] ?? '').trim() : 'activity failed';
+            const message = firstLine(error);
             const changed = this.timeline.record.newKeyId !== null;
             yield* this.finish(changed ? 'AttentionRequired' : 'Failed', step, errorCodeOf(error), message);
             return undefined;
@@ -420,6 +446,13 @@ class Run {
         if (!this.input.dryRun) yield* this.emit(type, status === 'Completed' ? {} : { step, code, detail: message });
         return this.record();
     }
+}
+
+/** Durable flattens a failed activity to "<message> \n <details>"; the first line is ours and safe to show. */
+function firstLine(error: unknown): string {
+    return error instanceof Error
+        ? (error.message.split('\n')[0] ?? '').trim() || 'activity failed'
+        : 'activity failed';
 }
 
 function summarizePlan(plan: RotationPlan): string {

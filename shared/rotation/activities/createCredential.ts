@@ -2,7 +2,7 @@ import { ErrorCodes } from '../../errors/errorCodes';
 import { isRotatorError } from '../../errors/RotatorError';
 import { type Logger } from '../../logging/logger';
 import { fingerprintOf } from '../../security/fingerprint';
-import { type CreateInput, type CreateResult } from '../contracts';
+import { type CreateInput, type CreateResult, type DiscardOrphansInput } from '../contracts';
 import { type RotationDeps } from '../deps';
 import { credentialDisplayName, ManagedTags, pendingSecretName, SECRET_CONTENT_TYPE } from '../markers';
 
@@ -25,7 +25,11 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
         };
 
     const marker = credentialDisplayName(input.rotationId);
-    const mine = app.passwordCredentials.filter((c) => c.displayName === marker);
+    // Never treat the credential the live secret holds as a leftover, whatever its display name says.
+    const liveKeyId = (await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName))?.tags[
+        ManagedTags.keyId
+    ];
+    const mine = app.passwordCredentials.filter((c) => c.displayName === marker && c.keyId !== liveKeyId);
     const stash = await deps.secrets.getLatest(input.vaultUrl, pendingName);
     const stashedKeyId =
         stash?.properties.tags[ManagedTags.rotationId] === input.rotationId
@@ -103,4 +107,36 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
         reused: false,
         orphansRemoved,
     };
+}
+
+/**
+ * Clean-up after `create` failed past its retries: every attempt may have added a credential whose response was
+ * lost. Removes this rotation's marked credentials (except the one the live secret holds) and its stash.
+ */
+export async function discardOrphans(
+    deps: RotationDeps,
+    input: DiscardOrphansInput,
+    log: Logger,
+): Promise<{ removed: string[] }> {
+    const app = await deps.credentials.getApplicationByAppId(input.appId);
+    const liveKeyId = (await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName))?.tags[
+        ManagedTags.keyId
+    ];
+    const marker = credentialDisplayName(input.rotationId);
+    const removed: string[] = [];
+    for (const credential of app?.passwordCredentials ?? []) {
+        if (credential.displayName !== marker || credential.keyId === liveKeyId) continue;
+        if ((await deps.credentials.removePassword(app!.objectId, credential.keyId)) === 'removed')
+            removed.push(credential.keyId);
+        log.warn('Removed credential left by a failed create', {
+            rotationId: input.rotationId,
+            keyId: credential.keyId,
+        });
+    }
+    // The stash is best effort: once its credential is gone the value opens nothing, and the vault may be the
+    // very thing that is down.
+    await deps.secrets.deleteSecret(input.vaultUrl, pendingSecretName(input.secretName)).catch((error: unknown) => {
+        log.error('Could not delete the stash of a failed create', { rotationId: input.rotationId }, error);
+    });
+    return { removed };
 }

@@ -13,7 +13,17 @@ import { type RotationDeps } from '../deps';
 /** Step 5: one refresh call or probe read for one consumer; the orchestrator owns ordering and polling. */
 export async function refreshConsumer(deps: RotationDeps, input: RefreshInput): Promise<RefreshOutcome> {
     const parsed = RefreshInputSchema.parse(input);
-    return deps.refresher.refresh(parsed.consumer, {
+    const consumer = deps.consumers
+        .consumersFor(parsed.vaultUrl, parsed.secretName)
+        .find((c) => c.name === parsed.consumerName);
+    if (!consumer) {
+        return {
+            ok: false,
+            retryable: false,
+            detail: `consumer ${parsed.consumerName} is no longer configured for this secret`,
+        };
+    }
+    return deps.refresher.refresh(consumer, {
         vaultUrl: parsed.vaultUrl,
         secretName: parsed.secretName,
         secretVersion: parsed.secretVersion,

@@ -1,6 +1,6 @@
 import { applyOverrides, checkCapacity, newCredentialWindow } from '../../domain/policy';
 import { fingerprintOf } from '../../security/fingerprint';
-import { type Finding, type PreflightInput, type RotationPlan } from '../contracts';
+import { type Finding, type PreflightInput, type RotationPlan, toConsumerRef } from '../contracts';
 import { type RotationDeps } from '../deps';
 import { credentialDisplayName, ManagedTags, normalizeVaultUrl } from '../markers';
 
@@ -99,7 +99,7 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
             `application holds ${capacity.current} client secrets (limit ${capacity.limit}); remove an unused one first`,
         );
     }
-    plan.consumers = [...deps.consumers.consumersFor(vaultUrl, input.secretName)];
+    plan.consumers = deps.consumers.consumersFor(vaultUrl, input.secretName).map(toConsumerRef);
     if (plan.consumers.length === 0) {
         warn('no_consumers', 'no consumers are configured; switching is confirmed from sign-in logs only');
     }

@@ -4,7 +4,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type TenantRuntime } from '../entra/runtime';
 import { type EmuRequest, type EmuResponse, type EmulatorContext, type ServiceModule } from './contract';
 import { handleControl, type ControlDeps } from './control';
-import { FaultPlan } from './faults';
+import { FaultPlan, noFaults } from './faults';
+
+const NO_FAULTS = noFaults();
 import { BodyTooLargeError, readBody, toEmuRequest, writeEmuResponse } from './http';
 
 function errorFor(
@@ -67,7 +69,9 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
                 );
                 return;
             }
-            const plan = faults.services[module.name];
+            const configured = faults.services[module.name];
+            // A method filter exempts other requests from every fault of the service.
+            const plan = configured.methods && !configured.methods.includes(request.method) ? NO_FAULTS : configured;
             if (FaultPlan.consume(plan.drop)) {
                 res.socket?.destroy();
                 return;

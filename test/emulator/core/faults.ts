@@ -21,9 +21,11 @@ export interface ServiceFaults {
     drop: { count: number } | undefined;
     /** Graph only: the next `count` `$batch` items answer 429 inside a 200 batch (§1.7, per-item throttling). */
     batchItemThrottle: { count: number; retryAfterSeconds: number } | undefined;
+    /** When set, the faults above apply only to requests with these HTTP methods (e.g. `["PUT"]` for writes). */
+    methods: readonly string[] | undefined;
 }
 
-const noFaults = (): ServiceFaults => ({
+export const noFaults = (): ServiceFaults => ({
     latencyMs: 0,
     throttle: undefined,
     limits: false,
@@ -31,6 +33,7 @@ const noFaults = (): ServiceFaults => ({
     serverErrors: undefined,
     drop: undefined,
     batchItemThrottle: undefined,
+    methods: undefined,
 });
 
 export class FaultPlan {
@@ -90,6 +93,13 @@ export class FaultPlan {
                           ),
                       }
                     : undefined;
+            }
+            if ('methods' in section) {
+                const m = section['methods'];
+                if (m !== null && (!Array.isArray(m) || m.some((x) => typeof x !== 'string'))) {
+                    throw new RangeError(`${name}.methods must be an array of HTTP methods or null`);
+                }
+                target.methods = m === null ? undefined : (m as string[]).map((x) => x.toUpperCase());
             }
             if ('drop' in section) {
                 const d = section['drop'];

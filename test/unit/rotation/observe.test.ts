@@ -48,8 +48,10 @@ describe('checkUsage', () => {
 });
 
 describe('refreshConsumer', () => {
+    const API_CONSUMER = { name: 'api', type: 'webhook', url: 'https://api.example/refresh' };
+
     const request: RefreshInput = {
-        consumer: { name: 'api', type: 'webhook', url: 'https://api.example/refresh' },
+        consumerName: 'api',
         vaultUrl: VAULT_URL,
         secretName: SECRET_NAME,
         secretVersion: '0123456789abcdef',
@@ -59,7 +61,7 @@ describe('refreshConsumer', () => {
     };
 
     it('passes the reference-only request to the consumer, with defaults applied', async () => {
-        const world = createWorld();
+        const world = createWorld({ consumers: [API_CONSUMER] });
         const outcome = await refreshConsumer(world.deps, request);
         expect(outcome.ok).toBe(true);
         expect(world.refresher.calls).toEqual([
@@ -78,14 +80,25 @@ describe('refreshConsumer', () => {
     });
 
     it('returns a consumer failure as a value', async () => {
-        const world = createWorld();
+        const world = createWorld({ consumers: [API_CONSUMER] });
         world.refresher.script('api', [refreshFailed('HTTP 500', true)]);
         expect(await refreshConsumer(world.deps, request)).toEqual({ ok: false, retryable: true, detail: 'HTTP 500' });
     });
 
     it('rejects an input whose fingerprint is not a fingerprint', async () => {
-        const world = createWorld();
+        const world = createWorld({ consumers: [API_CONSUMER] });
         await expect(refreshConsumer(world.deps, { ...request, fingerprint: 'not-a-fingerprint' })).rejects.toThrow();
+        expect(world.refresher.calls).toEqual([]);
+    });
+
+    it('resolves the consumer by name from the configuration; an unknown name is a failure, not a call', async () => {
+        const world = createWorld({ consumers: [API_CONSUMER] });
+        const outcome = await refreshConsumer(world.deps, { ...request, consumerName: 'gone' });
+        expect(outcome).toEqual({
+            ok: false,
+            retryable: false,
+            detail: 'consumer gone is no longer configured for this secret',
+        });
         expect(world.refresher.calls).toEqual([]);
     });
 });

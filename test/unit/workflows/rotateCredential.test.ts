@@ -465,11 +465,8 @@ describe('rotateCredential (driven without a host)', () => {
             expect(world.vault.peek(VAULT_URL, pendingSecretName(SECRET_NAME))).toBeUndefined();
         });
 
-        // Product bug (reported): when every create attempt loses the addPassword response, the last attempt's
-        // credential stays on the app (its value is lost) while the rotation ends as Failed, "before anything
-        // changed". The issue asks for no orphans. Remove `.fails` once a failed create is followed by an orphan
-        // sweep for this rotation's marker (or ends as AttentionRequired naming the orphan).
-        it.fails('create failing past its retries leaves no orphan credential behind', async () => {
+        // Regression: every create attempt losing the addPassword response once left the last credential behind.
+        it('create failing past its retries leaves no orphan credential behind', async () => {
             const { world, run } = await runScenario({
                 world: { consumers: [webhook('api')] },
                 arrange: (w) => {
