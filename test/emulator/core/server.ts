@@ -123,6 +123,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             if (closed) return;
             closed = true;
             stateFile?.flush();
+            // Pending webhook retries and in-flight deliveries would otherwise outlive the server.
+            services.eventGrid.dispose();
             server.closeAllConnections();
             await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         },
