@@ -3,7 +3,7 @@ import * as df from 'durable-functions';
 import { type DurableClient } from 'durable-functions';
 
 import { listCredentialsRoute } from '../shared/api/credentialsApi';
-import { checkHealth } from '../shared/api/health';
+import { checkHealth, configHealth } from '../shared/api/health';
 import {
     apiError,
     type ApiRequest,
@@ -13,9 +13,9 @@ import {
     type RotationsApiDeps,
     startRotationRoute,
 } from '../shared/api/rotationsApi';
-import { getServices } from '../shared/composition';
+import { getServices, type Services } from '../shared/composition';
 import { ensureError } from '../shared/errors/ensureError';
-import { errorCodeOf } from '../shared/errors/RotatorError';
+import { errorCodeOf, isRotatorError } from '../shared/errors/RotatorError';
 import { invocationLogger } from '../shared/logging/logger';
 import { startRotation } from '../shared/rotation/starter';
 
@@ -95,7 +95,16 @@ app.http('health', {
     authLevel: 'anonymous',
     handler: (_request: HttpRequest, context: InvocationContext) =>
         respond(context, async () => {
-            const s = await getServices();
+            let s: Services;
+            try {
+                s = await getServices();
+            } catch (error) {
+                if (!isRotatorError(error) || error.kind !== 'config') throw error;
+                invocationLogger(context).error('Health: the app settings are invalid', {}, error);
+                // Unknown (the settings could not be read); nothing runs without settings anyway.
+                const { httpStatus, report } = configHealth(false);
+                return { status: httpStatus, jsonBody: report };
+            }
             const { httpStatus, report } = await checkHealth(s.credential, s.config.paused);
             return { status: httpStatus, jsonBody: report };
         }),

@@ -45,7 +45,8 @@ export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
             const keyId = p.tags?.[ManagedTags.keyId];
             const version = p.version ?? '';
             const enabled = p.enabled !== false;
-            if (!appId || !keyId) return { unmanaged: true, version, enabled };
+            // A rotation's stash carries the same tags but is never a managed secret (as in listManaged).
+            if (!appId || !keyId || isPendingSecretName(secretName)) return { unmanaged: true, version, enabled };
             return { vaultUrl, secretName, version, enabled, appId, keyId };
         } catch (error) {
             if (statusOf(error) === 404) return undefined;

@@ -39,6 +39,19 @@ export async function checkHealth(
     };
 }
 
+/**
+ * Settings the app cannot even be built from are our configuration too: the same answer as an identity that
+ * cannot sign in (200 + misconfigured), never a 5xx. The hint stays generic: this route is anonymous.
+ */
+export function configHealth(paused: boolean): { httpStatus: number; report: HealthReport } {
+    const check: DependencyCheck = {
+        ok: false,
+        category: 'config',
+        hint: 'config_invalid: the app settings are invalid or incomplete; see the app logs',
+    };
+    return { httpStatus: 200, report: { status: 'misconfigured', paused, checks: { graph: check, keyVault: check } } };
+}
+
 async function probe(credential: TokenCredential, scope: string): Promise<DependencyCheck> {
     try {
         const token = await credential.getToken(scope);

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type AppHost, startAppHost } from '../sandbox/appHost';
 import { OPERATOR_API_URI } from '../sandbox/seedTenant';
-import { eventually, rotations, settle } from './support/triggers';
+import { vaultResourceId } from '../emulator/keyvault/vault';
+import { eventually, postToWebhook, rotations, settle } from './support/triggers';
 import { claimsOf, expiredCopy, forgedCopy } from './support/tokens';
 import { type ApiResult, type RotationView, World } from './support/world';
 
@@ -33,6 +34,7 @@ describe('operator API through the local host against the tenant emulator', () =
                 { displayName: 'manual', expiresInDays: 100, secretName: 'manual-secret' },
                 { displayName: 'dry', expiresInDays: 100, secretName: 'dry-secret' },
                 { displayName: 'guarded', expiresInDays: 100, secretName: 'guarded-secret' },
+                { displayName: 'stash', expiresInDays: 100, secretName: 'stash-secret' },
             ],
         });
         const seeded = await world.emu.expectOk(
@@ -258,6 +260,50 @@ describe('operator API through the local host against the tenant emulator', () =
         await expectGuardedUntouched(version);
     });
 
+    it('a rotation stash (`<name>--rotation-pending`) is not a managed secret: no API start, no event start', async () => {
+        // Hold a rotation between create and publish (its new secret cannot sign in yet): the stash exists then,
+        // tagged with the app and key ids like a managed secret.
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/faults', { propagationDelaySeconds: 100 * 86_400 }),
+            'faults',
+        );
+        try {
+            const id = await world.startRotation('stash-secret');
+            const stash = await eventually(
+                async () => world.secretValue('stash-secret--rotation-pending'),
+                'the stash of stash-secret',
+            );
+            expect(stash.tags['entra-app-id']).toBe(world.app('stash').appId);
+            const res = await world.api('POST', '/api/rotations', { secretName: 'stash-secret--rotation-pending' });
+            expectError(res, 404, 'not_managed');
+            const event = {
+                id: `stash-${Date.now()}`,
+                topic: vaultResourceId(world.emu.descriptor.baseUrl),
+                subject: 'stash-secret--rotation-pending',
+                eventType: 'Microsoft.KeyVault.SecretNearExpiry',
+                eventTime: new Date().toISOString(),
+                dataVersion: '1',
+                metadataVersion: '1',
+                data: {
+                    Id: `${world.emu.descriptor.vaultUrl}/secrets/stash-secret--rotation-pending/${stash.version}`,
+                    VaultName: 'localhost',
+                    ObjectType: 'Secret',
+                    ObjectName: 'stash-secret--rotation-pending',
+                    Version: stash.version,
+                    NBF: null,
+                    EXP: null,
+                },
+            };
+            expect(await postToWebhook(world, [event])).toBe(202);
+            await settle(1_500);
+            const names = (await rotations(world)).map((r) => r.secretName);
+            expect(names.filter((n) => n?.startsWith('stash-secret'))).toEqual(['stash-secret']);
+            expect((await world.rotation(id)).status).toBe('Running');
+        } finally {
+            await world.emu.call('POST', '/_emulator/faults', { propagationDelaySeconds: 0 });
+        }
+    });
+
     describe('health', () => {
         const extraHosts: AppHost[] = [];
         afterAll(async () => {
@@ -288,6 +334,13 @@ describe('operator API through the local host against the tenant emulator', () =
                 paused: false,
                 checks: { graph: { ok: true }, keyVault: { ok: true } },
             });
+        });
+
+        it('invalid app settings are "misconfigured" too (200 with the finding), never a 5xx that cycles the instance', async () => {
+            const host = await hostWith('host-bad-settings', { KEY_VAULT_URL: 'not a url' });
+            const res = await health(host.baseUrl);
+            expect(res.status, JSON.stringify(res.body)).toBe(200);
+            expect(res.body).toMatchObject({ status: 'misconfigured' });
         });
 
         it('a wrong client secret is "misconfigured" (200, page a human), an unreachable STS is "unavailable" (503)', async () => {
