@@ -153,6 +153,21 @@ function evidenceOf(step, rotation) {
     return out;
 }
 
+/**
+ * Sign-in observations for a rotation's usage gate from its Rotation.OldCredentialInUse notifications: the
+ * step's own detail keeps only the latest check (and the final verdict), the events keep every one.
+ */
+function signInObservations(rotation, events) {
+    var id = rotation && rotation.rotationId;
+    if (!id) return [];
+    return (events || [])
+        .filter(function (e) { return e.type === 'Rotation.OldCredentialInUse' && e.data && e.data.rotationId === id; })
+        .map(function (e) {
+            return { check: e.data.check === undefined ? null : Number(e.data.check), time: String(e.time), detail: String(e.data.detail || '') };
+        })
+        .sort(function (a, b) { return (a.check || 0) - (b.check || 0) || (a.time < b.time ? -1 : 1); });
+}
+
 /** The facts of a rotation shown above its timeline (references and fingerprints only). */
 function rotationFacts(rotation) {
     var facts = [];
@@ -217,6 +232,7 @@ var api = {
     credentialRow: credentialRow,
     evidenceOf: evidenceOf,
     rotationFacts: rotationFacts,
+    signInObservations: signInObservations,
     rotationTitle: rotationTitle,
     notificationLine: notificationLine,
     apiErrorText: apiErrorText

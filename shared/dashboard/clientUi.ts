@@ -91,7 +91,7 @@ function refresh() {
         call('GET', '/notifications?top=50')
     ]).then(function (r) {
         renderInventory(r[0]);
-        renderRotations(r[1].items || []);
+        renderRotations(r[1].items || [], r[2].items || []);
         renderNotifications(r[2].items || []);
         document.body.setAttribute('data-loaded', 'true');
     }).catch(function (e) {
@@ -149,7 +149,7 @@ function actionButton(label, row, dryRun) {
     }, [label]);
 }
 
-function renderRotations(items) {
+function renderRotations(items, events) {
     if (items.length === 0) { replaceChildren($('rotations'), [h('p', { className: 'empty' }, ['No rotations yet.'])]); return; }
     replaceChildren($('rotations'), items.map(function (r) {
         var details = h('details', { className: 'rotation', 'data-rotation-id': r.id, 'data-status': r.status, open: !!open[r.id] }, [
@@ -171,7 +171,12 @@ function renderRotations(items) {
                     h('span', { className: 'detail' }, [s.detail]), h('br'),
                     h('span', {}, L.evidenceOf(s, r).map(function (e) {
                         return h('span', { className: 'chip', 'data-evidence': e.kind }, [e.label + ': ', h('code', {}, [e.value])]);
-                    }))
+                    })),
+                    s.name === 'usageGate' ? h('span', {}, L.signInObservations(r, events).map(function (o) {
+                        return h('span', { className: 'chip', 'data-evidence': 'signIns' }, [
+                            'check ' + (o.check === null ? '?' : o.check) + ': ', h('code', {}, [o.detail])
+                        ]);
+                    })) : null
                 ]);
             }))
         ]);

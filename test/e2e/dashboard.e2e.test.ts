@@ -29,6 +29,8 @@ const CHROMIUM_ARGS = [
 const APPS = [
     { displayName: 'orders-api', expiresInDays: 60, secretName: 'orders-api-secret' },
     { displayName: 'billing-worker', expiresInDays: 3, secretName: 'billing-worker-secret' },
+    // Not due yet (so the scan leaves it alone); its consumer is pinned to the current Key Vault version.
+    { displayName: 'teams-agent', expiresInDays: 45, secretName: 'teams-agent-secret' },
     { displayName: 'legacy-batch', expiresInDays: -5 },
     { displayName: 'partner-portal', expiresInDays: 6 },
     { displayName: 'reports', expiresInDays: 20 },
@@ -52,7 +54,33 @@ describe.skipIf(!HAVE_CHROMIUM)(
         const pageErrors: string[] = [];
 
         beforeAll(async () => {
-            world = await World.start({ apps: APPS, settings: { GRACE_PERIOD_DAYS: '1' } });
+            world = await World.start({
+                apps: APPS,
+                // Two-hour usage re-checks keep the virtual clock moving in small steps while the pinned consumer
+                // (signing in every 250 ms of real time) leaves its trail in the sign-in log.
+                settings: { GRACE_PERIOD_DAYS: '1', USAGE_GATE_RECHECK_HOURS: '2' },
+                consumers: async ({ start, app, vaultUrl, secretVersion }) => {
+                    const pinned = await start('teams-agent-worker', app('teams-agent'), {
+                        pinnedVersion: await secretVersion('teams-agent-secret'),
+                    });
+                    return {
+                        consumers: [
+                            {
+                                vaultUrl,
+                                secretName: 'teams-agent-secret',
+                                refresh: [
+                                    {
+                                        name: 'teams-agent-worker',
+                                        type: 'webhook',
+                                        url: `${pinned.url}/refresh`,
+                                        onFailure: 'abort',
+                                    },
+                                ],
+                            },
+                        ],
+                    };
+                },
+            });
             profile = mkdtempSync(join(tmpdir(), 'dashboard-chromium-'));
             context = await chromium.launchPersistentContext(profile, {
                 executablePath: CHROMIUM,
@@ -105,8 +133,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
                 total: all.length,
             };
             // The seed decides these, so a regression in either the scan or the page shows up.
-            expect(expected).toMatchObject({ expired: 1, expiringIn7Days: 2, expiringIn30Days: 3, managed: 2 });
-            expect(expected.expiringIn90Days).toBe(5);
+            expect(expected).toMatchObject({ expired: 1, expiringIn7Days: 2, expiringIn30Days: 3, managed: 3 });
+            expect(expected.expiringIn90Days).toBe(6);
 
             const shown = await page.$$eval('#counts [data-count]', (cards) =>
                 Object.fromEntries(
@@ -135,8 +163,11 @@ describe.skipIf(!HAVE_CHROMIUM)(
 
         it('"Dry run" plans without changing anything', async () => {
             const before = await world.passwords(world.app('orders-api').appId);
-            await page.click('tr[data-secret="orders-api-secret"] button[data-action="dry-run"]');
-            const id = await startedId(page, /^Dry run (\S+) started$/);
+            const id = await clickAndGetId(
+                page,
+                'tr[data-secret="orders-api-secret"] button[data-action="dry-run"]',
+                /^Dry run (\S+) started$/,
+            );
             const card = `details[data-rotation-id="${id}"]`;
             await page.waitForSelector(`${card}[data-status="Completed"]`, { timeout: 60_000 });
             expect(await page.textContent(`${card} summary`)).toContain('orders-api-secret (dry run)');
@@ -146,8 +177,11 @@ describe.skipIf(!HAVE_CHROMIUM)(
 
         it('"Rotate now" starts a rotation that the page follows to Completed, with its evidence', async () => {
             const app = world.app('orders-api');
-            await page.click('tr[data-secret="orders-api-secret"] button[data-action="rotate"]');
-            const id = await startedId(page, /^Rotation (\S+) started$/);
+            const id = await clickAndGetId(
+                page,
+                'tr[data-secret="orders-api-secret"] button[data-action="rotate"]',
+                /^Rotation (\S+) started$/,
+            );
             const card = `details[data-rotation-id="${id}"]`;
 
             // Days pass on the virtual clock, an hour per step, while the rotation waits out its grace period.
@@ -193,13 +227,39 @@ describe.skipIf(!HAVE_CHROMIUM)(
             expect(mine[0]?.type).toBe('Rotation.Completed');
             expect(mine.at(-1)?.type).toBe('Rotation.Started');
             expect(mine.every((l) => l.text.includes('orders-api-secret'))).toBe(true);
-
-            mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
-            await page.screenshot({ path: SCREENSHOT, fullPage: true });
-            expect(existsSync(SCREENSHOT)).toBe(true);
         });
 
-        it('never shows secret text and raised no script errors', async () => {
+        it('a consumer pinned to the old version: the page shows AttentionRequired, the sign-ins, and the old key kept', async () => {
+            const app = world.app('teams-agent');
+            const id = await clickAndGetId(
+                page,
+                'tr[data-secret="teams-agent-secret"] button[data-action="rotate"]',
+                /^Rotation (\S+) started$/,
+            );
+            const card = `details[data-rotation-id="${id}"]`;
+            const done = await advanceUntilDone(world, id);
+            expect(done.status).toBe('AttentionRequired');
+            expect(done.outcome?.code).toBe('still_in_use');
+            await page.waitForSelector(`${card}[data-status="AttentionRequired"]`, { timeout: 30_000 });
+
+            const gate = await page.getAttribute(`${card} li.step[data-step="usageGate"]`, 'data-state');
+            expect(gate).toBe('failed');
+            expect(await page.$(`${card} li.step[data-step="deleteOld"]`)).toBeNull();
+            const chips = await page.$$eval(`${card} li.step[data-step="usageGate"] [data-evidence="signIns"]`, (els) =>
+                els.map((e) => e.textContent ?? ''),
+            );
+            // Every usage-gate check saw the pinned consumer signing in with the old key.
+            expect(chips.length).toBeGreaterThanOrEqual(1);
+            for (const chip of chips) expect(chip).toMatch(/^check \d+: [1-9]\d* sign-in\(s\) with the old key since /);
+            expect(await page.textContent(`${card} .facts`)).toContain('still_in_use');
+            // The old credential really is still there (ground truth from the tenant, not the page).
+            expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
+            await page.waitForSelector(`#notifications li[data-type="Rotation.OldCredentialInUse"]`, {
+                timeout: 15_000,
+            });
+        });
+
+        it('never shows secret text and raised no script errors; saves a screenshot', async () => {
             const secrets = world.tenant.apps.map((a) => a.clientSecret);
             for (const app of APPS.filter((a) => a.secretName)) {
                 const live = await world.secretValue(app.secretName!);
@@ -214,19 +274,25 @@ describe.skipIf(!HAVE_CHROMIUM)(
                 expect(apiBodies.some((b) => b.includes(secret))).toBe(false);
             }
             expect(pageErrors).toEqual([]);
+
+            mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
+            await page.screenshot({ path: SCREENSHOT, fullPage: true });
+            expect(existsSync(SCREENSHOT)).toBe(true);
         });
     },
 );
 
-/** The id from the page's status line after a button click (or the API's error, shown there instead). */
-async function startedId(page: Page, pattern: RegExp): Promise<string> {
+/** Clicks a button and returns the id the page's status line reports (a new line, not the previous one). */
+async function clickAndGetId(page: Page, selector: string, pattern: RegExp): Promise<string> {
+    const before = (await page.textContent('#status')) ?? '';
+    await page.click(selector);
     // Functions, not strings: the page's content security policy (rightly) refuses to evaluate strings.
     await page.waitForFunction(
-        (source) => {
+        ([source, previous]) => {
             const text = (globalThis as unknown as PageGlobals).document.getElementById('status')?.textContent ?? '';
-            return new RegExp(source).test(text) || /^Could not start/.test(text);
+            return text !== previous && (new RegExp(source).test(text) || /^Could not start/.test(text));
         },
-        pattern.source,
+        [pattern.source, before] as const,
         { timeout: 30_000 },
     );
     const text = (await page.textContent('#status')) ?? '';

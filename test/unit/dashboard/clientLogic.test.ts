@@ -16,6 +16,7 @@ interface Logic {
     credentialRow(item: unknown): Record<string, unknown>;
     evidenceOf(step: { detail: string }, rotation: unknown): { kind: string; label: string; value: string }[];
     rotationFacts(rotation: unknown): [string, string][];
+    signInObservations(rotation: unknown, events: unknown[]): { check: number | null; time: string; detail: string }[];
     notificationLine(event: unknown): {
         type: string;
         headline: string;
@@ -167,6 +168,27 @@ describe('dashboard logic (the browser script, run in a VM)', () => {
         expect(L.evidenceOf({ detail: `app ${APP}; grace 1 d` }, rotation)).toEqual([
             { kind: 'keyId', label: 'appId', value: APP },
         ]);
+    });
+
+    it("takes a rotation's sign-in observations from its OldCredentialInUse notifications, in check order", () => {
+        const ev = (rotationId: string, type: string, check: number, detail: string) => ({
+            id: `${rotationId}:${check}`,
+            type,
+            subject: 's',
+            time: `2026-01-0${check}T00:00:00.000Z`,
+            data: { rotationId, check, detail },
+        });
+        const events = [
+            ev('r1', 'Rotation.OldCredentialInUse', 2, '1 sign-in(s) with the old key since b'),
+            ev('r2', 'Rotation.OldCredentialInUse', 1, 'another rotation'),
+            ev('r1', 'Rotation.StepCompleted', 3, 'not an observation'),
+            ev('r1', 'Rotation.OldCredentialInUse', 1, '4 sign-in(s) with the old key since a'),
+        ];
+        expect(L.signInObservations({ rotationId: 'r1' }, events)).toEqual([
+            { check: 1, time: '2026-01-01T00:00:00.000Z', detail: '4 sign-in(s) with the old key since a' },
+            { check: 2, time: '2026-01-02T00:00:00.000Z', detail: '1 sign-in(s) with the old key since b' },
+        ]);
+        expect(L.signInObservations({ rotationId: null }, events)).toEqual([]);
     });
 
     it('lists rotation facts and notification facts as plain strings', () => {
