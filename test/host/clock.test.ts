@@ -13,11 +13,14 @@ import { startFixtureHost, until } from './helpers';
 /** A stand-in for the emulator's `GET /_emulator/clock`. */
 let server: Server;
 let emulatorNow = Date.parse('2026-05-01T00:00:00Z');
+let emulatorDown = false;
 let clockUrl = '';
 
 beforeAll(async () => {
     server = createServer((req, res) => {
-        if (req.url === '/_emulator/clock') {
+        if (emulatorDown) {
+            res.writeHead(503).end();
+        } else if (req.url === '/_emulator/clock') {
             res.writeHead(200, { 'Content-Type': 'application/json' });
             res.end(JSON.stringify({ now: new Date(emulatorNow).toISOString() }));
         } else {
@@ -104,6 +107,17 @@ describe('clock sources', () => {
             expect(JSON.parse(done.output ?? 'null')).toMatchObject({
                 firedAt: new Date(started + 30 * 24 * 3600_000).toISOString(),
             });
+
+            // A clock source that is briefly down delays work instead of losing it.
+            emulatorDown = true;
+            const starting = f.host.runtime.startNew('sequence', 'while-down', JSON.stringify(['Bern']));
+            await new Promise((r) => setTimeout(r, 300));
+            expect(f.host.runtime.store.get('while-down')).toBeUndefined();
+            emulatorDown = false;
+            await starting;
+            const resumed = await f.host.waitForStatus('while-down', ['Completed'], 5000);
+            expect(JSON.parse(resumed.output ?? 'null')).toEqual(['Hello Bern']);
+            expect(f.host.logs.some((l) => l.message.includes('clock source unavailable'))).toBe(true);
         } finally {
             await f.dispose();
         }

@@ -53,6 +53,22 @@ export abstract class InstanceLifecycle {
         return this.o.store;
     }
 
+    /**
+     * The clock's time, waiting out a clock source that is briefly unreachable (the emulator restarting): losing
+     * an activity result or a timer because the time could not be read would strand the instance.
+     */
+    protected async now(): Promise<number> {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await this.o.clock.now();
+            } catch (err) {
+                if (this.stopped || attempt >= 150) throw err;
+                if (attempt === 1) this.o.log(`clock source unavailable, retrying: ${String(err)}`);
+                await new Promise((resolve) => setTimeout(resolve, 200));
+            }
+        }
+    }
+
     /** Creates an instance (the client operation; sub-orchestrations start through it too). */
     abstract startNew(
         name: string,
@@ -93,7 +109,7 @@ export abstract class InstanceLifecycle {
             return;
         if (record.inbox.length === 0) return;
         const fn = this.o.registry.get(record.name);
-        const now = await this.o.clock.now();
+        const now = await this.now();
         if (!fn) {
             this.finish(record, 'Failed', JSON.stringify(`The function '${record.name}' doesn't exist.`), now);
             return;
@@ -239,7 +255,7 @@ export abstract class InstanceLifecycle {
             const record = this.o.store.get(id);
             if (this.stopped || !record || record.executionId !== executionId || TERMINAL.has(record.runtimeStatus))
                 return;
-            record.inbox.push(make(await this.o.clock.now()));
+            record.inbox.push(make(await this.now()));
             this.o.store.save(record);
             this.kick(id);
         });

@@ -48,7 +48,7 @@ export class DurableRuntime extends InstanceLifecycle {
                     `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`,
                 );
             }
-            const now = await this.o.clock.now();
+            const now = await this.now();
             const record: InstanceRecord = {
                 instanceId: id,
                 name: fn.name,
@@ -147,7 +147,7 @@ export class DurableRuntime extends InstanceLifecycle {
             const record = this.existing(id);
             if (TERMINAL.has(record.runtimeStatus))
                 throw new HttpError(410, `Instance ${id} is ${record.runtimeStatus}.`);
-            await change(record, await this.o.clock.now());
+            await change(record, await this.now());
         });
     }
 }
