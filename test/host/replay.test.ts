@@ -78,6 +78,35 @@ describe('host-side replay (DTFx emulation)', () => {
         expect(second.newEvents).toMatchObject([{ EventType: EventType.TimerCreated, EventId: 2, FireAt: at(1005) }]);
     });
 
+    it('retries sub-orchestrations with their own ids for attempts and timers', () => {
+        const sub: SdkAction = {
+            actionType: ActionType.CallSubOrchestratorWithRetry,
+            functionName: 'child',
+            instanceId: 'kid',
+            input: { a: 1 },
+            retryOptions: { firstRetryIntervalInMilliseconds: 2000, maxNumberOfAttempts: 2 },
+        };
+        const first = run(started(), [sub]);
+        expect(first.newEvents).toMatchObject([
+            {
+                EventType: EventType.SubOrchestrationInstanceCreated,
+                EventId: 0,
+                Name: 'child',
+                InstanceId: 'kid',
+                Input: '{"a":1}',
+            },
+        ]);
+        const failed = event(EventType.SubOrchestrationInstanceFailed, at(3), {
+            TaskScheduledId: 0,
+            Reason: 'r',
+            Details: 'd',
+        });
+        const history = [...started(), ...first.newEvents, episode(3), failed];
+        expect(run(history, [sub], 3).newEvents).toMatchObject([
+            { EventType: EventType.TimerCreated, EventId: 1, FireAt: at(2003) },
+        ]);
+    });
+
     it('stops retrying without a timer once the retry timeout has passed (DTFx delay 0)', () => {
         const retry: SdkAction = {
             ...activity('A'),

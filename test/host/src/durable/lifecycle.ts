@@ -98,7 +98,13 @@ export abstract class InstanceLifecycle {
         this.track(
             this.withLock(id, async () => {
                 this.kicked.delete(id);
-                await this.episode(id);
+                try {
+                    await this.episode(id);
+                } catch (err) {
+                    // The messages stay in the inbox; try the episode again rather than strand the instance.
+                    this.o.log(`episode for ${id} failed, retrying: ${String(err)}`);
+                    setTimeout(() => this.kick(id), 1000).unref();
+                }
             }),
         );
     }
