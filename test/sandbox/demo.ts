@@ -1,0 +1,126 @@
+/**
+ * `npm run demo`: the sandbox story, scripted. Starts a fresh sandbox with a fast clock, waits until every managed
+ * secret that was due at start has reached a terminal rotation state, prints a short human summary and then one
+ * JSON summary line, and exits 0 — or 1 when something did not end as the story says it must.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { type Sandbox, startSandbox } from './sandbox';
+import { DUE_AT_START } from './tenantSpec';
+
+interface RotationItem {
+    secretName: string;
+    status: string;
+    appId: string | null;
+    oldKeyId: string | null;
+    newKeyId: string | null;
+    outcome: { code: string; message: string } | null;
+    createdAt: string | null;
+}
+
+const TERMINAL = new Set(['Completed', 'Failed', 'AttentionRequired', 'Terminated']);
+
+async function main(): Promise<void> {
+    const { values } = parseArgs({
+        options: {
+            'clock-rate': { type: 'string', default: '10800' },
+            'timeout-seconds': { type: 'string', default: '240' },
+        },
+    });
+    const stateDir = mkdtempSync(join(tmpdir(), 'rotator-demo-'));
+    const say = (line: string): void => void process.stderr.write(`${line}\n`);
+    const sandbox = await startSandbox({
+        stateDir,
+        clockRate: Number(values['clock-rate']),
+        hostPort: 0,
+        log: (l) => say(`demo: ${l}`),
+    });
+    let exitCode = 1;
+    try {
+        const deadline = Date.now() + Number(values['timeout-seconds']) * 1000;
+        let latest = new Map<string, RotationItem>();
+        for (;;) {
+            latest = await latestRotations(sandbox);
+            const pending = DUE_AT_START.filter((name) => !TERMINAL.has(latest.get(name)?.status ?? ''));
+            if (pending.length === 0) break;
+            if (Date.now() > deadline) throw new Error(`timed out; still running: ${pending.join(', ')}`);
+            await new Promise((r) => setTimeout(r, 1_000));
+        }
+        const pinned = sandbox.tenant.apps.find((a) => a.displayName === 'teams-agent')!;
+        const pinnedKeys = await passwordKeyIds(sandbox, pinned.appId);
+        const pinnedRotation = latest.get(pinned.secretName!);
+        const pinnedOldKeyKept = pinnedKeys.includes(pinned.keyId);
+        const rows = DUE_AT_START.map((name) => ({ secretName: name, ...summarize(latest.get(name)) }));
+        say('');
+        say('What happened:');
+        for (const row of rows) say(`  ${row.secretName.padEnd(24)} ${row.status.padEnd(18)} ${row.detail}`);
+        say('');
+        say(
+            pinnedOldKeyKept && pinnedRotation?.status === 'AttentionRequired'
+                ? 'teams-agent is pinned to an old secret version and kept signing in with the old key: the rotator\n' +
+                      'refused to delete it and raised AttentionRequired. Without that check this was the Ghent outage.'
+                : 'UNEXPECTED: the pinned consumer story did not play out (see the JSON line).',
+        );
+        const ok =
+            pinnedOldKeyKept &&
+            pinnedRotation?.status === 'AttentionRequired' &&
+            latest.get('payroll-agent-secret')?.status === 'Completed';
+        process.stdout.write(
+            `${JSON.stringify({ ok, rotations: rows, pinnedConsumer: { secretName: pinned.secretName, oldKeyId: pinned.keyId, oldKeyStillPresent: pinnedOldKeyKept, status: pinnedRotation?.status ?? null } })}\n`,
+        );
+        exitCode = ok ? 0 : 1;
+    } finally {
+        await sandbox.stop();
+        rmSync(stateDir, { recursive: true, force: true });
+    }
+    process.exit(exitCode);
+}
+
+/** The newest rotation per secret, through the operator API like any client would. */
+async function latestRotations(sandbox: Sandbox): Promise<Map<string, RotationItem>> {
+    const { clientId, clientSecret, scope } = sandbox.tenant.operator;
+    const token = await sandbox.emu.token(clientId, clientSecret, scope);
+    const res = await fetch(`${sandbox.host.baseUrl}/api/rotations?top=100`, {
+        headers: { authorization: `Bearer ${token}` },
+    });
+    const body = (await res.json()) as { items?: RotationItem[] };
+    const latest = new Map<string, RotationItem>();
+    for (const item of body.items ?? []) {
+        const seen = latest.get(item.secretName);
+        if (!seen || (item.createdAt ?? '') > (seen.createdAt ?? '')) latest.set(item.secretName, item);
+    }
+    return latest;
+}
+
+async function passwordKeyIds(sandbox: Sandbox, appId: string): Promise<string[]> {
+    const token = await sandbox.emu.adminToken('https://graph.microsoft.com/.default');
+    const res = await sandbox.emu.call<{ passwordCredentials: { keyId: string }[] }>(
+        'GET',
+        `/v1.0/applications(appId='${appId}')?$select=passwordCredentials`,
+        undefined,
+        { authorization: `Bearer ${token}` },
+    );
+    return res.body.passwordCredentials.map((p) => p.keyId);
+}
+
+function summarize(item: RotationItem | undefined): { status: string; detail: string } {
+    if (!item) return { status: 'not started', detail: '' };
+    if (item.status === 'Completed')
+        return {
+            status: item.status,
+            detail: `old key ${short(item.oldKeyId)} deleted, new key ${short(item.newKeyId)}`,
+        };
+    return { status: item.status, detail: `${item.outcome?.code ?? ''}: ${item.outcome?.message ?? ''}` };
+}
+
+function short(id: string | null): string {
+    return id ? `${id.slice(0, 8)}…` : '-';
+}
+
+main().catch((error: unknown) => {
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+});

@@ -1,0 +1,232 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+import { startEmulator } from '../emulator/core/server';
+import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from './appHost';
+import { type RunningConsumer, startConsumer } from './consumerProcess';
+import { EmulatorClient } from './emulatorClient';
+import { type SeededTenant, seedTenant } from './seedTenant';
+import { SANDBOX_APPS } from './tenantSpec';
+
+export interface SandboxOptions {
+    /** Everything the sandbox keeps; reused across restarts unless `reset`. */
+    readonly stateDir: string;
+    readonly reset?: boolean;
+    readonly seed?: boolean;
+    /** Virtual seconds per real second (3600 = one hour per second). */
+    readonly clockRate?: number;
+    readonly hostPort?: number;
+    /** Progress lines for humans (stderr in --json mode). */
+    readonly log?: (line: string) => void;
+}
+
+export interface Sandbox {
+    readonly emulator: Awaited<ReturnType<typeof startEmulator>>;
+    readonly emu: EmulatorClient;
+    readonly tenant: SeededTenant;
+    readonly host: AppHost;
+    readonly consumers: readonly RunningConsumer[];
+    readonly stateDir: string;
+    readonly hostStateDir: string;
+    /** The contract object of `npm start -- --json`. */
+    readonly readyLine: Record<string, unknown>;
+    stop(): Promise<void>;
+}
+
+const CLOCK_TICK_MS = 250;
+
+/**
+ * The whole product on one machine: tenant emulator (persistent), the app on the local Functions host, two
+ * consumers in the style of seed 000's Teams agent (one reads the latest secret version, one is pinned to a
+ * version), Key Vault events wired to the app, and a virtual clock that runs fast so grace periods pass while
+ * you watch.
+ */
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+    const log = options.log ?? (() => undefined);
+    const stateDir = resolve(options.stateDir);
+    if (options.reset) rmSync(stateDir, { recursive: true, force: true });
+    const emulatorDir = join(stateDir, 'emulator');
+    const hostStateDir = join(stateDir, 'host');
+    mkdirSync(hostStateDir, { recursive: true });
+
+    log('starting the tenant emulator');
+    const emulator = await startEmulator({ stateDir: emulatorDir, persist: true });
+    const emu = new EmulatorClient(emulator, emulator.caCertPem);
+    const cleanup: (() => Promise<void>)[] = [() => emulator.close()];
+    try {
+        await emu.expectOk(
+            emu.call('POST', '/_emulator/faults', {
+                // SDK token caches count on the wall clock while the business clock runs fast.
+                tokenLifetimeClock: 'wall',
+                // A new secret takes a while to work, as in a real tenant (§1.11).
+                propagationDelaySeconds: 15,
+            }),
+            'configuring the emulator',
+        );
+        // The tenant (principals, apps) lives in the emulator's own storage, secrets included, like a real tenant.
+        const tenantFile = join(emulatorDir, 'sandbox-tenant.json');
+        let tenant: SeededTenant;
+        if (existsSync(tenantFile)) {
+            tenant = JSON.parse(readFileSync(tenantFile, 'utf8')) as SeededTenant;
+            log('reusing the seeded tenant');
+        } else {
+            log(
+                options.seed === false
+                    ? 'creating an empty tenant'
+                    : `seeding ${SANDBOX_APPS.length} app registrations`,
+            );
+            tenant = await seedTenant(emu, options.seed === false ? [] : SANDBOX_APPS);
+            writeFileSync(tenantFile, JSON.stringify(tenant), { mode: 0o600 });
+        }
+
+        const consumers: RunningConsumer[] = [];
+        const consumerConfig: { consumers: object[] } = { consumers: [] };
+        const healthyApp = tenant.apps.find((a) => a.displayName === 'payroll-agent');
+        const pinnedApp = tenant.apps.find((a) => a.displayName === 'teams-agent');
+        const logDir = join(hostStateDir, 'consumers');
+        mkdirSync(logDir, { recursive: true });
+        const start = async (name: string, app: NonNullable<typeof healthyApp>, pinnedVersion?: string) => {
+            const consumer = await startConsumer(emu, tenant, {
+                name,
+                app,
+                signingKey: WEBHOOK_SIGNING_KEY_FOR_SANDBOX,
+                signInIntervalMs: 200,
+                logDir,
+                ...(pinnedVersion ? { pinnedVersion } : {}),
+            });
+            consumers.push(consumer);
+            cleanup.push(() => consumer.close());
+            return consumer;
+        };
+        if (healthyApp?.secretName) {
+            log('starting consumer payroll-agent (reads the latest secret version)');
+            const c = await start('payroll-agent', healthyApp);
+            consumerConfig.consumers.push({
+                vaultUrl: emulator.vaultUrl,
+                secretName: healthyApp.secretName,
+                refresh: [
+                    { name: 'payroll-agent', type: 'webhook', url: `${c.url}/refresh`, onFailure: 'abort' },
+                    {
+                        name: 'payroll-agent-health',
+                        type: 'probe',
+                        url: `${c.url}/health`,
+                        intervalSeconds: 60,
+                        maxWaitSeconds: 3600,
+                    },
+                ],
+            });
+        }
+        if (pinnedApp?.secretName) {
+            const pinned = await pinnedVersionOf(emu, pinnedApp.secretName, stateDir);
+            log(
+                `starting consumer teams-agent (pinned to secret version ${pinned.slice(0, 8)}…, the seed-000 mistake)`,
+            );
+            const c = await start('teams-agent', pinnedApp, pinned);
+            consumerConfig.consumers.push({
+                vaultUrl: emulator.vaultUrl,
+                secretName: pinnedApp.secretName,
+                // Its owners believed a reload webhook was enough; nothing checks which version it reads.
+                refresh: [{ name: 'teams-agent', type: 'webhook', url: `${c.url}/refresh`, onFailure: 'abort' }],
+            });
+        }
+
+        log('starting the app on the local Functions host');
+        const host = await startAppHost({
+            emulator: emu,
+            tenant,
+            hostStateDir,
+            port: options.hostPort ?? 7071,
+            consumers: consumerConfig,
+            settings: {
+                SCAN_SCHEDULE: '0 0 */6 * * *',
+                GRACE_PERIOD_DAYS: '2',
+                USAGE_GATE_RECHECK_HOURS: '6',
+                USAGE_GATE_MAX_CHECKS: '3',
+            },
+        });
+        cleanup.push(() => host.close());
+
+        // Key Vault's NearExpiry/Expired events reach the app the way Event Grid delivers them in Azure.
+        await emu.expectOk(
+            emu.call('POST', '/_emulator/eventGrid/subscriptions', {
+                endpointUrl: `${host.baseUrl}/runtime/webhooks/EventGrid?functionName=onKeyVaultEvent`,
+                includedEventTypes: ['Microsoft.KeyVault.SecretNearExpiry', 'Microsoft.KeyVault.SecretExpired'],
+            }),
+            'subscribing the app to Key Vault events',
+        );
+
+        const rate = options.clockRate ?? 3600;
+        let ticking = false;
+        const ticker = setInterval(() => {
+            if (ticking || rate <= 0) return;
+            ticking = true;
+            emu.advanceClock((rate * CLOCK_TICK_MS) / 1000)
+                .catch(() => undefined)
+                .finally(() => (ticking = false));
+        }, CLOCK_TICK_MS);
+        cleanup.push(() => {
+            clearInterval(ticker);
+            return Promise.resolve();
+        });
+        // The first scan now rather than at the next scheduled tick.
+        await fetch(`${host.baseUrl}/admin/functions/scanCredentials`, { method: 'POST', body: '{}' });
+
+        const readyLine = {
+            ready: true,
+            apiBaseUrl: `${host.baseUrl}/api`,
+            dashboardUrl: `${host.baseUrl}/api/dashboard`,
+            emulator: {
+                baseUrl: emulator.baseUrl,
+                tenantId: emulator.tenantId,
+                authorityHost: emulator.authorityHost,
+                graphBaseUrl: emulator.graphBaseUrl,
+                vaultUrl: emulator.vaultUrl,
+                caCertPath: emulator.caCertPath,
+                eventGrid: emulator.eventGrid,
+                principals: emulator.principals,
+            },
+            operator: tenant.operator,
+            rotator: { clientId: tenant.rotator.clientId, servicePrincipalId: tenant.rotator.servicePrincipalId },
+            stateDir,
+            hostStateDir,
+        };
+        let stopped = false;
+        return {
+            emulator,
+            emu,
+            tenant,
+            host,
+            consumers,
+            stateDir,
+            hostStateDir,
+            readyLine,
+            stop: async () => {
+                if (stopped) return;
+                stopped = true;
+                await runCleanup(cleanup);
+            },
+        };
+    } catch (error) {
+        await runCleanup(cleanup);
+        throw error;
+    }
+}
+
+async function runCleanup(steps: (() => Promise<void>)[]): Promise<void> {
+    for (const step of [...steps].reverse()) {
+        await step().catch(() => undefined);
+    }
+}
+
+/** The version the pinned consumer reads: the first one it ever saw, remembered across restarts. */
+async function pinnedVersionOf(emu: EmulatorClient, secretName: string, stateDir: string): Promise<string> {
+    const file = join(stateDir, 'emulator', 'pinned-version.txt');
+    if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+    const token = await emu.adminToken('https://vault.azure.net/.default');
+    const res = await emu.call<{ id: string }>('GET', `/secrets/${secretName}?api-version=7.5`, undefined, {
+        authorization: `Bearer ${token}`,
+    });
+    const version = res.body.id.split('/').pop() ?? '';
+    writeFileSync(file, version);
+    return version;
+}
