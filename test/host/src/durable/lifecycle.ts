@@ -142,7 +142,8 @@ export abstract class InstanceLifecycle {
             record.input = replay.continueAsNewInput;
             record.history = [];
             record.canceledTimerIds = [];
-            // Messages that arrived meanwhile carry over to the new execution (DTFx BehaviorOnContinueAsNew.Carryover).
+            // The shim calls ContinueAsNew(input) with preserveUnprocessedEvents = false (verified): events already in
+            // history but never awaited are dropped; messages not yet delivered go to the new execution (assumed).
             record.inbox = [
                 event(EventType.ExecutionStarted, iso(now), { Name: record.name, Input: record.input, Version: '' }),
                 ...record.inbox.filter((e) => e.EventType === EventType.EventRaised),
