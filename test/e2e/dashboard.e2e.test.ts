@@ -161,6 +161,28 @@ describe.skipIf(!HAVE_CHROMIUM)(
             expect(legacy?.text).toContain('Expired');
         });
 
+        it('the page itself is public and locked down; the data behind it is not', async () => {
+            const res = await fetch(`${world.host.baseUrl}/api/dashboard`);
+            expect(res.status).toBe(200);
+            expect(res.headers.get('content-security-policy')).toContain("script-src 'self'");
+            expect(await res.text()).not.toMatch(/orders-api|[0-9a-f]{8}-[0-9a-f]{4}-/);
+            for (const path of ['/api/notifications', '/api/credentials', '/api/rotations']) {
+                expect((await world.api('GET', path, undefined, null)).status, path).toBe(401);
+            }
+
+            // A token the API rejects sends the operator back to the sign-in box, with the API's reason.
+            const other = await context.newPage();
+            try {
+                const forged = (await world.operatorToken()).replace(/\.[^.]+$/, '.AAAA');
+                await other.goto(`${world.host.baseUrl}/api/dashboard#access_token=${forged}`);
+                await other.waitForSelector('#signin:not([hidden])', { timeout: 15_000 });
+                expect(await other.textContent('#who')).toMatch(/^Signed out: 401 /);
+                expect(await other.isHidden('#main')).toBe(true);
+            } finally {
+                await other.close();
+            }
+        });
+
         it('"Dry run" plans without changing anything', async () => {
             const before = await world.passwords(world.app('orders-api').appId);
             const id = await clickAndGetId(
