@@ -336,6 +336,36 @@ describe('operator API through the local host against the tenant emulator', () =
             });
         });
 
+        it('reports a paused rotator; while paused a real rotation is refused (409) and a dry run still starts', async () => {
+            const host = await hostWith('host-paused', { ROTATION_PAUSED: 'true' });
+            const res = await health(host.baseUrl);
+            expect(res.status).toBe(200);
+            expect(res.body).toMatchObject({ status: 'ok', paused: true });
+            const post = async (body: object) => {
+                const r = await fetch(`${host.baseUrl}/api/rotations`, {
+                    method: 'POST',
+                    headers: {
+                        authorization: `Bearer ${await world.operatorToken()}`,
+                        'content-type': 'application/json',
+                    },
+                    body: JSON.stringify(body),
+                });
+                return { status: r.status, body: (await r.json()) as ErrorBody & { id?: string } };
+            };
+            const version = (await world.secretValue('guarded-secret'))!.version;
+            const refused = await post({ secretName: 'guarded-secret' });
+            expect(refused.status).toBe(409);
+            expect(refused.body.error.code).toBe('paused');
+            const dry = await post({ secretName: 'guarded-secret', dryRun: true });
+            expect(dry.status).toBe(202);
+            expect(dry.body.id).toMatch(/@dryrun@/);
+            // The paused host's dry run lives in its own task hub; nothing reached the tenant.
+            expect((await world.passwords(world.app('guarded').appId)).map((p) => p.keyId)).toEqual([
+                world.app('guarded').keyId,
+            ]);
+            expect((await world.secretValue('guarded-secret'))?.version).toBe(version);
+        });
+
         it('invalid app settings are "misconfigured" too (200 with the finding), never a 5xx that cycles the instance', async () => {
             const host = await hostWith('host-bad-settings', { KEY_VAULT_URL: 'not a url' });
             const res = await health(host.baseUrl);
