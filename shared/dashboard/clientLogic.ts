@@ -168,6 +168,19 @@ function signInObservations(rotation, events) {
         .sort(function (a, b) { return (a.check || 0) - (b.check || 0) || (a.time < b.time ? -1 : 1); });
 }
 
+/**
+ * The newest real (not dry-run) rotation of each secret, from a newest-first list: the inventory is as of the
+ * last scan, so this is what tells the operator a rotation has happened since.
+ */
+function latestRotations(rotations) {
+    var out = {};
+    (rotations || []).forEach(function (r) {
+        if (r.dryRun || !r.secretName || out[r.secretName]) return;
+        out[r.secretName] = { id: String(r.id), status: String(r.status), tone: stateTone(r.status) };
+    });
+    return out;
+}
+
 /** The facts of a rotation shown above its timeline (references and fingerprints only). */
 function rotationFacts(rotation) {
     var facts = [];
@@ -233,6 +246,7 @@ var api = {
     evidenceOf: evidenceOf,
     rotationFacts: rotationFacts,
     signInObservations: signInObservations,
+    latestRotations: latestRotations,
     rotationTitle: rotationTitle,
     notificationLine: notificationLine,
     apiErrorText: apiErrorText

@@ -90,7 +90,7 @@ function refresh() {
         call('GET', '/rotations?top=20'),
         call('GET', '/notifications?top=50')
     ]).then(function (r) {
-        renderInventory(r[0]);
+        renderInventory(r[0], L.latestRotations(r[1].items || []));
         renderRotations(r[1].items || [], r[2].items || []);
         renderNotifications(r[2].items || []);
         document.body.setAttribute('data-loaded', 'true');
@@ -99,7 +99,7 @@ function refresh() {
     }).then(function () { busy = false; });
 }
 
-function renderInventory(inv) {
+function renderInventory(inv, latest) {
     $('generated').textContent = inv.generatedAt ? '(scan of ' + inv.generatedAt + (inv.paused ? ', rotation paused' : '') + ')' : '(no scan has completed yet)';
     replaceChildren($('counts'), L.countCards(inv.counts).map(function (c) {
         return h('div', { className: 'card ' + c.tone, 'data-count': c.key }, [
@@ -108,6 +108,10 @@ function renderInventory(inv) {
         ]);
     }));
     var rows = (inv.items || []).map(L.credentialRow);
+    var shownAll = typeof inv.total !== 'number' || inv.total <= rows.length;
+    $('credentials-note').textContent = (shownAll ? '' : 'showing ' + rows.length + ' of ' + inv.total + '; ') +
+        'credentials worth a look: managed, not healthy, or expiring within 90 days' +
+        (inv.omitted ? '; ' + inv.omitted + ' more left out of the scan\u2019s list' : '');
     var tbody = $('credentials').tBodies[0];
     if (rows.length === 0) {
         replaceChildren(tbody, [h('tr', {}, [h('td', { colspan: 6, className: 'empty' }, ['No credentials need attention.'])])]);
@@ -123,10 +127,16 @@ function renderInventory(inv) {
             h('td', {}, [row.app, h('br'), h('code', {}, [row.appId])]),
             h('td', {}, [row.credential, h('br'), h('code', {}, [row.keyId])]),
             h('td', {}, [row.expires, h('br'), h('span', { className: 's-muted' }, [row.days])]),
-            h('td', {}, [row.managed ? h('code', {}, [row.secretName]) : 'no']),
+            h('td', {}, row.managed ? [h('code', {}, [row.secretName])].concat(lastRotation(latest[row.secretName])) : ['no']),
             h('td', {}, actions)
         ]);
     }));
+}
+
+function lastRotation(last) {
+    if (!last) return [];
+    return [h('br'), h('span', { className: 's-muted' }, ['last rotation ']),
+        h('span', { className: 'badge ' + last.tone, 'data-field': 'last-rotation' }, [last.status])];
 }
 
 function actionButton(label, row, dryRun) {

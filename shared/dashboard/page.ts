@@ -36,7 +36,7 @@ export const DASHBOARD_HTML = `<!doctype html>
     <div id="counts" class="cards"></div>
   </section>
   <section aria-labelledby="credentials-title">
-    <h2 id="credentials-title">Credentials</h2>
+    <h2 id="credentials-title">Credentials <small id="credentials-note"></small></h2>
     <table id="credentials">
       <thead><tr><th>State</th><th>Application</th><th>Credential</th><th>Expires</th><th>Managed</th><th>Actions</th></tr></thead>
       <tbody></tbody>

@@ -273,6 +273,10 @@ describe.skipIf(!HAVE_CHROMIUM)(
             expect(done.status).toBe('AttentionRequired');
             expect(done.outcome?.code).toBe('still_in_use');
             await page.waitForSelector(`${card}[data-status="AttentionRequired"]`, { timeout: 30_000 });
+            // The credentials table (as of the last scan) points at what happened since.
+            expect(await page.textContent('tr[data-secret="teams-agent-secret"] [data-field="last-rotation"]')).toBe(
+                'AttentionRequired',
+            );
 
             const gate = await page.getAttribute(`${card} li.step[data-step="usageGate"]`, 'data-state');
             expect(gate).toBe('failed');

@@ -16,6 +16,7 @@ interface Logic {
     credentialRow(item: unknown): Record<string, unknown>;
     evidenceOf(step: { detail: string }, rotation: unknown): { kind: string; label: string; value: string }[];
     rotationFacts(rotation: unknown): [string, string][];
+    latestRotations(rotations: unknown[]): Record<string, { id: string; status: string; tone: string }>;
     signInObservations(rotation: unknown, events: unknown[]): { check: number | null; time: string; detail: string }[];
     notificationLine(event: unknown): {
         type: string;
@@ -189,6 +190,19 @@ describe('dashboard logic (the browser script, run in a VM)', () => {
             { check: 2, time: '2026-01-02T00:00:00.000Z', detail: '1 sign-in(s) with the old key since b' },
         ]);
         expect(L.signInObservations({ rotationId: null }, events)).toEqual([]);
+    });
+
+    it('keeps the newest real rotation per secret (dry runs do not count)', () => {
+        const latest = L.latestRotations([
+            { id: 'd', secretName: 'a', status: 'Completed', dryRun: true },
+            { id: 'c', secretName: 'a', status: 'AttentionRequired', dryRun: false },
+            { id: 'b', secretName: 'b', status: 'Running', dryRun: false },
+            { id: 'a', secretName: 'a', status: 'Completed', dryRun: false },
+        ]);
+        expect(latest).toEqual({
+            a: { id: 'c', status: 'AttentionRequired', tone: 's-bad' },
+            b: { id: 'b', status: 'Running', tone: 's-warn' },
+        });
     });
 
     it('lists rotation facts and notification facts as plain strings', () => {
