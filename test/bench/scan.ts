@@ -6,6 +6,7 @@
  * `peakRssMb` is the scanning process's peak RSS (the emulator runs in this process and is not counted).
  */
 import { spawn } from 'node:child_process';
+import { Agent, request as httpsRequest } from 'node:https';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -18,6 +19,8 @@ export interface ScanBenchOptions {
     readonly apps: number;
     readonly pageLatencyMs: number;
     readonly passwordsPerApp?: number;
+    /** Also time a bare keep-alive HTTPS client over the same pages: the floor the emulator itself allows. */
+    readonly baseline?: boolean;
 }
 
 export interface ScanBenchResult {
@@ -92,6 +95,13 @@ export async function runScanBench(options: ScanBenchOptions): Promise<ScanBench
             `scan: ${round(child.waitSeconds, 2)} s waiting for pages, ${round(child.seconds - child.waitSeconds, 2)} s own work; ` +
                 `${child.rotationsRequested} rotation(s) requested, ${child.alertsSent} alert(s)\n`,
         );
+        if (options.baseline) {
+            const floor = await bareListingSeconds(emulator, emu, input.clientId, input.clientSecret);
+            process.stderr.write(
+                `baseline: a bare HTTPS client lists the same ${floor.pages} pages in ${round(floor.seconds, 2)} s ` +
+                    `(ratio ${round(floor.seconds / ((floor.pages * options.pageLatencyMs) / 1000), 3)})\n`,
+            );
+        }
         const idealSeconds = (child.pages * options.pageLatencyMs) / 1000;
         return {
             apps: child.apps,
@@ -132,6 +142,41 @@ function runChild(input: ChildInput, caCertPath: string): Promise<ChildResult> {
     });
 }
 
+/** Same URL, `$select` and `$top` as the scanner, one keep-alive connection, no SDK: emulator + TLS + parse. */
+async function bareListingSeconds(
+    emulator: { baseUrl: string; caCertPem: string },
+    emu: EmulatorClient,
+    clientId: string,
+    clientSecret: string,
+): Promise<{ pages: number; seconds: number }> {
+    const token = await emu.token(clientId, clientSecret, 'https://graph.microsoft.com/.default');
+    const agent = new Agent({ keepAlive: true, ca: emulator.caCertPem });
+    const get = (url: string) =>
+        new Promise<string>((resolveGet, reject) => {
+            const req = httpsRequest(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+                const chunks: Buffer[] = [];
+                res.on('data', (c: Buffer) => chunks.push(c));
+                res.on('end', () => resolveGet(Buffer.concat(chunks).toString('utf8')));
+            });
+            req.on('error', reject);
+            req.end();
+        });
+    try {
+        const started = performance.now();
+        let pages = 0;
+        let url: string | undefined =
+            `${emulator.baseUrl}/v1.0/applications?$select=id,appId,displayName,passwordCredentials,keyCredentials&$top=999`;
+        while (url) {
+            const page = JSON.parse(await get(url)) as { '@odata.nextLink'?: string };
+            pages += 1;
+            url = page['@odata.nextLink'];
+        }
+        return { pages, seconds: (performance.now() - started) / 1000 };
+    } finally {
+        agent.destroy();
+    }
+}
+
 function round(value: number, digits: number): number {
     const f = 10 ** digits;
     return Math.round(value * f) / f;
@@ -142,6 +187,7 @@ async function main(): Promise<void> {
         options: {
             apps: { type: 'string', default: '100000' },
             'page-latency-ms': { type: 'string', default: '200' },
+            baseline: { type: 'boolean', default: false },
         },
     });
     const apps = Number(values.apps);
@@ -149,7 +195,7 @@ async function main(): Promise<void> {
     if (!Number.isInteger(apps) || apps < 1 || !Number.isFinite(pageLatencyMs) || pageLatencyMs < 0) {
         throw new Error('usage: bench:scan -- --apps N --page-latency-ms MS');
     }
-    const result = await runScanBench({ apps, pageLatencyMs });
+    const result = await runScanBench({ apps, pageLatencyMs, baseline: values.baseline });
     process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 
