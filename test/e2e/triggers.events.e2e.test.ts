@@ -42,6 +42,7 @@ describe('Key Vault events through the local host against the tenant emulator', 
                 { displayName: 'far', expiresInDays: 60, secretName: 'far-secret' },
                 { displayName: 'stale', expiresInDays: 90, secretName: 'stale-secret' },
                 { displayName: 'plain', expiresInDays: 10 },
+                { displayName: 'late', expiresInDays: 100, secretName: 'late-secret' },
             ],
         });
         topic = vaultResourceId(world.emu.descriptor.baseUrl);
@@ -235,5 +236,59 @@ describe('Key Vault events through the local host against the tenant emulator', 
         expect(log).toMatch(/not acted on: event type Microsoft\.KeyVault\.SecretNewVersionCreated/);
         // Only the three in-window managed secrets were rotated, once each.
         expect(all.map((r) => r.secretName).sort()).toEqual(['dup-secret', 'near-secret', 'victim-secret']);
+    });
+
+    it('a handler failure (Key Vault throttling) is answered 5xx, Event Grid retries, and the secret rotates once', async () => {
+        const late = world.app('late');
+        const token = await world.emu.adminToken('https://vault.azure.net/.default');
+        // Move late-secret into the 30-day window with a new version (as a re-import would).
+        await world.emu.expectOk(
+            world.emu.call(
+                'PUT',
+                '/secrets/late-secret?api-version=7.5',
+                {
+                    value: late.clientSecret,
+                    attributes: { exp: Math.floor((await world.emu.now()).getTime() / 1000) + 20 * 86_400 },
+                    tags: { 'entra-app-id': late.appId, 'entra-key-id': late.keyId },
+                },
+                { authorization: `Bearer ${token}` },
+            ),
+            'a new version of late-secret',
+        );
+        // More 429s than the Key Vault SDK retries on one call: the first deliveries fail inside the handler.
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/faults', {
+                keyVault: { throttle: { count: 8, retryAfterSeconds: 1 } },
+            }),
+            'faults',
+        );
+        try {
+            await world.emu.advanceClock(60);
+            const [started] = await eventually(
+                async () => {
+                    const r = await rotationsOf('late-secret');
+                    return r.length > 0 ? r : undefined;
+                },
+                'a rotation of late-secret',
+                90_000,
+            );
+            expect(started?.trigger).toBe('keyVaultEvent');
+        } finally {
+            await world.emu.call('POST', '/_emulator/faults', { keyVault: { throttle: { count: 0 } } });
+        }
+        const event = (
+            await world.emu.call<{ value: SystemEvent[] }>(
+                'GET',
+                `/_emulator/eventGrid/systemEvents?type=${NEAR_EXPIRY}`,
+            )
+        ).body.value.find((e) => e.data.ObjectName === 'late-secret');
+        const attempts = (
+            await world.emu.call<{ value: Delivery[] }>('GET', '/_emulator/eventGrid/deliveries')
+        ).body.value.filter((d) => d.eventId === event?.id);
+        // Some attempt failed with a 5xx and was retried (not dead-lettered), and some attempt got through.
+        expect(attempts.some((a) => (a.status ?? 0) >= 500 && a.outcome === 'retrying')).toBe(true);
+        expect(attempts.some((a) => a.outcome === 'delivered')).toBe(true);
+        await settle(1_500);
+        expect(await rotationsOf('late-secret')).toHaveLength(1);
     });
 });
