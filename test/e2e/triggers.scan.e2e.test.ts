@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { eventually, inventory, rotations, runScan, tenantCredentials } from './support/triggers';
@@ -168,5 +170,43 @@ describe('timer scan through the local host against the tenant emulator', () => 
         expect(managed.items.find((i) => i.secretName === 'later-secret')?.state).toBe('Active');
         const bad = await world.api('GET', '/api/credentials?state=Bogus');
         expect(bad.status).toBe(400);
+    });
+
+    it('notifications that could not be published are not marked as sent: the next scan sends them, once', async () => {
+        const before = await expiringSoon(world);
+        const now = await world.emu.now();
+        const seeded = await world.emu.expectOk(
+            world.emu.call<{ applications: { appId: string; keyId: string }[] }>('POST', '/_emulator/entra/seed', {
+                applications: [
+                    {
+                        displayName: 'late-unmanaged',
+                        password: { endDateTime: new Date(now.getTime() + 10 * 86_400_000).toISOString() },
+                    },
+                ],
+            }),
+            'seeding late-unmanaged',
+        );
+        const late = seeded.applications[0]!;
+        // The notification topic fails every publish (more 503s than the Event Grid SDK retries).
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/faults', {
+                eventGrid: { serverErrors: { status: 503, count: 1_000 } },
+            }),
+            'faults',
+        );
+        try {
+            await runScan(world);
+        } finally {
+            await world.emu.call('POST', '/_emulator/faults', { eventGrid: { serverErrors: { count: 0 } } });
+        }
+        expect(await expiringSoon(world)).toEqual(before);
+        expect(readFileSync(world.host.logFile, 'utf8')).toMatch(/Could not publish expiry notifications/);
+
+        await runScan(world);
+        const after = await expiringSoon(world);
+        const fresh = after.filter((a) => !before.some((b) => b.id === a.id));
+        expect(fresh.map((a) => [a.appId, a.keyId, a.thresholdDays])).toEqual([[late.appId, late.keyId, 30]]);
+        await runScan(world);
+        expect(await expiringSoon(world)).toEqual(after);
     });
 });

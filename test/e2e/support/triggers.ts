@@ -17,7 +17,8 @@ export interface RotationListView {
 }
 
 const SCAN_DONE = /scanCredentials: Scan finished/;
-const SCAN_FAILED = /\[error\] scanCredentials: /;
+/** The host's line for a function invocation that threw (errors the scan logs and survives are not failures). */
+const SCAN_FAILED = /Executed 'scanCredentials' \(Failed\)/;
 
 function countLines(file: string, pattern: RegExp): number {
     let text = '';
