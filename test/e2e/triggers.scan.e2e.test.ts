@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { makeClientCertificate } from '../emulator/support/clientCert';
 import { eventually, inventory, rotations, runScan, tenantCredentials } from './support/triggers';
 import { World } from './support/world';
 
@@ -208,5 +209,29 @@ describe('timer scan through the local host against the tenant emulator', () => 
         expect(fresh.map((a) => [a.appId, a.keyId, a.thresholdDays])).toEqual([[late.appId, late.keyId, 30]]);
         await runScan(world);
         expect(await expiringSoon(world)).toEqual(after);
+    });
+
+    it('certificate (key) credentials are scanned too: inventory counts them and their threshold is announced', async () => {
+        const before = await expiringSoon(world);
+        const app = world.app('far-unmanaged');
+        const cert = await makeClientCertificate('far-unmanaged-cert', new Date(Date.now() + 5 * 86_400_000));
+        const token = await world.emu.adminToken('https://graph.microsoft.com/.default');
+        const patched = await world.emu.call(
+            'PATCH',
+            `/v1.0/applications/${app.objectId}`,
+            { keyCredentials: [{ type: 'AsymmetricX509Cert', usage: 'Verify', key: cert.derBase64 }] },
+            { authorization: `Bearer ${token}` },
+        );
+        expect(patched.status).toBeLessThan(300);
+        await runScan(world);
+        const fresh = (await world.events())
+            .filter((e) => e.type === 'Credential.ExpiringSoon' && !before.some((b) => b.id === e.id))
+            .map((e) => e.data);
+        expect(fresh).toHaveLength(1);
+        expect(fresh[0]).toMatchObject({ appId: app.appId, kind: 'certificate', thresholdDays: 7, managed: false });
+        const inv = await inventory(world, '?managed=false&top=1000');
+        expect(inv.counts?.certificates).toBe(1);
+        expect(inv.counts?.total).toBe((await tenantCredentials(world)).length);
+        expect(inv.items.some((i) => i.appId === app.appId && i.keyId === fresh[0]?.keyId)).toBe(true);
     });
 });
