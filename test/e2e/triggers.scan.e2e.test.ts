@@ -1,9 +1,11 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { makeClientCertificate } from '../emulator/support/clientCert';
-import { eventually, inventory, rotations, runScan, tenantCredentials } from './support/triggers';
+import { startAppHost } from '../sandbox/appHost';
+import { eventually, inventory, type InventoryView, rotations, runScan, tenantCredentials } from './support/triggers';
 import { World } from './support/world';
 
 /** Plain applications seeded in bulk, so a scan needs several 999-application pages. */
@@ -233,5 +235,44 @@ describe('timer scan through the local host against the tenant emulator', () => 
         expect(inv.counts?.certificates).toBe(1);
         expect(inv.counts?.total).toBe((await tenantCredentials(world)).length);
         expect(inv.items.some((i) => i.appId === app.appId && i.keyId === fresh[0]?.keyId)).toBe(true);
+    });
+
+    it('the inventory pages with top/skip and a nextLink that walks the whole list', async () => {
+        const all = await inventory(world, '?top=1000');
+        expect(all.total).toBeGreaterThan(3);
+        const seen: string[] = [];
+        let next: string | undefined = '/api/credentials?top=2';
+        while (next) {
+            const res: Awaited<ReturnType<typeof world.api<InventoryView & { nextLink?: string }>>> = await world.api<
+                InventoryView & { nextLink?: string }
+            >('GET', next);
+            expect(res.status).toBe(200);
+            expect(res.body.items.length).toBeLessThanOrEqual(2);
+            seen.push(...res.body.items.map((i) => `${i.appId}|${i.keyId}`));
+            next = res.body.nextLink;
+        }
+        expect(seen).toEqual(all.items.map((i) => `${i.appId}|${i.keyId}`));
+    });
+
+    it('the timer fires on its own from the SCAN_SCHEDULE setting when the clock passes an occurrence', async () => {
+        const host = await startAppHost({
+            emulator: world.emu,
+            tenant: world.tenant,
+            hostStateDir: join(world.root, 'scheduled-host'),
+            settings: { SCAN_SCHEDULE: '0 */10 * * * *' },
+        });
+        try {
+            await world.emu.advanceClock(11 * 60);
+            await eventually(
+                () =>
+                    Promise.resolve(
+                        /scanCredentials: Scan finished/.test(readFileSync(host.logFile, 'utf8')) ? true : undefined,
+                    ),
+                'the scheduled scan',
+                90_000,
+            );
+        } finally {
+            await host.close();
+        }
     });
 });
