@@ -304,6 +304,26 @@ describe('operator API through the local host against the tenant emulator', () =
         }
     });
 
+    it('GET /api/rotations pages newest first with a nextLink that walks every rotation', async () => {
+        const all = await world.api<{ items: RotationView[]; total: number }>('GET', '/api/rotations?top=100');
+        expect(all.body.total).toBeGreaterThanOrEqual(3);
+        const ids: string[] = [];
+        let next: string | undefined = '/api/rotations?top=1';
+        while (next) {
+            const res: ApiResult<{ items: RotationView[]; nextLink?: string }> = await world.api<{
+                items: RotationView[];
+                nextLink?: string;
+            }>('GET', next);
+            expect(res.status).toBe(200);
+            expect(res.body.items).toHaveLength(1);
+            ids.push(res.body.items[0]!.id);
+            next = res.body.nextLink;
+        }
+        expect(ids).toEqual(all.body.items.map((r) => r.id));
+        const created = all.body.items.map((r) => Date.parse((r as unknown as { createdAt: string }).createdAt));
+        expect([...created].sort((a, b) => b - a)).toEqual(created);
+    });
+
     describe('health', () => {
         const extraHosts: AppHost[] = [];
         afterAll(async () => {
