@@ -41,8 +41,8 @@ describe('timer scan through the local host against the tenant emulator', () => 
                 { displayName: 'later-managed', expiresInDays: 60, secretName: 'later-secret' },
                 { displayName: 'manual-managed', expiresInDays: 15, secretName: 'manual-secret' },
                 { displayName: 'soon-unmanaged', expiresInDays: 20 },
-                // Half an hour more than 7 days: the 7-day threshold is crossed by a small clock move, which keeps
-                // the operator's access tokens (one hour) valid on the virtual clock the API judges them by.
+                // Half an hour more than 7 days: a small clock move crosses the 7-day threshold while the rotations
+                // the first scan starts stay in their grace period.
                 { displayName: 'cross-unmanaged', expiresInDays: 7 + 0.5 / 24 },
                 { displayName: 'week-unmanaged', expiresInDays: 3 },
                 { displayName: 'far-unmanaged', expiresInDays: 200 },
