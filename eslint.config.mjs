@@ -29,7 +29,7 @@ export default tseslint.config(
     {
         languageOptions: {
             parserOptions: {
-                projectService: { allowDefaultProject: ['*.config.mts'] },
+                projectService: { allowDefaultProject: ['*.config.mts', 'scripts/*.ts'] },
                 tsconfigRootDir: import.meta.dirname,
             },
         },
@@ -66,7 +66,10 @@ export default tseslint.config(
             ],
             'no-restricted-globals': [
                 'error',
-                { name: 'Date', message: 'Use context.df.currentUtcDateTime (Date values may be passed in, not made).' },
+                {
+                    name: 'Date',
+                    message: 'Use context.df.currentUtcDateTime (Date values may be passed in, not made).',
+                },
                 { name: 'setTimeout', message: 'Use context.df.createTimer.' },
                 { name: 'setInterval', message: 'Use context.df.createTimer.' },
                 { name: 'setImmediate', message: 'Orchestrators must not schedule work.' },
@@ -98,12 +101,24 @@ export default tseslint.config(
         },
     },
     {
+        files: ['**/*.cjs'],
+        rules: { '@typescript-eslint/no-require-imports': 'off' },
+    },
+    {
         files: ['**/*.{js,cjs,mjs}'],
         ...tseslint.configs.disableTypeChecked,
         languageOptions: {
             ...tseslint.configs.disableTypeChecked.languageOptions,
             sourceType: 'commonjs',
-            globals: { require: 'readonly', module: 'writable', process: 'readonly', console: 'readonly', __dirname: 'readonly' },
+            globals: {
+                require: 'readonly',
+                module: 'writable',
+                process: 'readonly',
+                console: 'readonly',
+                __dirname: 'readonly',
+                setInterval: 'readonly',
+                clearInterval: 'readonly',
+            },
         },
     },
     prettierConfig,

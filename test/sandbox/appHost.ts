@@ -79,6 +79,8 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
     const child = spawn(
         process.execPath,
         [
+            '--require',
+            join(REPO_ROOT, 'test', 'sandbox', 'exitWithParent.cjs'),
             '--import',
             'tsx',
             join(REPO_ROOT, 'test', 'host', 'cli.ts'),

@@ -42,6 +42,8 @@ export async function startConsumer(
     const child = spawn(
         process.execPath,
         [
+            '--require',
+            join(REPO_ROOT, 'test', 'sandbox', 'exitWithParent.cjs'),
             '--import',
             'tsx',
             join(REPO_ROOT, 'test', 'sandbox', 'consumer.ts'),

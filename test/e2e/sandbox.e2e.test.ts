@@ -1,0 +1,182 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+import { afterAll, describe, expect, it } from 'vitest';
+
+import { EmulatorClient, type EmulatorDescriptor } from '../sandbox/emulatorClient';
+
+const ROOT = resolve(__dirname, '..', '..');
+const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+
+interface ReadyLine {
+    ready: boolean;
+    apiBaseUrl: string;
+    dashboardUrl: string;
+    emulator: EmulatorDescriptor;
+    operator: { clientId: string; clientSecret: string; scope: string };
+    rotator: { clientId: string; servicePrincipalId: string };
+    stateDir: string;
+    hostStateDir: string;
+}
+
+/** Runs the README's command (`npm start -- --json …`) and resolves with the ready line and the time it took. */
+async function npmStart(args: string[]): Promise<{ child: ChildProcess; ready: ReadyLine; seconds: number }> {
+    const started = Date.now();
+    // Its own process group, so stopping it can be a real Ctrl-C (SIGINT to the whole group).
+    const child = spawn(NPM, ['start', '--', '--json', ...args], {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+    });
+    let stderr = '';
+    child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const ready = await new Promise<ReadyLine>((resolveReady, reject) => {
+        const timer = setTimeout(() => reject(new Error(`not ready in 90 s:\n${stderr}`)), 90_000);
+        createInterface({ input: child.stdout }).on('line', (line) => {
+            if (!line.startsWith('{')) return; // npm's own banner lines
+            clearTimeout(timer);
+            resolveReady(JSON.parse(line) as ReadyLine);
+        });
+        child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${stderr}`)));
+    });
+    return { child, ready, seconds: (Date.now() - started) / 1000 };
+}
+
+async function waitForInventory(apiBaseUrl: string, token: string): Promise<{ managed: number; unmanaged: number }> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+        const res = await fetch(`${apiBaseUrl}/credentials`, { headers: { authorization: `Bearer ${token}` } });
+        expect(res.status).toBe(200);
+        const body = (await res.json()) as { counts: { managed: number; unmanaged: number } | null };
+        if (body.counts) return body.counts;
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    throw new Error('no inventory within 60 s');
+}
+
+/** Command lines of live processes that mention `dir` (waits up to 15 s for them to go). */
+async function processesUsing(dir: string): Promise<string[]> {
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+        const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' });
+        const found = ps.stdout.split('\n').filter((line) => line.includes(dir) && !line.startsWith('ps '));
+        if (found.length === 0 || Date.now() > deadline) return found;
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
+
+/** Ctrl-C: SIGINT to the process group, as a terminal sends it. */
+async function stop(child: ChildProcess): Promise<number | null> {
+    if (child.exitCode !== null) return child.exitCode;
+    return new Promise((done) => {
+        const timer = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 30_000);
+        child.once('exit', (code) => {
+            clearTimeout(timer);
+            done(code);
+        });
+        process.kill(-child.pid!, 'SIGINT');
+    });
+}
+
+describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
+    const dirs: string[] = [];
+    const tempDir = (): string => {
+        const dir = mkdtempSync(join(tmpdir(), 'rotator-sandbox-test-'));
+        dirs.push(dir);
+        return dir;
+    };
+    afterAll(() => {
+        for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('npm start -- --json is ready in under 60 s with the contract line, and Ctrl-C stops everything', async () => {
+        const state = tempDir();
+        const { child, ready, seconds } = await npmStart(['--state', state, '--port', '0']);
+        try {
+            expect(seconds).toBeLessThan(60);
+            expect(ready.ready).toBe(true);
+            expect(ready.apiBaseUrl).toMatch(/^http:\/\/localhost:\d+\/api$/);
+            expect(ready.dashboardUrl).toMatch(/^http:\/\/localhost:\d+\/api\/dashboard$/);
+            expect(ready.emulator.baseUrl).toMatch(/^https:\/\/localhost:\d+$/);
+            expect(ready.emulator.principals.admin.clientId).toBeTruthy();
+            expect(ready.operator.scope).toBe('api://entra-credential-rotator/.default');
+            expect(ready.rotator.servicePrincipalId).toBeTruthy();
+            expect(ready.stateDir).toBe(state);
+            expect(ready.hostStateDir.startsWith(state)).toBe(true);
+
+            // The operator credentials in the line work against the API.
+            const emu = new EmulatorClient(ready.emulator, readFileSync(ready.emulator.caCertPath, 'utf8'));
+            const token = await emu.token(ready.operator.clientId, ready.operator.clientSecret, ready.operator.scope);
+            const counts = await waitForInventory(ready.apiBaseUrl, token);
+            expect(counts.managed).toBe(7);
+            expect(counts.unmanaged).toBeGreaterThanOrEqual(18);
+        } finally {
+            await stop(child);
+        }
+        // Every process it started is gone (emulator, host, consumers): nothing refers to its state folder.
+        expect(await processesUsing(state)).toEqual([]);
+        await expect(fetch(`${ready.apiBaseUrl}/health`)).rejects.toThrow();
+    }, 150_000);
+
+    it('--no-seed gives an empty tenant with the same contract', async () => {
+        const state = tempDir();
+        const { child, ready } = await npmStart(['--state', state, '--port', '0', '--no-seed', '--clock-rate', '0']);
+        try {
+            const emu = new EmulatorClient(ready.emulator, readFileSync(ready.emulator.caCertPath, 'utf8'));
+            const token = await emu.token(ready.operator.clientId, ready.operator.clientSecret, ready.operator.scope);
+            const res = await fetch(`${ready.apiBaseUrl}/rotations`, { headers: { authorization: `Bearer ${token}` } });
+            expect(res.status).toBe(200);
+            expect(((await res.json()) as { total: number }).total).toBe(0);
+        } finally {
+            await stop(child);
+        }
+    }, 150_000);
+
+    it('npm run audit -- --sandbox lists urgent credentials, flags unmanaged apps, exits 1; bad usage exits 2', async () => {
+        const state = tempDir();
+        const { child } = await npmStart(['--state', state, '--port', '0', '--clock-rate', '0']);
+        try {
+            const audit = spawnSync(NPM, ['run', '-s', 'audit', '--', '--sandbox', '--state', state, '--json'], {
+                cwd: ROOT,
+                encoding: 'utf8',
+                timeout: 60_000,
+            });
+            expect(audit.status).toBe(1);
+            const result = JSON.parse(audit.stdout.trim().split('\n').pop()!) as {
+                apps: number;
+                urgent: { appDisplayName: string; managed: boolean; state: string }[];
+                unmanagedApps: string[];
+            };
+            expect(result.apps).toBeGreaterThanOrEqual(25);
+            expect(result.urgent.find((r) => r.appDisplayName === 'hr-portal')?.state).toBe('Expired');
+            expect(result.unmanagedApps).toEqual(expect.arrayContaining(['hr-portal', 'marketing-site']));
+            expect(result.unmanagedApps).not.toContain('payroll-agent');
+            expect(audit.stderr).toMatch(/scanned \d+ apps/);
+        } finally {
+            await stop(child);
+        }
+        const usage = spawnSync(NPM, ['run', '-s', 'audit', '--', '--sandbox', '--tenant', 'x'], {
+            cwd: ROOT,
+            encoding: 'utf8',
+        });
+        expect(usage.status).toBe(2);
+        expect(usage.stderr).toMatch(/exactly one of --sandbox or --tenant/);
+    }, 150_000);
+
+    it('npm run demo exits 0: the pinned consumer keeps its old credential (AttentionRequired), the healthy one completes', () => {
+        const demo = spawnSync(NPM, ['run', '-s', 'demo'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
+        expect(demo.status).toBe(0);
+        const summary = JSON.parse(demo.stdout.trim().split('\n').pop()!) as {
+            ok: boolean;
+            rotations: { secretName: string; status: string }[];
+            pinnedConsumer: { oldKeyStillPresent: boolean; status: string };
+        };
+        expect(summary.ok).toBe(true);
+        expect(summary.pinnedConsumer).toMatchObject({ oldKeyStillPresent: true, status: 'AttentionRequired' });
+        expect(summary.rotations.find((r) => r.secretName === 'payroll-agent-secret')?.status).toBe('Completed');
+        expect(demo.stderr).toMatch(/What happened:/);
+    }, 300_000);
+});
