@@ -67,6 +67,8 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
     const ledger: AlertLedger = {};
     const inventory = new InventoryBuilder(now);
     const alerts: LifecycleEvent[] = [];
+    /** The ledger key of each alert, in publish order. */
+    const alertKeys: string[] = [];
     let pages = 0;
     let apps = 0;
     let credentials = 0;
@@ -91,6 +93,7 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
                     const announced = previousLedger[key];
                     ledger[key] = Math.min(threshold, announced ?? Number.POSITIVE_INFINITY);
                     if (announced === undefined || threshold < announced) {
+                        alertKeys.push(key);
                         alerts.push(
                             expiringSoonEvent(
                                 credential,
@@ -103,7 +106,8 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
                         );
                     }
                 }
-                if (ref && assessment.rotationDue && !deps.paused) {
+                // A disabled current version is an operator's decision: report it, do not rotate over it.
+                if (ref && ref.enabled && assessment.rotationDue && !deps.paused) {
                     try {
                         const result = await deps.startRotation(ref);
                         if (result.alreadyRunning) joined += 1;
@@ -123,9 +127,13 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
     }
 
     const alertsSent = await publishAlerts(deps, alerts);
-    // Only thresholds that were actually announced are remembered, so a failed publish is retried next scan.
-    const remembered = alertsSent === alerts.length ? ledger : previousLedger;
-    await deps.state.write(ALERT_LEDGER_KEY, remembered);
+    // Only thresholds that were actually announced are remembered, so an unsent alert is retried next scan.
+    for (const key of alertKeys.slice(alertsSent)) {
+        const previous = previousLedger[key];
+        if (previous === undefined) delete ledger[key];
+        else ledger[key] = previous;
+    }
+    await deps.state.write(ALERT_LEDGER_KEY, ledger);
     const snapshot = inventory.build({ pages, apps, paused: deps.paused });
     await deps.state.write(INVENTORY_KEY, snapshot);
     return {

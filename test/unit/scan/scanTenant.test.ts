@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+
+import { type Credential } from '../../../shared/domain/credential';
+import { createPolicy } from '../../../shared/domain/policy';
+import { silentLogger } from '../../../shared/logging/logger';
+import { type LifecycleEvent } from '../../../shared/rotation/ports';
+import { type ManagedSecretRef, type ScannedApplication, type StateStorePort } from '../../../shared/scan/ports';
+import { ALERT_LEDGER_KEY, type ScanDeps, scanTenant } from '../../../shared/scan/scanTenant';
+
+const NOW = new Date('2026-06-01T00:00:00.000Z');
+const DAY = 86_400_000;
+
+function credential(appId: string, keyId: string, daysLeft: number): Credential {
+    return {
+        appObjectId: `obj-${appId}`,
+        appId,
+        kind: 'secret',
+        keyId,
+        displayName: null,
+        hint: null,
+        startDateTime: null,
+        endDateTime: new Date(NOW.getTime() + daysLeft * DAY).toISOString(),
+    };
+}
+
+function memoryState(): StateStorePort & { docs: Map<string, unknown> } {
+    const docs = new Map<string, unknown>();
+    return {
+        docs,
+        read: <T>(key: string) => Promise.resolve(structuredClone(docs.get(key)) as T | undefined),
+        write: (key: string, value: unknown) => {
+            docs.set(key, structuredClone(value));
+            return Promise.resolve();
+        },
+    };
+}
+
+function deps(
+    apps: ScannedApplication[],
+    options: {
+        managed?: ManagedSecretRef[];
+        publish?: (events: readonly LifecycleEvent[]) => Promise<void>;
+        state?: StateStorePort;
+    } = {},
+) {
+    const published: LifecycleEvent[] = [];
+    const started: string[] = [];
+    const d: ScanDeps = {
+        scanner: {
+            pages: async function* () {
+                // Two pages, to exercise paging.
+                yield apps.slice(0, 1);
+                yield apps.slice(1);
+            },
+        },
+        managed: {
+            listManaged: () => Promise.resolve(options.managed ?? []),
+            current: () => Promise.resolve(undefined),
+        },
+        state: options.state ?? memoryState(),
+        notifier: {
+            publish:
+                options.publish ??
+                ((events) => {
+                    published.push(...events);
+                    return Promise.resolve();
+                }),
+        },
+        startRotation: (ref) => {
+            started.push(ref.secretName);
+            return Promise.resolve({ id: `rotate@${ref.secretName}`, alreadyRunning: false });
+        },
+        rotationMarks: () => Promise.resolve(new Map()),
+        policy: createPolicy(),
+        vaultUrls: ['https://kv.vault.azure.net'],
+        paused: false,
+        log: silentLogger,
+    };
+    return { d, published, started };
+}
+
+const app = (appId: string, creds: Credential[]): ScannedApplication => ({
+    objectId: `obj-${appId}`,
+    appId,
+    displayName: appId,
+    credentials: creds,
+});
+
+const ref = (appId: string, keyId: string, enabled = true): ManagedSecretRef => ({
+    vaultUrl: 'https://kv.vault.azure.net',
+    secretName: `${appId}-secret`,
+    version: 'v1',
+    enabled,
+    appId,
+    keyId,
+});
+
+describe('scanTenant', () => {
+    it('starts rotations only for due, managed, enabled credentials', async () => {
+        const apps = [
+            app('due', [credential('due', 'k1', 10)]),
+            app('disabled', [credential('disabled', 'k2', 10)]),
+            app('later', [credential('later', 'k3', 100)]),
+            app('unmanaged', [credential('unmanaged', 'k4', 5)]),
+        ];
+        const { d, started } = deps(apps, {
+            managed: [ref('due', 'k1'), ref('disabled', 'k2', false), ref('later', 'k3')],
+        });
+        const summary = await scanTenant(d, { now: NOW });
+        expect(started).toEqual(['due-secret']);
+        expect(summary).toMatchObject({ apps: 4, credentials: 4, pages: 2, rotationsStarted: 1 });
+    });
+
+    it('announces each threshold once per credential across scans', async () => {
+        const state = memoryState();
+        const apps = [app('a', [credential('a', 'k1', 20)]), app('b', [credential('b', 'k2', 6)])];
+        const first = deps(apps, { state });
+        await scanTenant(first.d, { now: NOW });
+        expect(first.published.map((e) => e.id).sort()).toEqual(['expiring:a:k1:30', 'expiring:b:k2:7']);
+        const second = deps(apps, { state });
+        await scanTenant(second.d, { now: NOW });
+        expect(second.published).toEqual([]);
+    });
+
+    it('after a partial publish failure, only the unsent alerts are sent again', async () => {
+        const state = memoryState();
+        // 150 alerts: the first batch of 100 goes out, the second fails.
+        const apps = Array.from({ length: 150 }, (_, i) => app(`app${i}`, [credential(`app${i}`, `k${i}`, 20)]));
+        let calls = 0;
+        const sent: string[] = [];
+        const failing = deps(apps, {
+            state,
+            publish: (events) => {
+                calls += 1;
+                if (calls > 1) return Promise.reject(new Error('topic down'));
+                sent.push(...events.map((e) => e.id));
+                return Promise.resolve();
+            },
+        });
+        const summary = await scanTenant(failing.d, { now: NOW });
+        expect(summary.alertsSent).toBe(100);
+        expect(Object.keys(state.docs.get(ALERT_LEDGER_KEY) as object)).toHaveLength(100);
+
+        const retry = deps(apps, { state });
+        await scanTenant(retry.d, { now: NOW });
+        expect(retry.published).toHaveLength(50);
+        expect(retry.published.some((e) => sent.includes(e.id))).toBe(false);
+    });
+});
