@@ -47,11 +47,8 @@ function deps(
     const started: string[] = [];
     const d: ScanDeps = {
         scanner: {
-            pages: async function* () {
-                // Two pages, to exercise paging.
-                yield apps.slice(0, 1);
-                yield apps.slice(1);
-            },
+            // Two pages, to exercise paging.
+            pages: () => toAsync([apps.slice(0, 1), apps.slice(1)]),
         },
         managed: {
             listManaged: () => Promise.resolve(options.managed ?? []),
@@ -77,6 +74,10 @@ function deps(
         log: silentLogger,
     };
     return { d, published, started };
+}
+
+async function* toAsync<T>(items: T[]): AsyncIterable<T> {
+    for (const item of items) yield await Promise.resolve(item);
 }
 
 const app = (appId: string, creds: Credential[]): ScannedApplication => ({
