@@ -11,7 +11,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
@@ -19,10 +19,11 @@ import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } 
 import { createGraphClient } from '../shared/adapters/graphClient';
 import { GraphApplicationScanner } from '../shared/adapters/graphApplicationScanner';
 import { KeyVaultManagedIndex } from '../shared/adapters/keyVaultManagedIndex';
+import { SecretClients } from '../shared/adapters/secretClients';
 import { auditTenant, formatAudit } from '../shared/audit/audit';
 import { DEFAULT_POLICY } from '../shared/domain/policy';
-import { EmulatorClient, type EmulatorDescriptor } from '../test/sandbox/emulatorClient';
-import { type SeededTenant } from '../test/sandbox/seedTenant';
+import { EmulatorClient } from '../test/sandbox/emulatorClient';
+import { readSandboxState } from '../test/sandbox/sandboxState';
 
 class UsageError extends Error {}
 
@@ -60,7 +61,7 @@ async function main(): Promise<number> {
     const result = await auditTenant(
         {
             scanner: new GraphApplicationScanner(createGraphClient(target.credential, target.graphBaseUrl)),
-            managed: new KeyVaultManagedIndex(target.credential, target.localEndpoints),
+            managed: new KeyVaultManagedIndex(new SecretClients(target.credential, target.localEndpoints)),
             vaultUrls: target.vaultUrls,
         },
         {
@@ -79,15 +80,13 @@ async function main(): Promise<number> {
 }
 
 function sandboxTarget(state: string): Target | 'reexec' {
-    const dir = join(resolve(state), 'emulator');
-    let descriptor: EmulatorDescriptor;
-    let tenant: SeededTenant;
+    let sandbox: ReturnType<typeof readSandboxState>;
     try {
-        descriptor = JSON.parse(readFileSync(join(dir, 'emulator.json'), 'utf8')) as EmulatorDescriptor;
-        tenant = JSON.parse(readFileSync(join(dir, 'sandbox-tenant.json'), 'utf8')) as SeededTenant;
-    } catch {
-        throw new UsageError(`no sandbox state in ${dir}; start one with npm start`);
+        sandbox = readSandboxState(state);
+    } catch (error) {
+        throw new UsageError(error instanceof Error ? error.message : 'no sandbox state');
     }
+    const { descriptor, tenant } = sandbox;
     // The SDKs trust the emulator's CA only if the process started with it.
     if (resolve(process.env.NODE_EXTRA_CA_CERTS ?? '') !== resolve(descriptor.caCertPath)) return 'reexec';
     const emu = new EmulatorClient(descriptor, readFileSync(descriptor.caCertPath, 'utf8'));
@@ -122,9 +121,7 @@ function tenantTarget(tenantId: string, vaults: string[], authorityHost: string,
 }
 
 function reexecWithCa(state: string): number {
-    const descriptor = JSON.parse(
-        readFileSync(join(resolve(state), 'emulator', 'emulator.json'), 'utf8'),
-    ) as EmulatorDescriptor;
+    const { descriptor } = readSandboxState(state);
     const child = spawnSync(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
         stdio: 'inherit',
         env: { ...process.env, NODE_EXTRA_CA_CERTS: descriptor.caCertPath },

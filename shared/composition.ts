@@ -13,6 +13,7 @@ import { GraphSignIns } from './adapters/graphSignIns';
 import { HttpConsumerRefresher } from './adapters/httpConsumerRefresher';
 import { KeyVaultManagedIndex } from './adapters/keyVaultManagedIndex';
 import { KeyVaultSecrets } from './adapters/keyVaultSecrets';
+import { SecretClients } from './adapters/secretClients';
 import { MsalTokenVerifier } from './adapters/msalTokenVerifier';
 import { RecordingNotifier } from './adapters/recordingNotifier';
 import { type AppConfig, getConfig } from './config';
@@ -36,6 +37,7 @@ export interface Services {
 export async function createServices(config: AppConfig, overrides: Partial<RotationDeps> = {}): Promise<Services> {
     const credential = createRotatorCredential(config);
     const graph = createGraphClient(credential, config.graphBaseUrl);
+    const secretClients = new SecretClients(credential, config.localEndpoints);
     const clock = config.clockSourceUrl ? new HttpClock(config.clockSourceUrl) : systemClock;
     const consumers = overrides.consumers ?? (await loadConsumersConfig(config.consumers.configLocation));
     const state: StateStorePort = /^https:\/\//i.test(config.stateStoreLocation)
@@ -43,7 +45,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         : new FileStateStore(config.stateStoreLocation);
     const rotation: RotationDeps = {
         credentials: new GraphApplications(graph),
-        secrets: new KeyVaultSecrets(credential, config.localEndpoints),
+        secrets: new KeyVaultSecrets(secretClients),
         verifier: new MsalTokenVerifier({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,
@@ -74,7 +76,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         clock,
         state,
         scanner: new GraphApplicationScanner(graph),
-        managedIndex: new KeyVaultManagedIndex(credential, config.localEndpoints),
+        managedIndex: new KeyVaultManagedIndex(secretClients),
         authorize: createOperatorAuth({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,

@@ -1,24 +1,17 @@
-import { type TokenCredential } from '@azure/identity';
-import { SecretClient } from '@azure/keyvault-secrets';
-
 import { isPendingSecretName, ManagedTags } from '../rotation/markers';
 import { type ManagedSecretIndexPort, type ManagedSecretRef } from '../scan/ports';
+import { type SecretClients } from './secretClients';
 import { fromUpstreamError, statusOf } from './upstreamError';
 
 /** Finds managed secrets by their tags. Listing returns properties only: no secret value is read here. */
 export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
-    readonly #clients = new Map<string, SecretClient>();
-
-    constructor(
-        private readonly credential: TokenCredential,
-        private readonly localEndpoints: boolean,
-    ) {}
+    constructor(private readonly clients: SecretClients) {}
 
     async listManaged(vaultUrls: readonly string[]): Promise<ManagedSecretRef[]> {
         const refs: ManagedSecretRef[] = [];
         for (const vaultUrl of vaultUrls) {
             try {
-                for await (const p of this.client(vaultUrl).listPropertiesOfSecrets()) {
+                for await (const p of this.clients.for(vaultUrl).listPropertiesOfSecrets()) {
                     const appId = p.tags?.[ManagedTags.appId];
                     const keyId = p.tags?.[ManagedTags.keyId];
                     if (!appId || !keyId || isPendingSecretName(p.name)) continue;
@@ -40,7 +33,7 @@ export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
 
     async current(vaultUrl: string, secretName: string): ReturnType<ManagedSecretIndexPort['current']> {
         try {
-            const { properties: p } = await this.client(vaultUrl).getSecret(secretName);
+            const { properties: p } = await this.clients.for(vaultUrl).getSecret(secretName);
             const appId = p.tags?.[ManagedTags.appId];
             const keyId = p.tags?.[ManagedTags.keyId];
             const version = p.version ?? '';
@@ -56,16 +49,5 @@ export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
             }
             throw fromUpstreamError('keyVault', 'get secret', error);
         }
-    }
-
-    private client(vaultUrl: string): SecretClient {
-        let client = this.#clients.get(vaultUrl);
-        if (!client) {
-            client = new SecretClient(vaultUrl, this.credential, {
-                disableChallengeResourceVerification: this.localEndpoints,
-            });
-            this.#clients.set(vaultUrl, client);
-        }
-        return client;
     }
 }

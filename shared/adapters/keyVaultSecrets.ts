@@ -1,8 +1,8 @@
-import { type TokenCredential } from '@azure/identity';
-import { type KeyVaultSecret, SecretClient } from '@azure/keyvault-secrets';
+import { type KeyVaultSecret } from '@azure/keyvault-secrets';
 
 import { Secret } from '../security/Secret';
 import { type SecretStorePort, type SecretWrite, type StoredSecretProperties } from '../rotation/ports';
+import { type SecretClients } from './secretClients';
 import { fromUpstreamError, statusOf } from './upstreamError';
 
 type SecretProps = KeyVaultSecret['properties'];
@@ -12,20 +12,14 @@ type SecretProps = KeyVaultSecret['properties'];
  * way to pin one, which is the seed-000 lesson in code.
  */
 export class KeyVaultSecrets implements SecretStorePort {
-    readonly #clients = new Map<string, SecretClient>();
-
-    constructor(
-        private readonly credential: TokenCredential,
-        /** Local emulators answer the auth challenge from a non-vault host. */
-        private readonly localEndpoints: boolean,
-    ) {}
+    constructor(private readonly clients: SecretClients) {}
 
     async getLatest(
         vaultUrl: string,
         name: string,
     ): Promise<{ properties: StoredSecretProperties; value: Secret } | undefined> {
         try {
-            const secret = await this.client(vaultUrl).getSecret(name);
+            const secret = await this.clients.for(vaultUrl).getSecret(name);
             if (secret.value === undefined || secret.value === '') return undefined;
             return { properties: toProperties(secret.properties), value: new Secret(secret.value) };
         } catch (error) {
@@ -44,7 +38,7 @@ export class KeyVaultSecrets implements SecretStorePort {
         value: Secret,
         write: SecretWrite,
     ): Promise<StoredSecretProperties> {
-        const client = this.client(vaultUrl);
+        const client = this.clients.for(vaultUrl);
         const options = {
             tags: { ...write.tags },
             contentType: write.contentType,
@@ -65,7 +59,7 @@ export class KeyVaultSecrets implements SecretStorePort {
     }
 
     async deleteSecret(vaultUrl: string, name: string): Promise<void> {
-        const client = this.client(vaultUrl);
+        const client = this.clients.for(vaultUrl);
         try {
             const poller = await client.beginDeleteSecret(name, { intervalInMs: 250 });
             await poller.pollUntilDone();
@@ -80,17 +74,6 @@ export class KeyVaultSecrets implements SecretStorePort {
             if (status !== 404 && status !== 403 && status !== 409)
                 throw fromUpstreamError('keyVault', 'purge secret', error);
         }
-    }
-
-    private client(vaultUrl: string): SecretClient {
-        let client = this.#clients.get(vaultUrl);
-        if (!client) {
-            client = new SecretClient(vaultUrl, this.credential, {
-                disableChallengeResourceVerification: this.localEndpoints,
-            });
-            this.#clients.set(vaultUrl, client);
-        }
-        return client;
     }
 }
 

@@ -15,6 +15,7 @@ import { FileStateStore } from '../../shared/adapters/fileStateStore';
 import { GraphApplicationScanner } from '../../shared/adapters/graphApplicationScanner';
 import { createGraphClient } from '../../shared/adapters/graphClient';
 import { KeyVaultManagedIndex } from '../../shared/adapters/keyVaultManagedIndex';
+import { SecretClients } from '../../shared/adapters/secretClients';
 import { DEFAULT_POLICY } from '../../shared/domain/policy';
 import { createLogger } from '../../shared/logging/logger';
 import { type ApplicationScannerPort, type ScannedApplication } from '../../shared/scan/ports';
@@ -87,7 +88,7 @@ async function main(): Promise<void> {
         const summary = await scanTenant(
             {
                 scanner,
-                managed: new KeyVaultManagedIndex(credential, true),
+                managed: new KeyVaultManagedIndex(new SecretClients(credential, true)),
                 state: new FileStateStore(stateDir),
                 notifier: new EventGridNotifier(input.topicEndpoint, { key: new Secret(input.topicKey) }),
                 startRotation: () => {
