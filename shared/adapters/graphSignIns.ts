@@ -23,12 +23,18 @@ const MAX_PAGES = 20;
 export class GraphSignIns implements SignInReaderPort {
     constructor(private readonly client: Client) {}
 
-    async signInsWithKey(appId: string, keyId: string, since: string): Promise<SignInUsage> {
+    async signInsWithKeys(appId: string, keys: readonly { keyId: string; since: string }[]): Promise<SignInUsage[]> {
+        if (keys.length === 0) return [];
+        const sinceMs = keys.map((k) => Date.parse(k.since));
+        const earliest = new Date(Math.min(...sinceMs)).toISOString();
         const filter =
             `signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq '${appId.replace(/'/g, "''")}'` +
-            ` and createdDateTime ge ${new Date(since).toISOString()}`;
-        let count = 0;
-        let lastSeen: string | undefined;
+            ` and createdDateTime ge ${earliest}`;
+        const wanted = keys.map((k) => k.keyId.toLowerCase());
+        const usage = keys.map((): { count: number; lastSeen: string | undefined } => ({
+            count: 0,
+            lastSeen: undefined,
+        }));
         try {
             let page = (await this.client
                 .api('/auditLogs/signIns')
@@ -38,10 +44,13 @@ export class GraphSignIns implements SignInReaderPort {
                 .get()) as SignInPage;
             for (let pages = 1; ; pages++) {
                 for (const record of page.value ?? []) {
-                    if (record.servicePrincipalCredentialKeyId?.toLowerCase() !== keyId.toLowerCase()) continue;
-                    count += 1;
-                    if (record.createdDateTime && (!lastSeen || record.createdDateTime > lastSeen))
-                        lastSeen = record.createdDateTime;
+                    const index = wanted.indexOf(record.servicePrincipalCredentialKeyId?.toLowerCase() ?? '');
+                    const at = record.createdDateTime;
+                    const entry = usage[index];
+                    // Each key counts only from its own `since`; the query starts at the earliest of them.
+                    if (!entry || !at || Date.parse(at) < (sinceMs[index] ?? 0)) continue;
+                    entry.count += 1;
+                    if (!entry.lastSeen || at > entry.lastSeen) entry.lastSeen = at;
                 }
                 const next = page['@odata.nextLink'];
                 if (!next || pages >= MAX_PAGES) break;
@@ -50,6 +59,6 @@ export class GraphSignIns implements SignInReaderPort {
         } catch (error) {
             throw fromUpstreamError('graph', 'read sign-in logs', error);
         }
-        return { count, lastSeen };
+        return usage;
     }
 }

@@ -176,11 +176,18 @@ export const RefreshInputSchema = z.object({
 });
 export type RefreshInput = z.input<typeof RefreshInputSchema>;
 
-export const UsageInputSchema = z.object({ appId: id, keyId: id, since: instant });
+export const UsageInputSchema = z.object({
+    appId: id,
+    keyId: id,
+    since: instant,
+    /** Another key to count in the same query (evidence that consumers switched to the new key). */
+    also: z.object({ keyId: id, since: instant }).optional(),
+});
 export type UsageInput = z.output<typeof UsageInputSchema>;
 export interface UsageResult {
     readonly count: number;
     readonly lastSeen: string | null;
+    readonly also?: { readonly count: number; readonly lastSeen: string | null };
 }
 
 export const DeleteOldInputSchema = z.object({ appObjectId: id, keyId: id });

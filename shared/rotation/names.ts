@@ -11,7 +11,6 @@ export const Activities = {
     discardCredential: 'rotationDiscardCredential',
     publishCredential: 'rotationPublishCredential',
     refreshConsumer: 'rotationRefreshConsumer',
-    confirmSwitch: 'rotationConfirmSwitch',
     checkUsage: 'rotationCheckUsage',
     deleteOldCredential: 'rotationDeleteOldCredential',
     notify: 'rotationNotify',

@@ -79,8 +79,11 @@ export interface SignInUsage {
 
 /** Sign-in logs: client-credential sign-ins by an app with a given credential. */
 export interface SignInReaderPort {
-    /** Every sign-in attempt (success or failure) with this credential since `since`: any attempt means a user. */
-    signInsWithKey(appId: string, keyId: string, since: string): Promise<SignInUsage>;
+    /**
+     * Every sign-in attempt (success or failure) by the app with each credential since that credential's `since`:
+     * any attempt means a user. One log query serves all keys, so asking about two keys costs one read.
+     */
+    signInsWithKeys(appId: string, keys: readonly { keyId: string; since: string }[]): Promise<SignInUsage[]>;
 }
 
 export interface LifecycleEvent {

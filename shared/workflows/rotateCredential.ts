@@ -161,21 +161,12 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     run.mark('refresh', 'succeeded', evidence.join('; ') || 'no consumers configured');
     yield* run.stepCompleted('refresh');
 
-    // confirm: evidence that the new key is in use (probes above, sign-ins here). Absence is not fatal:
-    // the usage gate is what protects the old credential.
-    const confirm = yield* run.activity<UsageResult>('confirm', Activities.confirmSwitch, {
-        appId: plan.appId,
-        keyId: created.keyId,
-        since: publishedAt.toISOString(),
-    });
-    if (!confirm) return run.record();
-    // Only probes that reported the new fingerprint count as evidence (a failed `continue` probe does not).
+    // confirm: evidence that consumers switched. Probes answered above; sign-ins with the new key are counted at
+    // the usage gate, in the same log query, once the sign-in log has caught up. Absence is not fatal: the usage
+    // gate is what protects the old credential.
     const probeNames = confirmedProbes.length > 0 ? ` (${confirmedProbes.join(', ')})` : '';
-    run.mark(
-        'confirm',
-        'succeeded',
-        `${confirmedProbes.length} probe(s) report the new fingerprint${probeNames}; ${confirm.count} sign-in(s) with the new key`,
-    );
+    const probeEvidence = `${confirmedProbes.length} probe(s) report the new fingerprint${probeNames}`;
+    run.mark('confirm', 'succeeded', `${probeEvidence}; sign-ins with the new key are counted at the usage gate`);
 
     // grace: long enough for every consumer to have re-read the secret and for the sign-in window to be full.
     const windowMinutes = plan.usageGate.windowMinutes;
@@ -186,7 +177,7 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     run.mark('grace', 'succeeded', `${plan.gracePeriodDays} day(s) passed`);
 
     if (plan.oldKeyPresent) {
-        const clear = yield* usageGate(run, plan, publishedAt);
+        const clear = yield* usageGate(run, plan, publishedAt, created.keyId, probeEvidence);
         if (clear === undefined) return run.record();
         if (!clear) {
             return yield* run.finish(
@@ -305,7 +296,13 @@ function* refreshConsumer(
  * The old key may go only when no sign-in used it in the last (log latency + token lifetime) window, counted
  * from after the switch. Returns true when clear, false when still used after every re-check.
  */
-function* usageGate(run: Run, plan: RotationPlan, publishedAt: Date): Flow<boolean | undefined> {
+function* usageGate(
+    run: Run,
+    plan: RotationPlan,
+    publishedAt: Date,
+    newKeyId: string,
+    probeEvidence: string,
+): Flow<boolean | undefined> {
     const { context } = run;
     for (let check = 1; check <= plan.usageGate.maxChecks; check++) {
         const now = context.df.currentUtcDateTime;
@@ -320,18 +317,21 @@ function* usageGate(run: Run, plan: RotationPlan, publishedAt: Date): Flow<boole
             appId: plan.appId,
             keyId: plan.oldKeyId,
             since: since.toISOString(),
+            also: { keyId: newKeyId, since: publishedAt.toISOString() },
         });
         if (!usage) return undefined;
+        const newKeyUse = `${usage.also?.count ?? 0} sign-in(s) with the new key since publish`;
+        run.mark('confirm', 'succeeded', `${probeEvidence}; ${newKeyUse}`);
         if (usage.count === 0) {
             run.mark(
                 'usageGate',
                 'succeeded',
-                `no sign-ins with ${plan.oldKeyId} since ${since.toISOString()} (check ${check})`,
+                `no sign-ins with ${plan.oldKeyId} since ${since.toISOString()} (check ${check}); ${newKeyUse}`,
             );
             yield* run.stepCompleted('usageGate');
             return true;
         }
-        const detail = `${usage.count} sign-in(s) with the old key since ${since.toISOString()}, last at ${usage.lastSeen ?? 'unknown'}`;
+        const detail = `${usage.count} sign-in(s) with the old key since ${since.toISOString()}, last at ${usage.lastSeen ?? 'unknown'}; ${newKeyUse}`;
         yield* run.emit('Rotation.OldCredentialInUse', { step: 'usageGate', detail, check });
         if (check === plan.usageGate.maxChecks) {
             run.mark('usageGate', 'failed', detail);

@@ -33,10 +33,15 @@ export async function refreshConsumer(deps: RotationDeps, input: RefreshInput): 
     });
 }
 
-/** Steps 6 and 8: sign-in attempts with a credential since an instant. */
+/** Step 8 (and the sign-in half of step 6): sign-in attempts with a credential, and optionally another, since an instant. */
 export async function checkUsage(deps: RotationDeps, input: UsageInput): Promise<UsageResult> {
-    const usage = await deps.signIns.signInsWithKey(input.appId, input.keyId, input.since);
-    return { count: usage.count, lastSeen: usage.lastSeen ?? null };
+    const keys = [{ keyId: input.keyId, since: input.since }, ...(input.also ? [input.also] : [])];
+    const [main, also] = await deps.signIns.signInsWithKeys(input.appId, keys);
+    const view = (u: { count: number; lastSeen: string | undefined } | undefined) => ({
+        count: u?.count ?? 0,
+        lastSeen: u?.lastSeen ?? null,
+    });
+    return { ...view(main), ...(input.also ? { also: view(also) } : {}) };
 }
 
 /** Step 9: remove the old credential. Already gone counts as done (the activity may run twice). */

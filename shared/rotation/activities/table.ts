@@ -45,7 +45,6 @@ export const rotationActivities: ReadonlyMap<string, ActivityHandler> = new Map(
     entry(Activities.discardCredential, DiscardInputSchema, (deps, input) => discardCredential(deps, input)),
     entry(Activities.publishCredential, PublishInputSchema, (deps, input) => publishCredential(deps, input)),
     entry(Activities.refreshConsumer, RefreshInputSchema, (deps, input) => refreshConsumer(deps, input)),
-    entry(Activities.confirmSwitch, UsageInputSchema, (deps, input) => checkUsage(deps, input)),
     entry(Activities.checkUsage, UsageInputSchema, (deps, input) => checkUsage(deps, input)),
     entry(Activities.deleteOldCredential, DeleteOldInputSchema, (deps, input) => deleteOldCredential(deps, input)),
     entry(Activities.notify, NotifyInputSchema, (deps, input) => notify(deps, input)),

@@ -32,6 +32,13 @@ export class FakeSignIns implements SignInReaderPort {
         });
     }
 
+    /** The port: one "query" per key, recorded individually so tests can assert each key's window. */
+    async signInsWithKeys(appId: string, keys: readonly { keyId: string; since: string }[]): Promise<SignInUsage[]> {
+        const result: SignInUsage[] = [];
+        for (const key of keys) result.push(await this.signInsWithKey(appId, key.keyId, key.since));
+        return result;
+    }
+
     signInsWithKey(appId: string, keyId: string, since: string): Promise<SignInUsage> {
         this.queries.push({ appId, keyId, since });
         const start = Date.parse(since);

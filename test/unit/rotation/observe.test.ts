@@ -36,6 +36,20 @@ describe('checkUsage', () => {
         expect(world.signIns.queries).toEqual([{ appId: APP_ID, keyId: world.oldKeyId, since }]);
     });
 
+    it('counts a second key (the new one) in the same call, each from its own since', async () => {
+        const world = createWorld({ start: '2026-03-10T00:00:00.000Z' });
+        world.signIns.record(APP_ID, 'new-key', '2026-03-08T12:00:00.000Z');
+        world.signIns.record(APP_ID, 'new-key', '2026-03-09T12:00:00.000Z');
+        world.signIns.record(APP_ID, world.oldKeyId, '2026-03-08T13:00:00.000Z');
+        const usage = await checkUsage(world.deps, {
+            appId: APP_ID,
+            keyId: world.oldKeyId,
+            since: '2026-03-09T00:00:00.000Z',
+            also: { keyId: 'new-key', since: '2026-03-08T00:00:00.000Z' },
+        });
+        expect(usage).toEqual({ count: 0, lastSeen: null, also: { count: 2, lastSeen: '2026-03-09T12:00:00.000Z' } });
+    });
+
     it('reports lastSeen as null (not undefined) when nothing used the key, so it survives JSON', async () => {
         const world = createWorld();
         const usage = await checkUsage(world.deps, {

@@ -36,7 +36,6 @@ describe('rotateCredential (driven without a host)', () => {
                 A.publishCredential,
                 A.refreshConsumer,
                 A.refreshConsumer,
-                A.confirmSwitch,
                 A.checkUsage,
                 A.deleteOldCredential,
             ]);
