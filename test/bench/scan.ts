@@ -76,7 +76,7 @@ export async function runScanBench(options: ScanBenchOptions): Promise<ScanBench
             'granting Key Vault access',
         );
         await emu.expectOk(
-            emu.call('POST', '/_emulator/faults', { graph: { latencyMs: options.pageLatencyMs } }),
+            emu.call('POST', '/_emulator/faults', { graph: { responseTimeMs: options.pageLatencyMs } }),
             'injecting page latency',
         );
         const input: ChildInput = {

@@ -45,4 +45,16 @@ describe('fault method filter (methods knob)', () => {
         expect((await get('filtered')).status).toBe(503);
         expect((await emu.call('POST', '/_emulator/faults', { keyVault: { methods: 'PUT' } })).status).toBe(400);
     });
+
+    it('responseTimeMs is a floor on the response time that overlaps the handling', async () => {
+        await emu.expectOk(
+            emu.call('POST', '/_emulator/faults', { keyVault: { serverErrors: null, responseTimeMs: 300 } }),
+            'faults',
+        );
+        const started = Date.now();
+        expect((await put('timed')).status).toBe(200);
+        expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+        expect((await emu.call('POST', '/_emulator/faults', { keyVault: { responseTimeMs: -1 } })).status).toBe(400);
+        await emu.expectOk(emu.call('POST', '/_emulator/faults', { keyVault: { responseTimeMs: 0 } }), 'faults');
+    });
 });

@@ -69,6 +69,7 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
                 );
                 return;
             }
+            const arrivedAt = performance.now();
             const configured = faults.services[module.name];
             // A method filter exempts other requests from every fault of the service.
             const plan = configured.methods && !configured.methods.includes(request.method) ? NO_FAULTS : configured;
@@ -124,6 +125,8 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
                 return;
             }
             const response = await module.handle(request, context);
+            const remaining = plan.responseTimeMs - (performance.now() - arrivedAt);
+            if (remaining > 0) await sleep(remaining);
             if (failure?.afterHandling && FaultPlan.consume(failure)) {
                 writeEmuResponse(
                     res,

@@ -5,8 +5,13 @@ export const SERVICE_NAMES: readonly ServiceName[] = ['entra', 'graph', 'keyVaul
 
 /** Injected faults for one service. Counters count down per matching request. */
 export interface ServiceFaults {
-    /** Added to every response of the service. */
+    /** Added to every response of the service, before the request is handled. */
     latencyMs: number;
+    /**
+     * A floor on the service's response time, counted from arrival and overlapping the handling, the way a real
+     * service's latency includes its own processing. Benchmarks use it so the emulator's work is not added on top.
+     */
+    responseTimeMs: number;
     /** The next `count` requests get 429; `retryAfterSeconds: null` omits the header (§1.6). */
     throttle: { count: number; retryAfterSeconds: number | null } | undefined;
     /** Enforce the documented quotas (multiplied by `limitScale`, e.g. 0.001 to hit them in a test). */
@@ -27,6 +32,7 @@ export interface ServiceFaults {
 
 export const noFaults = (): ServiceFaults => ({
     latencyMs: 0,
+    responseTimeMs: 0,
     throttle: undefined,
     limits: false,
     limitScale: 1,
@@ -58,6 +64,9 @@ export class FaultPlan {
             if (!isRecord(section)) throw new RangeError(`${name} must be an object`);
             const target = this.services[name];
             if ('latencyMs' in section) target.latencyMs = nonNegative(section['latencyMs'], `${name}.latencyMs`);
+            if ('responseTimeMs' in section) {
+                target.responseTimeMs = nonNegative(section['responseTimeMs'], `${name}.responseTimeMs`);
+            }
             if ('limits' in section) target.limits = section['limits'] === true;
             if ('limitScale' in section) target.limitScale = positive(section['limitScale'], `${name}.limitScale`);
             if ('throttle' in section) {
