@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -23,7 +24,8 @@ export class FileStateStore implements StateStorePort {
     async write(key: string, value: unknown): Promise<void> {
         const path = this.pathOf(key);
         await mkdir(join(path, '..'), { recursive: true });
-        const temp = `${path}.${process.pid}.${Date.now()}.tmp`;
+        // Unique per write: two writes in the same millisecond must not share (and steal) a temporary file.
+        const temp = `${path}.${process.pid}.${randomUUID()}.tmp`;
         await writeFile(temp, JSON.stringify(value), 'utf8');
         await rename(temp, path);
     }

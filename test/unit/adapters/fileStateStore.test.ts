@@ -1,0 +1,41 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import { FileStateStore } from '../../../shared/adapters/fileStateStore';
+
+describe('FileStateStore', () => {
+    const dirs: string[] = [];
+    const store = (): FileStateStore => {
+        const dir = mkdtempSync(join(tmpdir(), 'state-store-'));
+        dirs.push(dir);
+        return new FileStateStore(dir);
+    };
+    afterEach(() => {
+        for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('round-trips a document and answers undefined for a missing key', async () => {
+        const s = store();
+        expect(await s.read('events/processed')).toBeUndefined();
+        await s.write('events/processed', ['a', 'b']);
+        expect(await s.read('events/processed')).toEqual(['a', 'b']);
+    });
+
+    it('many concurrent writes of one key all succeed and leave one whole document, no temporary files', async () => {
+        const s = store();
+        const writes = Array.from({ length: 50 }, (_, i) => s.write('events/processed', { i }));
+        await expect(Promise.all(writes)).resolves.toHaveLength(50);
+        const doc = await s.read<{ i: number }>('events/processed');
+        expect(typeof doc?.i).toBe('number');
+        expect(readdirSync(join(dirs[0]!, 'events'))).toEqual(['processed.json']);
+    });
+
+    it('refuses keys that could escape its folder', async () => {
+        const s = store();
+        await expect(s.write('../outside', 1)).rejects.toThrow(/invalid state key/);
+        await expect(s.read('a//b')).rejects.toThrow(/invalid state key/);
+    });
+});
