@@ -1,16 +1,9 @@
 import { request } from 'node:https';
 
-/** The emulator descriptor (the JSON ready line). */
-export interface EmulatorDescriptor {
-    readonly baseUrl: string;
-    readonly tenantId: string;
-    readonly authorityHost: string;
-    readonly graphBaseUrl: string;
-    readonly vaultUrl: string;
-    readonly caCertPath: string;
-    readonly eventGrid: { readonly topicEndpoint: string; readonly topicKey: string };
-    readonly principals: { readonly admin: { readonly clientId: string; readonly clientSecret: string } };
-}
+import { type EmulatorDescriptor as ServerDescriptor } from '../emulator/core/server';
+
+/** The emulator descriptor (the JSON ready line); `ready` is optional so a stored copy also fits. */
+export type EmulatorDescriptor = Omit<ServerDescriptor, 'ready'>;
 
 export interface JsonResponse<T = unknown> {
     readonly status: number;
