@@ -4,6 +4,7 @@ import { type Logger } from '../../logging/logger';
 import { fingerprintOf } from '../../security/fingerprint';
 import { type CreateInput, type CreateResult, type DiscardOrphansInput } from '../contracts';
 import { type RotationDeps } from '../deps';
+import { type ApplicationInfo, type PasswordCredentialInfo } from '../ports';
 import { credentialDisplayName, ManagedTags, pendingSecretName, SECRET_CONTENT_TYPE } from '../markers';
 
 /**
@@ -25,11 +26,7 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
         };
 
     const marker = credentialDisplayName(input.rotationId);
-    // Never treat the credential the live secret holds as a leftover, whatever its display name says.
-    const liveKeyId = (await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName))?.tags[
-        ManagedTags.keyId
-    ];
-    const mine = app.passwordCredentials.filter((c) => c.displayName === marker && c.keyId !== liveKeyId);
+    const mine = await markedCredentials(deps, app, input);
     const stash = await deps.secrets.getLatest(input.vaultUrl, pendingName);
     const stashedKeyId =
         stash?.properties.tags[ManagedTags.rotationId] === input.rotationId
@@ -119,13 +116,8 @@ export async function discardOrphans(
     log: Logger,
 ): Promise<{ removed: string[] }> {
     const app = await deps.credentials.getApplicationByAppId(input.appId);
-    const liveKeyId = (await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName))?.tags[
-        ManagedTags.keyId
-    ];
-    const marker = credentialDisplayName(input.rotationId);
     const removed: string[] = [];
-    for (const credential of app?.passwordCredentials ?? []) {
-        if (credential.displayName !== marker || credential.keyId === liveKeyId) continue;
+    for (const credential of app ? await markedCredentials(deps, app, input) : []) {
         if ((await deps.credentials.removePassword(app!.objectId, credential.keyId)) === 'removed')
             removed.push(credential.keyId);
         log.warn('Removed credential left by a failed create', {
@@ -139,4 +131,19 @@ export async function discardOrphans(
         log.error('Could not delete the stash of a failed create', { rotationId: input.rotationId }, error);
     });
     return { removed };
+}
+
+/**
+ * The app's credentials carrying this rotation's marker. The credential the live secret holds is never one of
+ * them, whatever its display name says: it is in use.
+ */
+async function markedCredentials(
+    deps: RotationDeps,
+    app: ApplicationInfo,
+    input: { rotationId: string; vaultUrl: string; secretName: string },
+): Promise<PasswordCredentialInfo[]> {
+    const marker = credentialDisplayName(input.rotationId);
+    const live = await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName);
+    const liveKeyId = live?.tags[ManagedTags.keyId];
+    return app.passwordCredentials.filter((c) => c.displayName === marker && c.keyId !== liveKeyId);
 }
