@@ -19,6 +19,11 @@ function errorFor(
     return module?.formatError?.(status, code, message, request) ?? { status, body: { error: { code, message } } };
 }
 
+/** The injected 5xx of the `serverErrors` fault, in the service's own error shape. */
+function injectedServerError(module: ServiceModule, status: number, request: EmuRequest): EmuResponse {
+    return errorFor(module, status, 'ServiceUnavailable', 'The service is temporarily unavailable.', request);
+}
+
 function withHeaders(response: EmuResponse, headers: Record<string, string>): EmuResponse {
     return { ...response, headers: { ...(response.headers ?? {}), ...headers } };
 }
@@ -112,32 +117,14 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
             const failure = plan.serverErrors;
             const failBefore = failure && !failure.afterHandling && FaultPlan.consume(failure);
             if (failBefore) {
-                writeEmuResponse(
-                    res,
-                    errorFor(
-                        module,
-                        failure.status,
-                        'ServiceUnavailable',
-                        'The service is temporarily unavailable.',
-                        request,
-                    ),
-                );
+                writeEmuResponse(res, injectedServerError(module, failure.status, request));
                 return;
             }
             const response = await module.handle(request, context);
             const remaining = plan.responseTimeMs - (performance.now() - arrivedAt);
             if (remaining > 0) await sleep(remaining);
             if (failure?.afterHandling && FaultPlan.consume(failure)) {
-                writeEmuResponse(
-                    res,
-                    errorFor(
-                        module,
-                        failure.status,
-                        'ServiceUnavailable',
-                        'The service is temporarily unavailable.',
-                        request,
-                    ),
-                );
+                writeEmuResponse(res, injectedServerError(module, failure.status, request));
                 return;
             }
             writeEmuResponse(res, response);
