@@ -1,13 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
 import { vaultResourceId } from '../emulator/keyvault/vault';
+import { REPO_ROOT, spawnTrustingEmulator, stopChild } from './childProcess';
 import { type EmulatorClient } from './emulatorClient';
 import { type SeededTenant } from './seedTenant';
 
-export const REPO_ROOT = resolve(__dirname, '..', '..');
 export const WEBHOOK_SIGNING_KEY_FOR_SANDBOX = 'sandbox-webhook-signing-key-0123456789';
 
 export interface AppHostOptions {
@@ -76,14 +76,9 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
     writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings }, null, 2));
     const logFile = join(options.hostStateDir, 'host.log');
     const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(
-        process.execPath,
+    const child = spawnTrustingEmulator(
+        'test/host/cli.ts',
         [
-            '--require',
-            join(REPO_ROOT, 'test', 'sandbox', 'exitWithParent.cjs'),
-            '--import',
-            'tsx',
-            join(REPO_ROOT, 'test', 'host', 'cli.ts'),
             '--settings',
             settingsFile,
             '--app',
@@ -97,16 +92,13 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
             '--clock-url',
             `${options.emulator.descriptor.baseUrl}/_emulator/clock`,
         ],
-        {
-            cwd: REPO_ROOT,
-            env: { ...process.env, NODE_EXTRA_CA_CERTS: options.emulator.descriptor.caCertPath },
-            stdio: ['ignore', 'pipe', 'pipe'],
-        },
+        options.emulator.descriptor.caCertPath,
+        ['ignore', 'pipe', 'pipe'],
     );
     child.stderr?.pipe(log);
     const baseUrl = await new Promise<string>((resolveReady, reject) => {
         const timer = setTimeout(() => reject(new Error(`host not ready in 60 s; see ${logFile}`)), 60_000);
-        const lines = createInterface({ input: child.stdout });
+        const lines = createInterface({ input: child.stdout! });
         lines.on('line', (line) => {
             log.write(`${line}\n`);
             try {
@@ -129,15 +121,6 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
         process: child,
         logFile,
         settings,
-        close: () =>
-            new Promise<void>((done) => {
-                if (child.exitCode !== null || child.signalCode !== null) {
-                    log.end(done);
-                    return;
-                }
-                child.once('exit', () => log.end(done));
-                child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 5_000).unref();
-            }),
+        close: () => stopChild(child, log, 5_000),
     };
 }

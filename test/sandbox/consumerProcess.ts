@@ -1,9 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
-import { REPO_ROOT } from './appHost';
+import { spawnTrustingEmulator, stopChild } from './childProcess';
 import { type EmulatorClient } from './emulatorClient';
 import { type SeededApp, type SeededTenant } from './seedTenant';
 
@@ -39,14 +39,9 @@ export async function startConsumer(
     const d = emu.descriptor;
     if (!options.app.secretName) throw new Error(`${options.app.displayName} is not managed`);
     const log = createWriteStream(join(options.logDir, `consumer-${options.name}.log`), { flags: 'a' });
-    const child = spawn(
-        process.execPath,
+    const child = spawnTrustingEmulator(
+        'test/sandbox/consumer.ts',
         [
-            '--require',
-            join(REPO_ROOT, 'test', 'sandbox', 'exitWithParent.cjs'),
-            '--import',
-            'tsx',
-            join(REPO_ROOT, 'test', 'sandbox', 'consumer.ts'),
             '--name',
             options.name,
             '--tenant',
@@ -65,13 +60,14 @@ export async function startConsumer(
             String(options.signInIntervalMs ?? 2_000),
             ...(options.pinnedVersion ? ['--pinned-version', options.pinnedVersion] : []),
         ],
-        { cwd: REPO_ROOT, env: { ...process.env, NODE_EXTRA_CA_CERTS: d.caCertPath }, stdio: ['pipe', 'pipe', 'pipe'] },
+        d.caCertPath,
+        ['pipe', 'pipe', 'pipe'],
     );
     child.stdin?.end(JSON.stringify({ readerSecret: tenant.reader.clientSecret, signingKey: options.signingKey }));
     child.stderr?.pipe(log);
     const url = await new Promise<string>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`consumer ${options.name} not ready in 30 s`)), 30_000);
-        createInterface({ input: child.stdout }).on('line', (line) => {
+        createInterface({ input: child.stdout! }).on('line', (line) => {
             try {
                 const parsed = JSON.parse(line) as { ready?: boolean; url?: string };
                 if (parsed.ready && parsed.url) {
@@ -93,12 +89,6 @@ export async function startConsumer(
         process: child,
         health: async () =>
             (await (await fetch(`${url}/health`)).json()) as Awaited<ReturnType<RunningConsumer['health']>>,
-        close: () =>
-            new Promise<void>((done) => {
-                if (child.exitCode !== null || child.signalCode !== null) return log.end(done);
-                child.once('exit', () => log.end(done));
-                child.kill('SIGTERM');
-                setTimeout(() => child.kill('SIGKILL'), 3_000).unref();
-            }),
+        close: () => stopChild(child, log, 3_000),
     };
 }
