@@ -51,8 +51,9 @@ export async function startRotation(client: DurableClient, request: StartRequest
         await client.startNew(Orchestrations.rotateCredential, { instanceId: id, input });
         return { id, alreadyRunning: false };
     } catch (error) {
-        // Lost a race with another start between the status read and here: that one is running now.
-        if (isConflict(error)) return { id, alreadyRunning: true };
+        // Lost a race with another start between the status read and here. The Durable extension's HTTP start
+        // answers 500 (not 409) for an id that is already active, so ask the instance itself what happened.
+        if (isActive(await tryGetStatus(client, id))) return { id, alreadyRunning: true };
         throw error;
     }
 }
@@ -72,8 +73,4 @@ export async function tryGetStatus(
 
 export function isActive(status: DurableOrchestrationStatus | undefined): boolean {
     return status !== undefined && ACTIVE.has(status.runtimeStatus);
-}
-
-function isConflict(error: unknown): boolean {
-    return error instanceof Error && /status code: 409/.test(error.message);
 }

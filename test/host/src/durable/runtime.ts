@@ -9,9 +9,27 @@ export class HttpError extends Error {
     constructor(
         readonly status: number,
         message: string,
+        /** The response body when the extension sends more than `{ message }` (its ASP.NET error responses). */
+        readonly body?: unknown,
     ) {
         super(message);
     }
+}
+
+/**
+ * What the extension's HTTP API answers when a start hits an instance that is still active: its
+ * `HandleStartOrchestratorRequestAsync` does not catch the provider's "already exists" exception, so the handler's
+ * generic `catch (Exception)` turns it into 500 with ASP.NET's error body (HttpApiHandler.cs; the body as captured
+ * in Azure/azure-sdk-for-python#28602). There is no 409 on this path.
+ */
+export function alreadyExists(status: string): HttpError {
+    const exceptionMessage = `An Orchestration instance with the status ${status} already exists.`;
+    return new HttpError(500, exceptionMessage, {
+        Message: 'Something went wrong while processing your request',
+        ExceptionMessage: exceptionMessage,
+        ExceptionType: 'DurableTask.Core.Exceptions.OrchestrationAlreadyExistsException',
+        StackTrace: null,
+    });
 }
 
 /** Validation from the extension's instance-id rules (length, reserved characters, '@' for entities). */
@@ -40,13 +58,18 @@ export class DurableRuntime extends InstanceLifecycle {
         }
         const id = instanceId ?? randomUUID().replace(/-/g, '');
         validateInstanceId(id);
+        // Azure Storage checks the instance table, then enqueues the start message: not atomic
+        // (DurableTask.AzureStorage CreateTaskOrchestrationAsync). A start that sees an active instance fails.
+        const seen = this.o.store.get(id);
+        if (seen && !TERMINAL.has(seen.runtimeStatus)) throw alreadyExists(seen.runtimeStatus);
+        // Two starts that both passed the check both enqueue and both succeed for their callers; the runtime keeps
+        // one and discards the other's ExecutionStarted (durabletask PR #528, "runtime de-dupe ... start events").
+        await new Promise((resolve) => setImmediate(resolve));
         return this.withLock(id, async () => {
             const existing = this.o.store.get(id);
             if (existing && !TERMINAL.has(existing.runtimeStatus)) {
-                throw new HttpError(
-                    409,
-                    `An Orchestration instance with the status ${existing.runtimeStatus} already exists.`,
-                );
+                this.o.log(`discarded a duplicate ExecutionStarted for ${id}: a concurrent start won`);
+                return existing;
             }
             const now = await this.now();
             const record: InstanceRecord = {
@@ -116,14 +139,8 @@ export class DurableRuntime extends InstanceLifecycle {
         if (!record) throw new HttpError(400, 'InstanceId does not match a valid orchestration instance.');
         const started = record.history.find((e) => e.EventType === EventType.ExecutionStarted);
         const input = started?.Input ?? record.input;
-        try {
-            return await this.startNew(record.name, newInstanceId ? undefined : id, input ?? null);
-        } catch (err) {
-            if (err instanceof HttpError && err.status === 409) {
-                throw new HttpError(409, 'A non-terminal instance with this instance ID already exists.');
-            }
-            throw err;
-        }
+        // Same path as a start (DurableClient.RestartAsync calls StartNewAsync): an active id answers 500.
+        return this.startNew(record.name, newInstanceId ? undefined : id, input ?? null);
     }
 
     purge(id: string): number {

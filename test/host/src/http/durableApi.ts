@@ -228,7 +228,7 @@ export async function handleDurableApi(
         }
         sendJson(res, 202, null);
     } catch (err) {
-        if (err instanceof HttpError) sendJson(res, err.status, { message: err.message });
+        if (err instanceof HttpError) sendJson(res, err.status, err.body ?? { message: err.message });
         else throw err;
     }
 }
