@@ -1,9 +1,10 @@
 /**
- * `npm run audit -- --sandbox | --tenant <tenant id> [--vault <url>]... [--json] [--limit N]`
+ * `npm run audit -- --sandbox | --tenant <tenant id> [--vault <url>]... [--json] [--limit N]` (`--help`).
  *
  * The five-minute credential audit (seed 000) for any tenant: every app registration credential by expiry,
- * with progress while scanning, apps without managed rotation flagged. Exit code 1 when a credential is expired
- * or inside the alert window, 0 when none is, 2 on bad usage.
+ * with progress while scanning, apps without managed rotation flagged. Exit codes tell findings from failures:
+ * 0 nothing urgent, 1 urgent credentials found (expired or inside the alert window), 2 bad usage, 3 the audit
+ * could not run (no sandbox, sign-in refused, tenant or vault unreachable).
  *
  * Real tenants: authenticates with DefaultAzureCredential (az login, environment, managed identity) and needs
  * Graph Application.Read.All (and Key Vault Secrets User on the vaults, to tell managed credentials apart).
@@ -12,7 +13,6 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 
 import { ClientSecretCredential, DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 
@@ -24,8 +24,43 @@ import { auditTenant, formatAudit } from '../shared/audit/audit';
 import { DEFAULT_POLICY } from '../shared/domain/policy';
 import { EmulatorClient } from '../test/sandbox/emulatorClient';
 import { readSandboxState } from '../test/sandbox/sandboxState';
+import { type CommandSpec, EXIT_USAGE, intOption, parseCommandLine, UsageError } from '../test/support/cli';
 
-class UsageError extends Error {}
+/** Exit codes (README "The five-minute audit"). */
+export const AUDIT_EXIT = { clean: 0, findings: 1, usage: EXIT_USAGE, couldNotRun: 3 } as const;
+
+const AUDIT_COMMAND = {
+    command: 'npm run audit --',
+    summary:
+        'Lists every app registration credential by expiry and flags apps whose urgent credentials no rotation\n' +
+        'manages. Read-only. Give exactly one of --sandbox or --tenant.',
+    options: {
+        sandbox: { type: 'boolean', default: false },
+        state: { type: 'string', default: '.state/sandbox' },
+        tenant: { type: 'string' },
+        vault: { type: 'string', multiple: true, default: [] },
+        'authority-host': { type: 'string', default: 'https://login.microsoftonline.com' },
+        graph: { type: 'string', default: 'https://graph.microsoft.com' },
+        json: { type: 'boolean', default: false },
+        limit: { type: 'string', default: '20' },
+    },
+    help: [
+        ['--sandbox', 'audit the running npm start sandbox'],
+        ['--state DIR', 'with --sandbox: its state folder (default .state/sandbox)'],
+        ['--tenant ID', 'audit a real tenant (DefaultAzureCredential: az login, environment, managed identity)'],
+        ['--vault URL', 'a Key Vault whose tagged secrets mark managed credentials (repeatable)'],
+        ['--authority-host URL', 'Entra authority (default https://login.microsoftonline.com)'],
+        ['--graph URL', 'Microsoft Graph (default https://graph.microsoft.com)'],
+        ['--json', 'one JSON line on stdout instead of the table'],
+        ['--limit N', 'rows in the table (default 20; 0 = all)'],
+    ],
+    epilog:
+        'Exit codes: 0 nothing urgent, 1 urgent credentials found (expired or inside the alert window),\n' +
+        '2 bad usage, 3 the audit could not run (no sandbox, sign-in refused, tenant or vault unreachable).',
+} as const satisfies CommandSpec<NonNullable<Parameters<typeof parseCommandLine>[0]['options']>>;
+
+/** The audit could not run: nothing was decided about the tenant. */
+class CouldNotRun extends Error {}
 
 interface Target {
     credential: TokenCredential;
@@ -36,47 +71,40 @@ interface Target {
 }
 
 async function main(): Promise<number> {
-    const { values } = parseArgs({
-        options: {
-            sandbox: { type: 'boolean', default: false },
-            state: { type: 'string', default: '.state/sandbox' },
-            tenant: { type: 'string' },
-            vault: { type: 'string', multiple: true, default: [] },
-            'authority-host': { type: 'string', default: 'https://login.microsoftonline.com' },
-            graph: { type: 'string', default: 'https://graph.microsoft.com' },
-            json: { type: 'boolean', default: false },
-            limit: { type: 'string', default: '20' },
-        },
+    const values = parseCommandLine(AUDIT_COMMAND, (v) => {
+        if (v.sandbox === (v.tenant !== undefined))
+            throw new UsageError('give exactly one of --sandbox or --tenant <id>');
+        return { ...v, limit: intOption('limit', v.limit, 0, 1_000_000) };
     });
-    if (values.sandbox === (values.tenant !== undefined))
-        throw new UsageError('give exactly one of --sandbox or --tenant <id>');
-    const limit = Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number');
     const target = values.sandbox
         ? sandboxTarget(values.state)
         : tenantTarget(values.tenant!, values.vault, values['authority-host'], values.graph);
     if (target === 'reexec') return reexecWithCa(values.state);
 
     const interactive = process.stderr.isTTY;
-    const result = await auditTenant(
-        {
-            scanner: new GraphApplicationScanner(createGraphClient(target.credential, target.graphBaseUrl)),
-            managed: new KeyVaultManagedIndex(new SecretClients(target.credential, target.localEndpoints)),
-            vaultUrls: target.vaultUrls,
-        },
-        {
-            now: await target.now(),
-            policy: DEFAULT_POLICY,
-            listLimit: limit,
-            onProgress: (apps, pages) =>
-                process.stderr.write(
-                    interactive ? `\rscanned ${apps} apps (${pages} pages)` : `scanned ${apps} apps (${pages} pages)\n`,
-                ),
-        },
+    const result = await runAudit(values.sandbox, async () =>
+        auditTenant(
+            {
+                scanner: new GraphApplicationScanner(createGraphClient(target.credential, target.graphBaseUrl)),
+                managed: new KeyVaultManagedIndex(new SecretClients(target.credential, target.localEndpoints)),
+                vaultUrls: target.vaultUrls,
+            },
+            {
+                now: await target.now(),
+                policy: DEFAULT_POLICY,
+                listLimit: values.limit,
+                onProgress: (apps, pages) =>
+                    process.stderr.write(
+                        interactive
+                            ? `\rscanned ${apps} apps (${pages} pages)`
+                            : `scanned ${apps} apps (${pages} pages)\n`,
+                    ),
+            },
+        ),
     );
     if (interactive) process.stderr.write('\n');
     process.stdout.write(values.json ? `${JSON.stringify(result)}\n` : `${formatAudit(result)}\n`);
-    return result.urgent.length > 0 ? 1 : 0;
+    return result.urgent.length > 0 ? AUDIT_EXIT.findings : AUDIT_EXIT.clean;
 }
 
 function sandboxTarget(state: string): Target | 'reexec' {
@@ -84,7 +112,7 @@ function sandboxTarget(state: string): Target | 'reexec' {
     try {
         sandbox = readSandboxState(state);
     } catch (error) {
-        throw new UsageError(error instanceof Error ? error.message : 'no sandbox state');
+        throw new CouldNotRun(error instanceof Error ? error.message : 'no sandbox state');
     }
     const { descriptor, tenant } = sandbox;
     // The SDKs trust the emulator's CA only if the process started with it.
@@ -129,10 +157,24 @@ function reexecWithCa(state: string): number {
     return child.status ?? 1;
 }
 
+/** Any failure while talking to the tenant means "could not run", with a hint for the usual cause. */
+async function runAudit<T>(sandbox: boolean, run: () => Promise<T>): Promise<T> {
+    try {
+        return await run();
+    } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        const hint =
+            sandbox && /ECONNREFUSED|ECONNRESET|socket hang up/.test(message)
+                ? '; is the sandbox running? start it with npm start (and pass the same --state)'
+                : '';
+        throw new CouldNotRun(`could not run: ${message}${hint}`);
+    }
+}
+
 main().then(
     (code) => process.exit(code),
     (error: unknown) => {
         process.stderr.write(`audit: ${error instanceof Error ? error.message : String(error)}\n`);
-        process.exit(error instanceof UsageError ? 2 : 1);
+        process.exit(error instanceof UsageError ? AUDIT_EXIT.usage : AUDIT_EXIT.couldNotRun);
     },
 );

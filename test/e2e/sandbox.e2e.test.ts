@@ -22,11 +22,14 @@ interface ReadyLine {
     hostStateDir: string;
 }
 
-/** Runs the README's command (`npm start -- --json …`) and resolves with the ready line and the time it took. */
+/**
+ * Runs the README's pipeable command (`npm start -s -- --json …`) and resolves with the ready line and the time it
+ * took. The ready line must be the FIRST stdout line, so `| head -n 1 | jq` works.
+ */
 async function npmStart(args: string[]): Promise<{ child: ChildProcess; ready: ReadyLine; seconds: number }> {
     const started = Date.now();
     // Its own process group, so stopping it can be a real Ctrl-C (SIGINT to the whole group).
-    const child = spawn(NPM, ['start', '--', '--json', ...args], {
+    const child = spawn(NPM, ['start', '-s', '--', '--json', ...args], {
         cwd: ROOT,
         stdio: ['ignore', 'pipe', 'pipe'],
         detached: true,
@@ -35,10 +38,13 @@ async function npmStart(args: string[]): Promise<{ child: ChildProcess; ready: R
     child.stderr?.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     const ready = await new Promise<ReadyLine>((resolveReady, reject) => {
         const timer = setTimeout(() => reject(new Error(`not ready in 90 s:\n${stderr}`)), 90_000);
-        createInterface({ input: child.stdout }).on('line', (line) => {
-            if (!line.startsWith('{')) return; // npm's own banner lines
+        createInterface({ input: child.stdout }).once('line', (line) => {
             clearTimeout(timer);
-            resolveReady(JSON.parse(line) as ReadyLine);
+            try {
+                resolveReady(JSON.parse(line) as ReadyLine);
+            } catch {
+                reject(new Error(`the first stdout line is not the JSON ready line: ${line}`));
+            }
         });
         child.once('exit', (code) => reject(new Error(`npm start exited with ${code}:\n${stderr}`)));
     });
@@ -119,6 +125,53 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
         // Every process it started is gone (emulator, host, consumers): nothing refers to its state folder.
         expect(await processesUsing(state)).toEqual([]);
         await expect(fetch(`${ready.apiBaseUrl}/health`)).rejects.toThrow();
+    }, 150_000);
+
+    it('a restart keeps the emulator port: a token from before the restart still works (no iss error)', async () => {
+        const state = tempDir();
+        const first = await npmStart(['--state', state, '--port', '0', '--no-seed', '--clock-rate', '0']);
+        let token: string;
+        try {
+            const emu = new EmulatorClient(first.ready.emulator, readFileSync(first.ready.emulator.caCertPath, 'utf8'));
+            const op = first.ready.operator;
+            token = await emu.token(op.clientId, op.clientSecret, op.scope);
+        } finally {
+            await stop(first.child);
+        }
+        const second = await npmStart(['--state', state, '--port', '0', '--no-seed', '--clock-rate', '0']);
+        try {
+            expect(second.ready.emulator.baseUrl).toBe(first.ready.emulator.baseUrl);
+            const res = await fetch(`${second.ready.apiBaseUrl}/rotations`, {
+                headers: { authorization: `Bearer ${token}` },
+            });
+            expect(res.status).toBe(200);
+        } finally {
+            await stop(second.child);
+        }
+    }, 150_000);
+
+    it('npm start without --json narrates: rotation started, step done, waiting until', async () => {
+        const state = tempDir();
+        const child = spawn(NPM, ['start', '-s', '--', '--state', state, '--port', '0'], {
+            cwd: ROOT,
+            stdio: ['ignore', 'pipe', 'pipe'],
+            detached: true,
+        });
+        let stdout = '';
+        child.stdout?.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+        try {
+            const deadline = Date.now() + 90_000;
+            while (!/waiting +\S+: grace until \d{4}-/.test(stdout) && Date.now() < deadline) {
+                await new Promise((r) => setTimeout(r, 500));
+            }
+            expect(stdout).toMatch(/Sandbox ready in/);
+            expect(stdout).toMatch(/Sign in: +click "Sign in"/);
+            expect(stdout).toMatch(/rotation started +payroll-agent-secret/);
+            expect(stdout).toMatch(/step done +payroll-agent-secret: preflight/);
+            expect(stdout).toMatch(/waiting +\S+: grace until \d{4}-/);
+        } finally {
+            await stop(child);
+        }
     }, 150_000);
 
     it('--no-seed gives an empty tenant with the same contract', async () => {

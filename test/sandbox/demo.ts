@@ -6,10 +6,32 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 
+import { type CommandSpec, intOption, numberOption, parseCommandLine } from '../support/cli';
 import { type Sandbox, startSandbox } from './sandbox';
 import { DUE_AT_START } from './tenantSpec';
+
+const DEMO_COMMAND = {
+    command: 'npm run demo --',
+    summary:
+        'The sandbox story, scripted: starts a fresh sandbox with a fast clock, waits until every managed secret\n' +
+        'that was due at start has a finished rotation, prints what happened and one JSON summary line on stdout.',
+    options: {
+        port: { type: 'string', default: '0' },
+        state: { type: 'string' },
+        'clock-rate': { type: 'string', default: '10800' },
+        'timeout-seconds': { type: 'string', default: '240' },
+    },
+    help: [
+        ['--port N', "the app's port (default 0: a free one, so it never collides with npm start)"],
+        ['--state DIR', 'state folder: wiped at the start, kept at the end (default: a temporary folder, removed)'],
+        ['--clock-rate R', 'virtual seconds per real second (default 10800: three hours per second)'],
+        ['--timeout-seconds S', 'give up after this many real seconds (default 240)'],
+    ],
+    epilog:
+        'Exit codes: 0 the story played out (payroll-agent Completed, teams-agent AttentionRequired with its old key\n' +
+        'kept), 1 it did not or the sandbox failed, 2 bad usage.',
+} as const satisfies CommandSpec<Record<string, { type: 'string'; default?: string }>>;
 
 interface RotationItem {
     secretName: string;
@@ -24,23 +46,25 @@ interface RotationItem {
 const TERMINAL = new Set(['Completed', 'Failed', 'AttentionRequired', 'Terminated']);
 
 async function main(): Promise<void> {
-    const { values } = parseArgs({
-        options: {
-            'clock-rate': { type: 'string', default: '10800' },
-            'timeout-seconds': { type: 'string', default: '240' },
-        },
-    });
-    const stateDir = mkdtempSync(join(tmpdir(), 'rotator-demo-'));
+    const options = parseCommandLine(DEMO_COMMAND, (v) => ({
+        port: intOption('port', v.port, 0, 65535),
+        state: v.state,
+        clockRate: numberOption('clock-rate', v['clock-rate'], 1),
+        timeoutSeconds: intOption('timeout-seconds', v['timeout-seconds'], 1, 86_400),
+    }));
+    const stateDir = options.state ?? mkdtempSync(join(tmpdir(), 'rotator-demo-'));
     const say = (line: string): void => void process.stderr.write(`${line}\n`);
     const sandbox = await startSandbox({
         stateDir,
-        clockRate: Number(values['clock-rate']),
-        hostPort: 0,
+        // A kept folder from an earlier run would start mid-story.
+        reset: options.state !== undefined,
+        clockRate: options.clockRate,
+        hostPort: options.port,
         log: (l) => say(`demo: ${l}`),
     });
     let exitCode = 1;
     try {
-        const deadline = Date.now() + Number(values['timeout-seconds']) * 1000;
+        const deadline = Date.now() + options.timeoutSeconds * 1000;
         let latest = new Map<string, RotationItem>();
         for (;;) {
             latest = await latestRotations(sandbox);
@@ -74,7 +98,7 @@ async function main(): Promise<void> {
         exitCode = ok ? 0 : 1;
     } finally {
         await sandbox.stop();
-        rmSync(stateDir, { recursive: true, force: true });
+        if (options.state === undefined) rmSync(stateDir, { recursive: true, force: true });
     }
     process.exit(exitCode);
 }

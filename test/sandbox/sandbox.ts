@@ -50,7 +50,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     mkdirSync(hostStateDir, { recursive: true });
 
     log('starting the tenant emulator');
-    const emulator = await startEmulator({ stateDir: emulatorDir, persist: true });
+    const emulator = await startEmulatorOnStablePort(emulatorDir, log);
     const emu = new EmulatorClient(emulator, emulator.caCertPem);
     const cleanup: (() => Promise<void>)[] = [() => emulator.close()];
     try {
@@ -215,6 +215,37 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
 async function runCleanup(steps: (() => Promise<void>)[]): Promise<void> {
     for (const step of [...steps].reverse()) {
         await step().catch(() => undefined);
+    }
+}
+
+/**
+ * The emulator's origin is its token issuer and its vault URL: keeping the port across restarts keeps open
+ * dashboards signed in (the `iss` claim still matches) and rotation ids stable (they contain the vault host).
+ * If another process took the port meanwhile, a new one is used and the change is said out loud.
+ */
+async function startEmulatorOnStablePort(
+    stateDir: string,
+    log: (line: string) => void,
+): Promise<Awaited<ReturnType<typeof startEmulator>>> {
+    const previous = previousEmulatorPort(stateDir);
+    if (previous !== undefined) {
+        try {
+            return await startEmulator({ stateDir, persist: true, port: previous });
+        } catch (error) {
+            if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+            log(`port ${previous} is taken: the emulator moves to a new port (open pages must sign in again)`);
+        }
+    }
+    return startEmulator({ stateDir, persist: true });
+}
+
+function previousEmulatorPort(stateDir: string): number | undefined {
+    try {
+        const descriptor = JSON.parse(readFileSync(join(stateDir, 'emulator.json'), 'utf8')) as { baseUrl?: string };
+        const port = Number(new URL(descriptor.baseUrl ?? '').port);
+        return Number.isInteger(port) && port > 0 ? port : undefined;
+    } catch {
+        return undefined;
     }
 }
 

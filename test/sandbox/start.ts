@@ -1,39 +1,60 @@
 /**
- * `npm start`: the local sandbox. `--json` prints one JSON ready line on stdout (everything else goes to
- * stderr); `--no-seed` starts an empty tenant; `--clock-rate R` sets virtual seconds per real second;
- * `--reset` wipes the state folder (default .state/sandbox); `--port N` is the app's port (default 7071).
+ * `npm start`: the local sandbox (`--help` for the options). With `--json` the FIRST stdout line is the JSON ready
+ * line and nothing else goes to stdout; without it the terminal narrates what the rotator does.
  * Ctrl-C stops every process it started.
  */
-import { parseArgs } from 'node:util';
+import { type CommandSpec, intOption, numberOption, parseCommandLine } from '../support/cli';
+import { narrate, type NarratedRotation, type NarratorMemory } from './narrator';
+import { type Sandbox, startSandbox } from './sandbox';
 
-import { startSandbox } from './sandbox';
+const START_COMMAND = {
+    command: 'npm start --',
+    summary:
+        'Starts the local sandbox: a tenant emulator (Entra, Graph, Key Vault, Event Grid), the app on a local\n' +
+        'Functions host, two consumers and the dashboard. Ctrl-C stops every process it started.',
+    options: {
+        json: { type: 'boolean', default: false },
+        'no-seed': { type: 'boolean', default: false },
+        'clock-rate': { type: 'string', default: '3600' },
+        reset: { type: 'boolean', default: false },
+        state: { type: 'string', default: '.state/sandbox' },
+        port: { type: 'string', default: '7071' },
+    },
+    help: [
+        ['--json', 'print one JSON ready line as the first stdout line; progress goes to stderr'],
+        ['--port N', "the app's port (default 7071; 0 picks a free one)"],
+        ['--state DIR', 'state folder, kept across restarts (default .state/sandbox)'],
+        ['--reset', 'wipe the state folder first'],
+        ['--no-seed', 'start an empty tenant'],
+        ['--clock-rate R', 'virtual seconds per real second (default 3600: one hour per second; 0 stops it)'],
+    ],
+    epilog:
+        "Pipe the ready line with npm's banner off:  npm start -s -- --json | head -n 1\n" +
+        'Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 failed to start, 2 bad usage.',
+} as const satisfies CommandSpec<Record<string, { type: 'string' | 'boolean'; default: string | boolean }>>;
 
 async function main(): Promise<void> {
-    const { values } = parseArgs({
-        options: {
-            json: { type: 'boolean', default: false },
-            'no-seed': { type: 'boolean', default: false },
-            'clock-rate': { type: 'string', default: '3600' },
-            reset: { type: 'boolean', default: false },
-            state: { type: 'string', default: '.state/sandbox' },
-            port: { type: 'string', default: '7071' },
-        },
-    });
-    const clockRate = Number(values['clock-rate']);
-    const port = Number(values.port);
-    if (!Number.isFinite(clockRate) || clockRate < 0) throw new UsageError('--clock-rate must be a number >= 0');
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError('--port must be 0-65535');
+    const options = parseCommandLine(START_COMMAND, (v) => ({
+        json: v.json,
+        seed: !v['no-seed'],
+        reset: v.reset,
+        state: v.state,
+        clockRate: numberOption('clock-rate', v['clock-rate'], 0),
+        port: intOption('port', v.port, 0, 65535),
+    }));
     const say = (line: string): void => void process.stderr.write(`${line}\n`);
     const started = Date.now();
     const sandbox = await startSandbox({
-        stateDir: values.state,
-        reset: values.reset,
-        seed: !values['no-seed'],
-        clockRate,
-        hostPort: port,
+        stateDir: options.state,
+        reset: options.reset,
+        seed: options.seed,
+        clockRate: options.clockRate,
+        hostPort: options.port,
         log: (line) => say(`sandbox: ${line}`),
     });
+    const running: { narrator?: NodeJS.Timeout } = {};
     const stop = (): void => {
+        if (running.narrator) clearInterval(running.narrator);
         say('sandbox: stopping');
         sandbox.stop().then(
             () => process.exit(0),
@@ -42,29 +63,63 @@ async function main(): Promise<void> {
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    if (values.json) {
+    if (options.json) {
         process.stdout.write(`${JSON.stringify(sandbox.readyLine)}\n`);
         return;
     }
     const r = sandbox.readyLine as { apiBaseUrl: string; dashboardUrl: string; stateDir: string };
-    say(
+    const seeded = sandbox.tenant.apps.length > 0;
+    const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    out(
         [
             '',
-            `Sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)} s. The virtual clock runs ${clockRate / 3600} h per second.`,
-            `  Dashboard:   ${r.dashboardUrl}  (sign in: npm run sandbox:token, then paste the token)`,
+            `Sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)} s. The virtual clock runs ${options.clockRate / 3600} h per second.`,
+            `  Dashboard:   ${r.dashboardUrl}`,
+            `  Sign in:     click "Sign in" on the dashboard (the sandbox operator user, no password).`,
+            `               For curl: npm run -s sandbox:token${options.state === '.state/sandbox' ? '' : ` -- --state ${options.state}`}`,
             `  API:         ${r.apiBaseUrl}/rotations, ${r.apiBaseUrl}/credentials`,
             `  State:       ${r.stateDir}  (--reset starts over)`,
             '',
-            'Watch teams-agent (pinned to an old secret version, like the Ghent outage): the rotator sees it still',
-            'signing in with the old key, refuses to delete that key and raises AttentionRequired. payroll-agent',
-            '(reads the latest version) completes. Ctrl-C stops everything.',
+            seeded
+                ? 'Watch teams-agent (pinned to an old secret version, like the Ghent outage): the rotator sees it still\n' +
+                  'signing in with the old key, refuses to delete that key and raises AttentionRequired. payroll-agent\n' +
+                  '(reads the latest version) completes. What happens is narrated below. Ctrl-C stops everything.'
+                : 'The tenant is empty (--no-seed): onboard a secret to see a rotation. Ctrl-C stops everything.',
+            '',
         ].join('\n'),
     );
+    running.narrator = startNarration(sandbox, out);
 }
 
-class UsageError extends Error {}
+/** Polls the operator API like any client and prints what changed. */
+function startNarration(sandbox: Sandbox, out: (line: string) => void): NodeJS.Timeout {
+    let memory: NarratorMemory = new Map();
+    let token: { value: string; until: number } | undefined;
+    let busy = false;
+    const poll = async (): Promise<void> => {
+        if (!token || token.until < Date.now()) {
+            const { clientId, clientSecret, scope } = sandbox.tenant.operator;
+            token = { value: await sandbox.emu.token(clientId, clientSecret, scope), until: Date.now() + 30 * 60_000 };
+        }
+        const res = await fetch(`${sandbox.host.baseUrl}/api/rotations?top=100`, {
+            headers: { authorization: `Bearer ${token.value}` },
+        });
+        if (!res.ok) return;
+        const body = (await res.json()) as { items?: NarratedRotation[] };
+        const said = narrate(memory, body.items ?? []);
+        memory = said.memory;
+        for (const line of said.lines) out(line);
+    };
+    return setInterval(() => {
+        if (busy) return;
+        busy = true;
+        poll()
+            .catch(() => undefined)
+            .finally(() => (busy = false));
+    }, 1_000);
+}
 
 main().catch((error: unknown) => {
     process.stderr.write(`sandbox: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(error instanceof UsageError ? 2 : 1);
+    process.exit(1);
 });
