@@ -29,6 +29,8 @@ param signingKeySecretName string
 param stateStoreLocation string
 
 param additionalKeyVaultUrls string = ''
+@description('Optional App Service discovery scopes: /subscriptions/<id>[/resourceGroups/<name>], comma-separated.')
+param appServiceDiscoveryScopes string = ''
 param consumersConfigLocation string = ''
 param maxCredentialLifetimeDays string = ''
 param rotationPaused bool = true
@@ -66,6 +68,10 @@ output appSettings object = {
   KEY_VAULT_URL: keyVaultUri
   ADDITIONAL_KEY_VAULT_URLS: additionalKeyVaultUrls
   KEY_VAULT_EVENT_TOPICS: '${keyVaultResourceId},${keyVaultSystemTopicId}'
+  // Resource Manager (App Service consumers) of this cloud.
+  RESOURCE_MANAGER_URL: environment().resourceManager
+  RESOURCE_MANAGER_AUDIENCE: environment().authentication.audiences[0]
+  APP_SERVICE_DISCOVERY_SCOPES: appServiceDiscoveryScopes
   // Notifications: the identity holds EventGrid Data Sender, and the topic has local (key) auth disabled.
   EVENT_GRID_TOPIC_ENDPOINT: notificationTopic.properties.endpoint
   EVENT_GRID_TOPIC_KEY: ''

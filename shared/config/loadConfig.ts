@@ -17,6 +17,12 @@ export interface AppConfig {
         readonly vaultUrls: readonly string[];
         readonly eventTopics: readonly string[];
     };
+    /** Resource Manager (App Service consumers and discovery): endpoint, token scope, discovery scopes. */
+    readonly resourceManager: {
+        readonly endpoint: string;
+        readonly scope: string;
+        readonly discoveryScopes: readonly string[];
+    };
     readonly eventGrid: { readonly topicEndpoint: string; readonly topicKey: Secret | undefined };
     readonly operatorApi: { readonly audience: string };
     readonly scanSchedule: string;
@@ -49,6 +55,7 @@ const ENDPOINT_SETTINGS = [
     'GRAPH_BASE_URL',
     'KEY_VAULT_URL',
     'EVENT_GRID_TOPIC_ENDPOINT',
+    'RESOURCE_MANAGER_URL',
 ] as const;
 
 /**
@@ -123,6 +130,11 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
         identity,
         localEndpoints,
         keyVault: { defaultVaultUrl: s.KEY_VAULT_URL, vaultUrls, eventTopics: s.KEY_VAULT_EVENT_TOPICS },
+        resourceManager: {
+            endpoint: s.RESOURCE_MANAGER_URL,
+            scope: `${s.RESOURCE_MANAGER_AUDIENCE.replace(/\/+$/, '')}/.default`,
+            discoveryScopes: s.APP_SERVICE_DISCOVERY_SCOPES,
+        },
         eventGrid: { topicEndpoint: s.EVENT_GRID_TOPIC_ENDPOINT, topicKey: optionalSecret(s.EVENT_GRID_TOPIC_KEY) },
         operatorApi: { audience: s.OPERATOR_API_AUDIENCE },
         scanSchedule: s.SCAN_SCHEDULE,

@@ -22,7 +22,7 @@ export interface EmuResponse {
     readonly body?: unknown;
 }
 
-export type ServiceName = 'entra' | 'graph' | 'keyVault' | 'eventGrid';
+export type ServiceName = 'entra' | 'graph' | 'keyVault' | 'eventGrid' | 'resourceManager';
 
 /** Claims of an access token the emulator issued, after signature, issuer and expiry checks. */
 export interface AccessTokenClaims {

@@ -125,7 +125,7 @@ export async function handleControl(deps: ControlDeps, request: EmuRequest): Pro
         deps.context.markDirty();
         return { status: 204 };
     }
-    const match = /^\/(entra|graph|keyVault|eventGrid)(\/.*)?$/.exec(sub);
+    const match = /^\/(entra|graph|keyVault|eventGrid|resourceManager)(\/.*)?$/.exec(sub);
     const module = match && deps.services.modules.find((candidate) => candidate.name === match[1]);
     if (module?.control) {
         const response = await module.control(match?.[2] ?? '', request, deps.context);

@@ -1,7 +1,7 @@
 import { type ServiceName } from './contract';
 import { isRecord } from './http';
 
-export const SERVICE_NAMES: readonly ServiceName[] = ['entra', 'graph', 'keyVault', 'eventGrid'];
+export const SERVICE_NAMES: readonly ServiceName[] = ['entra', 'graph', 'keyVault', 'eventGrid', 'resourceManager'];
 
 /** Injected faults for one service. Counters count down per matching request. */
 export interface ServiceFaults {
@@ -48,7 +48,13 @@ export class FaultPlan {
     duplicateEventDelivery = false;
 
     private static empty(): Record<ServiceName, ServiceFaults> {
-        return { entra: noFaults(), graph: noFaults(), keyVault: noFaults(), eventGrid: noFaults() };
+        return {
+            entra: noFaults(),
+            graph: noFaults(),
+            keyVault: noFaults(),
+            eventGrid: noFaults(),
+            resourceManager: noFaults(),
+        };
     }
 
     clear(): void {

@@ -1,3 +1,4 @@
+import { createResourceManagerModule } from '../arm';
 import { createEntraModule } from '../entra';
 import { type TenantRuntime } from '../entra/runtime';
 import { createEventGridModule, type EventGridModule } from '../eventgrid';
@@ -16,8 +17,10 @@ export interface Services {
 export function createServices(runtime: TenantRuntime, faults: FaultPlan): Services {
     const eventGrid = createEventGridModule();
     const keyVault = createKeyVaultModule(eventGrid);
+    // App Service resolves Key Vault references against the emulator's one vault.
+    const resourceManager = createResourceManagerModule(() => keyVault.lookup(runtime.origin), faults);
     return {
-        modules: [createEntraModule(runtime), createGraphModule(runtime, faults), keyVault, eventGrid],
+        modules: [createEntraModule(runtime), createGraphModule(runtime, faults), keyVault, eventGrid, resourceManager],
         eventGrid,
     };
 }

@@ -32,7 +32,7 @@ export const GRAPH_ROLES = {
 export type GraphRole = keyof typeof GRAPH_ROLES;
 
 export interface FirstPartyResource {
-    readonly key: 'graph' | 'keyVault' | 'eventGrid';
+    readonly key: 'graph' | 'keyVault' | 'eventGrid' | 'resourceManager';
     readonly appId: string;
     readonly displayName: string;
     readonly identifierUris: readonly string[];
@@ -60,6 +60,14 @@ export const FIRST_PARTY: readonly FirstPartyResource[] = [
         appId: '4962773b-9cdb-44cf-a8bf-237846a00ab7',
         displayName: 'Microsoft.EventGrid',
         identifierUris: ['https://eventgrid.azure.net'],
+        appRoles: [],
+    },
+    {
+        // "Windows Azure Service Management API": the audience of Resource Manager tokens.
+        key: 'resourceManager',
+        appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013',
+        displayName: 'Windows Azure Service Management API',
+        identifierUris: ['https://management.azure.com', 'https://management.core.windows.net'],
         appRoles: [],
     },
 ];

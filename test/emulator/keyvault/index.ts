@@ -13,6 +13,8 @@ import { parseRole, RoleAssignments, type RoleAssignment } from './rbac';
 import { handleSecrets, type VaultState } from './routes';
 import { SecretStore, type StoreSnapshot } from './store';
 import { dueExpiryEvents, secretEvent } from './systemEvents';
+import { vaultName } from './vault';
+import { type VaultLookup } from '../arm/sites';
 
 /** Where Key Vault system-topic events go (the Event Grid module). */
 export interface SystemEventSink {
@@ -32,7 +34,12 @@ const PATH = /^\/(secrets|deletedsecrets)(\/|$)/i;
  * RBAC, and the vault's Event Grid system topic (§5.1): SecretNewVersionCreated on set, SecretNearExpiry and
  * SecretExpired as the emulator clock advances.
  */
-export function createKeyVaultModule(events: SystemEventSink): ServiceModule {
+export interface KeyVaultModule extends ServiceModule {
+    /** Read access for App Service reference resolution (the Resource Manager module). */
+    lookup(origin: string): VaultLookup;
+}
+
+export function createKeyVaultModule(events: SystemEventSink): KeyVaultModule {
     const state: VaultState = {
         store: new SecretStore(),
         roles: new RoleAssignments(),
@@ -99,6 +106,15 @@ export function createKeyVaultModule(events: SystemEventSink): ServiceModule {
     }
 
     return {
+        lookup: (origin) => ({
+            host: new URL(origin).host.toLowerCase(),
+            name: vaultName(origin).toLowerCase(),
+            latest: (name) => {
+                const current = state.store.current(name);
+                return current?.enabled === false ? undefined : current?.version;
+            },
+            hasVersion: (name, version) => state.store.findVersion(name, version) !== undefined,
+        }),
         name: 'keyVault',
         matches: (request) => PATH.test(request.path),
         handle(request, context) {

@@ -50,6 +50,11 @@ describe('loadConfig: a valid minimal environment', () => {
                 vaultUrls: ['https://kv-rotator.vault.azure.net'],
                 eventTopics: [],
             },
+            resourceManager: {
+                endpoint: 'https://management.azure.com',
+                scope: 'https://management.azure.com/.default',
+                discoveryScopes: [],
+            },
             eventGrid: {
                 topicEndpoint: 'https://rotator.westeurope-1.eventgrid.azure.net/api/events',
                 topicKey: undefined,
@@ -326,6 +331,31 @@ describe('loadConfig: secrets never print', () => {
     });
 });
 
+describe('loadConfig: Resource Manager', () => {
+    it('takes the endpoint and audience of the cloud (the token scope is the audience + /.default)', () => {
+        const config = loadConfig({
+            ...MINIMAL,
+            RESOURCE_MANAGER_URL: 'https://management.usgovcloudapi.net/',
+            RESOURCE_MANAGER_AUDIENCE: 'https://management.core.usgovcloudapi.net/',
+            APP_SERVICE_DISCOVERY_SCOPES: `/subscriptions/${TENANT}, /subscriptions/${CLIENT}/resourceGroups/rg-agents`,
+        });
+        expect(config.resourceManager).toEqual({
+            endpoint: 'https://management.usgovcloudapi.net',
+            scope: 'https://management.core.usgovcloudapi.net/.default',
+            discoveryScopes: [`/subscriptions/${TENANT}`, `/subscriptions/${CLIENT}/resourceGroups/rg-agents`],
+        });
+    });
+
+    it.each(['subscriptions/x', `/subscriptions/${TENANT}/providers/Microsoft.Web/sites/a`, '/tenants/x'])(
+        'refuses the discovery scope %s',
+        (scope) => {
+            expect(configErrorOf({ ...MINIMAL, APP_SERVICE_DISCOVERY_SCOPES: scope }).message).toContain(
+                'APP_SERVICE_DISCOVERY_SCOPES',
+            );
+        },
+    );
+});
+
 describe('loadConfig: loopback endpoints', () => {
     it.each<[string, string]>([
         ['KEY_VAULT_URL', 'https://localhost:8443'],
@@ -339,6 +369,7 @@ describe('loadConfig: loopback endpoints', () => {
         ['KEY_VAULT_URL', 'https://0.0.0.0:8443'],
         ['KEY_VAULT_URL', 'https://[::ffff:127.0.0.1]:8443'],
         ['ADDITIONAL_KEY_VAULT_URLS', 'https://kv-two.vault.azure.net,https://localhost:8444'],
+        ['RESOURCE_MANAGER_URL', 'https://localhost:8443'],
     ])('refuses %s=%s unless ALLOW_LOCAL_ENDPOINTS=true', (name, url) => {
         const error = configErrorOf({ ...MINIMAL, [name]: url });
         expect(error.message).toContain(name);
