@@ -18,6 +18,7 @@ import { MsalTokenVerifier } from './adapters/msalTokenVerifier';
 import { RecordingNotifier } from './adapters/recordingNotifier';
 import { type AppConfig, getConfig } from './config';
 import { type Clock } from './domain/time';
+import { QuotaBudget } from './pacing/quotaBudget';
 import { type RotationDeps } from './rotation/deps';
 import { loadConsumersConfig } from './rotation/loadConsumers';
 import { type ApplicationScannerPort, type ManagedSecretIndexPort, type StateStorePort } from './scan/ports';
@@ -27,6 +28,7 @@ export interface Services {
     readonly config: AppConfig;
     readonly credential: TokenCredential;
     readonly clock: Clock;
+    readonly budget: QuotaBudget;
     readonly state: StateStorePort;
     readonly scanner: ApplicationScannerPort;
     readonly managedIndex: ManagedSecretIndexPort;
@@ -36,7 +38,9 @@ export interface Services {
 
 export async function createServices(config: AppConfig, overrides: Partial<RotationDeps> = {}): Promise<Services> {
     const credential = createRotatorCredential(config);
-    const graph = createGraphClient(credential, config.graphBaseUrl);
+    // One budget per process, shared by every rotation this instance runs (see README "Many rotations at once").
+    const budget = new QuotaBudget({ share: config.quotaShare });
+    const graph = createGraphClient(credential, config.graphBaseUrl, budget);
     const secretClients = new SecretClients(credential, config.localEndpoints);
     const clock = config.clockSourceUrl ? new HttpClock(config.clockSourceUrl) : systemClock;
     const consumers = overrides.consumers ?? (await loadConsumersConfig(config.consumers.configLocation));
@@ -45,7 +49,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         : new FileStateStore(config.stateStoreLocation);
     const rotation: RotationDeps = {
         credentials: new GraphApplications(graph),
-        secrets: new KeyVaultSecrets(secretClients),
+        secrets: new KeyVaultSecrets(secretClients, budget),
         verifier: new MsalTokenVerifier({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,
@@ -74,6 +78,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         config,
         credential,
         clock,
+        budget,
         state,
         scanner: new GraphApplicationScanner(graph),
         managedIndex: new KeyVaultManagedIndex(secretClients),

@@ -91,6 +91,8 @@ output appSettings object = {
   TOKEN_LIFETIME_MINUTES: string(tokenLifetimeMinutes)
   USAGE_GATE_RECHECK_HOURS: string(usageGateRecheckHours)
   USAGE_GATE_MAX_CHECKS: string(usageGateMaxChecks)
+  // Share of each documented quota (Graph writes, sign-in reads, vault writes) this app paces itself to.
+  QUOTA_SHARE_PERCENT: '100'
   // Consumers. The signing key is resolved by the platform with the identity; no version, so rotation is picked up.
   CONSUMERS_CONFIG_LOCATION: consumersConfigLocation
   CONSUMER_WEBHOOK_SIGNING_KEY: '@Microsoft.KeyVault(VaultName=${keyVaultName};SecretName=${signingKeySecretName})'

@@ -67,7 +67,11 @@ export class GraphApplicationScanner implements ApplicationScannerPort {
                 const request = nextLink
                     ? this.client.api(nextLink)
                     : this.client.api('/applications').select(SELECT).top(PAGE_SIZE);
-                return (await request.middlewareOptions([HANDLER_RETRIES]).get()) as GraphAppPage;
+                // Background work: if Graph must throttle someone, it should be the scan, not a rotation.
+                return (await request
+                    .header('x-ms-throttle-priority', 'low')
+                    .middlewareOptions([HANDLER_RETRIES])
+                    .get()) as GraphAppPage;
             } catch (error) {
                 const status = statusOf(error);
                 const transient = status === undefined || status === 429 || status >= 500;

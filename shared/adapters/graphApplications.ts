@@ -53,6 +53,9 @@ export class GraphApplications implements AppCredentialsPort {
         let created: GraphPasswordCredential;
         try {
             // Never retried here: addPassword is not idempotent; the activity retries after an orphan check.
+            // A 429 is the exception that is safe to wait out: "the requests fail" when throttled (Graph throttling
+            // guidance, learn.microsoft.com/graph/throttling), so nothing was created; the orchestrator waits for
+            // the quota on a durable timer and the retry still runs the orphan check first.
             created = (await this.client
                 .api(`/applications/${encodeURIComponent(appObjectId)}/addPassword`)
                 .middlewareOptions(NO_RETRY)

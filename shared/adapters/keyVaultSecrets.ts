@@ -1,5 +1,11 @@
 import { type KeyVaultSecret } from '@azure/keyvault-secrets';
 
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { type RotatorError } from '../errors/RotatorError';
+import { currentPacing } from '../pacing/pacingContext';
+import { type QuotaBudget } from '../pacing/quotaBudget';
+import { throttledError } from '../pacing/throttled';
 import { Secret } from '../security/Secret';
 import { type SecretStorePort, type SecretWrite, type StoredSecretProperties } from '../rotation/ports';
 import { type SecretClients } from './secretClients';
@@ -12,7 +18,36 @@ type SecretProps = KeyVaultSecret['properties'];
  * way to pin one, which is the seed-000 lesson in code.
  */
 export class KeyVaultSecrets implements SecretStorePort {
-    constructor(private readonly clients: SecretClients) {}
+    constructor(
+        private readonly clients: SecretClients,
+        /** Paces secret writes per vault (300 per 10 s) across every rotation in this process. */
+        private readonly budget?: QuotaBudget,
+    ) {}
+
+    /** Waits for a turn on the vault's write quota, or reports when there will be one (as throttled). */
+    private async writeTurn(vaultUrl: string): Promise<void> {
+        if (!this.budget) return;
+        const pacing = currentPacing();
+        const admission = this.budget.admit(
+            'vaultWrites',
+            vaultUrl,
+            pacing.key && `${pacing.key}|vaultWrites`,
+            pacing.priority,
+        );
+        if (!admission.admitted)
+            throw throttledError('keyVault set secret: paced by the quota budget', admission.retryAfterMs);
+        if (admission.waitMs > 0) await sleep(admission.waitMs);
+    }
+
+    private wireError(vaultUrl: string, operation: string, error: unknown): RotatorError {
+        const mapped = fromUpstreamError('keyVault', operation, error);
+        if (this.budget && statusOf(error) === 429) {
+            const retryAfterMs = mapped.retryAfterSeconds === undefined ? undefined : mapped.retryAfterSeconds * 1000;
+            const waitMs = this.budget.throttled('vaultWrites', vaultUrl, retryAfterMs);
+            return throttledError(mapped.message, waitMs, error);
+        }
+        return mapped;
+    }
 
     async getLatest(
         vaultUrl: string,
@@ -44,10 +79,11 @@ export class KeyVaultSecrets implements SecretStorePort {
             contentType: write.contentType,
             ...(write.expiresOn ? { expiresOn: new Date(write.expiresOn) } : {}),
         };
+        await this.writeTurn(vaultUrl);
         try {
             return toProperties((await client.setSecret(name, value.reveal(), options)).properties);
         } catch (error) {
-            if (statusOf(error) !== 409) throw fromUpstreamError('keyVault', 'set secret', error);
+            if (statusOf(error) !== 409) throw this.wireError(vaultUrl, 'set secret', error);
         }
         // 409: the name is soft-deleted and could not be purged (purge protection): recover it, then write.
         try {

@@ -26,6 +26,35 @@ export function wireCodeOf(error: unknown): string | undefined {
     return typeof code === 'string' ? code : undefined;
 }
 
+interface HeaderBag {
+    get(name: string): string | null | undefined;
+}
+
+/** A response header of an SDK error: graph-client `GraphError.headers`, core-rest-pipeline `RestError.response.headers`. */
+export function headerOf(error: unknown, name: string): string | undefined {
+    if (typeof error !== 'object' || error === null) return undefined;
+    const e = error as { headers?: unknown; response?: { headers?: unknown } };
+    for (const bag of [e.headers, e.response?.headers]) {
+        if (bag && typeof (bag as HeaderBag).get === 'function') {
+            const value = (bag as HeaderBag).get(name);
+            if (typeof value === 'string' && value !== '') return value;
+        }
+    }
+    return undefined;
+}
+
+/**
+ * `Retry-After` in milliseconds: seconds (fractional allowed, as Graph sends) or an HTTP date
+ * (api-fidelity §1.6, §6). Undefined when absent or unreadable.
+ */
+export function parseRetryAfterMs(value: string | null | undefined, nowMs = Date.now()): number | undefined {
+    if (value === null || value === undefined || value.trim() === '') return undefined;
+    const seconds = Number(value);
+    if (Number.isFinite(seconds)) return seconds >= 0 ? Math.round(seconds * 1000) : undefined;
+    const at = Date.parse(value);
+    return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
 /** Policy codes Graph uses when the tenant's app-management policy refuses a credential. */
 const LIFETIME_POLICY_CODES = new Set([
     'CredentialInvalidLifetimeAsPerAppPolicy',
@@ -55,8 +84,14 @@ export function fromUpstreamError(service: Upstream, operation: string, error: u
     }
     if (status === undefined)
         return new RotatorError('upstream', ErrorCodes.unavailable, where, { ...options, retryable: true });
-    if (status === 429)
-        return new RotatorError('upstream', ErrorCodes.throttled, where, { ...options, retryable: true });
+    if (status === 429) {
+        const retryAfterMs = parseRetryAfterMs(headerOf(error, 'retry-after'));
+        return new RotatorError('upstream', ErrorCodes.throttled, where, {
+            ...options,
+            retryable: true,
+            ...(retryAfterMs === undefined ? {} : { retryAfterSeconds: Math.max(1, Math.ceil(retryAfterMs / 1000)) }),
+        });
+    }
     if (status === 408 || status >= 500)
         return new RotatorError('upstream', ErrorCodes.unavailable, where, { ...options, retryable: true });
     if (status === 401)

@@ -35,6 +35,8 @@ export interface AppConfig {
         readonly maxChecks: number;
     };
     readonly consumers: { readonly configLocation: string | undefined; readonly webhookSigningKey: Secret | undefined };
+    /** Fraction (0–1] of each documented quota this deployment paces itself to. */
+    readonly quotaShare: number;
     readonly paused: boolean;
     readonly taskHubName: string;
     /** A directory (local host, sandbox) or an https blob container URL (Azure). */
@@ -146,6 +148,7 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
             recheckHours: s.USAGE_GATE_RECHECK_HOURS,
             maxChecks: s.USAGE_GATE_MAX_CHECKS,
         },
+        quotaShare: s.QUOTA_SHARE_PERCENT / 100,
         consumers: {
             configLocation: s.CONSUMERS_CONFIG_LOCATION,
             webhookSigningKey: optionalSecret(s.CONSUMER_WEBHOOK_SIGNING_KEY),

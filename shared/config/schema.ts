@@ -76,6 +76,8 @@ const SettingsObject = z.object({
     TOKEN_LIFETIME_MINUTES: intIn(5, 1440).default(90),
     USAGE_GATE_RECHECK_HOURS: intIn(1, 720).default(24),
     USAGE_GATE_MAX_CHECKS: intIn(1, 100).default(3),
+    // Pacing: the share of each documented quota (Graph writes, sign-in reads, vault writes) rotations may use.
+    QUOTA_SHARE_PERCENT: intIn(1, 100).default(100),
     // Consumers.
     CONSUMERS_CONFIG_LOCATION: trimmed.pipe(z.string().min(1)).optional(),
     CONSUMER_WEBHOOK_SIGNING_KEY: trimmed.pipe(z.string().min(16)).optional(),

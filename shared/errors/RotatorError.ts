@@ -15,6 +15,8 @@ export interface RotatorErrorOptions {
     readonly retryable?: boolean;
     readonly status?: number;
     readonly cause?: unknown;
+    /** For `throttled`: when the service (or our own quota budget) says the call may go again. */
+    readonly retryAfterSeconds?: number;
 }
 
 export class RotatorError extends Error {
@@ -22,6 +24,7 @@ export class RotatorError extends Error {
     readonly code: ErrorCode;
     readonly retryable: boolean;
     readonly status: number | undefined;
+    readonly retryAfterSeconds: number | undefined;
 
     /** `message` must never contain secret text, tokens or response bodies; it is scrubbed anyway. */
     constructor(kind: ErrorKind, code: ErrorCode, message: string, options: RotatorErrorOptions = {}) {
@@ -31,6 +34,7 @@ export class RotatorError extends Error {
         this.code = code;
         this.retryable = options.retryable ?? false;
         this.status = options.status;
+        this.retryAfterSeconds = options.retryAfterSeconds;
     }
 
     /** Plain data for HTTP bodies, events and orchestration outputs. */

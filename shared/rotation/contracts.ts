@@ -19,6 +19,8 @@ export const RotationInputSchema = z.object({
     dryRun: z.boolean().default(false),
     reason: z.string().max(500).default(''),
     trigger: z.enum(['timer', 'keyVaultEvent', 'api']).default('api'),
+    /** Quota priority; absent: operator-started rotations are high, scheduled and event-driven ones normal. */
+    priority: z.enum(['high', 'normal']).optional(),
 });
 export type RotationInput = z.output<typeof RotationInputSchema>;
 

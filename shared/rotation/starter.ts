@@ -19,6 +19,8 @@ export interface StartRequest {
     readonly dryRun: boolean;
     readonly reason: string;
     readonly trigger: RotationInput['trigger'];
+    /** Quota priority (emergency batches: high); absent, it follows the trigger. */
+    readonly priority?: RotationInput['priority'];
 }
 
 export interface StartResult {
@@ -46,6 +48,7 @@ export async function startRotation(client: DurableClient, request: StartRequest
         dryRun: request.dryRun,
         reason: request.reason,
         trigger: request.trigger,
+        ...(request.priority ? { priority: request.priority } : {}),
     };
     try {
         await client.startNew(Orchestrations.rotateCredential, { instanceId: id, input });

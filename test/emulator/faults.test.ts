@@ -63,6 +63,24 @@ describe('Fault knobs (POST /_emulator/faults)', () => {
         expect((await t.raw('GET', '/v1.0/applications', { headers: auth(admin) })).status).toBe(200);
     });
 
+    it('§1.6 sign-in reports: 5 per 10 s; x-ms-throttle-limit-percentage from 0.8 used, x-ms-throttle-scope on the 429', async () => {
+        await t.control('/faults', { graph: { limits: true } });
+        const path = `/beta/auditLogs/signIns?$filter=${encodeURIComponent("signInEventTypes/any(t: t eq 'servicePrincipal')")}`;
+        const answers = [];
+        for (let i = 0; i < 6; i++) answers.push(await t.raw('GET', path, { headers: auth(admin) }));
+        expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 200, 200, 429]);
+        // 1–3 of 5 used: no header; the 4th (0.8) and 5th (1.0) carry it.
+        expect(answers.slice(0, 3).map((a) => a.headers['x-ms-throttle-limit-percentage'])).toEqual([
+            undefined,
+            undefined,
+            undefined,
+        ]);
+        expect(answers[3]!.headers['x-ms-throttle-limit-percentage']).toBe('0.80');
+        expect(answers[4]!.headers['x-ms-throttle-limit-percentage']).toBe('1.00');
+        expect(answers[5]!.headers['x-ms-throttle-information']).toBe('ReportsLimitExceeded');
+        expect(answers[5]!.headers['x-ms-throttle-scope']).toMatch(/^Tenant_Application\/ReportsLimitExceeded\//);
+    });
+
     it('§1.4 $select=keyCredentials has its own tenant-wide quota (150/min, scaled)', async () => {
         await t.control('/faults', { graph: { limits: true, limitScale: 0.01 } });
         // 150 × 0.01 = 1 request per minute; the RU quota (35 per 10 s) is not the one that trips.

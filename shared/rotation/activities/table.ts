@@ -1,6 +1,9 @@
-import { type z } from 'zod';
+import { z } from 'zod';
 
 import { type Logger } from '../../logging/logger';
+import { type PacingContext, runWithPacing } from '../../pacing/pacingContext';
+import { asThrottledResult } from '../../pacing/throttled';
+import { PACING_FIELD } from '../../workflows/callActivity';
 import {
     CreateInputSchema,
     DeleteOldInputSchema,
@@ -30,7 +33,36 @@ function entry<S extends z.ZodType>(
     schema: S,
     run: (deps: RotationDeps, input: z.output<S>, log: Logger) => Promise<unknown>,
 ): [string, ActivityHandler] {
-    return [name, (deps, raw, log) => run(deps, parseActivityInput(schema, raw, name), log)];
+    return [
+        name,
+        async (deps, raw, log) => {
+            const input = parseActivityInput(schema, raw, name);
+            try {
+                return await runWithPacing(pacingOf(raw), () => run(deps, input, log));
+            } catch (error) {
+                // Throttling is a reason to wait, not a failure: hand it back as a value so Durable spends no
+                // retry on it and the orchestrator sleeps on a durable timer (callActivity).
+                const throttled = asThrottledResult(error);
+                if (!throttled) throw error;
+                log.warn(`${name} throttled; the rotation waits for quota`, {
+                    step: name,
+                    durationMs: throttled.throttled.retryAfterSeconds * 1000,
+                    errorCode: 'throttled',
+                });
+                return throttled;
+            }
+        },
+    ];
+}
+
+const PacingSchema = z
+    .object({ key: z.string().max(1024).optional(), priority: z.enum(['high', 'normal', 'low']).default('normal') })
+    .catch({ priority: 'normal' });
+
+function pacingOf(raw: unknown): PacingContext {
+    const value = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>)[PACING_FIELD] : undefined;
+    const parsed = PacingSchema.parse(value ?? {});
+    return parsed.key === undefined ? { priority: parsed.priority } : { key: parsed.key, priority: parsed.priority };
 }
 
 /**

@@ -94,6 +94,7 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
                 );
                 return;
             }
+            let limitHeaders: Record<string, string> = {};
             if (plan.limits) {
                 const decision = limits.charge(
                     module.name,
@@ -102,16 +103,21 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
                     runtime.clock.now().getTime(),
                     plan.limitScale,
                 );
-                if (decision) {
+                if ('retryAfterSeconds' in decision) {
                     const response = errorFor(module, 429, 'TooManyRequests', 'Please retry again later.', request);
                     writeEmuResponse(
                         res,
                         withHeaders(response, {
                             'retry-after': String(decision.retryAfterSeconds),
                             'x-ms-throttle-information': decision.information,
+                            'x-ms-throttle-scope': decision.scope,
                         }),
                     );
                     return;
+                }
+                // Graph sends the share of the limit used once it reaches 0.8 (api-fidelity §1.6).
+                if (module.name === 'graph' && decision.usedFraction >= 0.8) {
+                    limitHeaders = { 'x-ms-throttle-limit-percentage': decision.usedFraction.toFixed(2) };
                 }
             }
             const failure = plan.serverErrors;
@@ -127,7 +133,7 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
                 writeEmuResponse(res, injectedServerError(module, failure.status, request));
                 return;
             }
-            writeEmuResponse(res, response);
+            writeEmuResponse(res, withHeaders(response, limitHeaders));
         } catch (error) {
             const detail = error instanceof Error ? error.message : String(error);
             process.stderr.write(`emulator: ${request.method} ${request.path} failed: ${detail}\n`);

@@ -59,21 +59,31 @@ interface Window {
 export interface LimitDecision {
     readonly retryAfterSeconds: number;
     readonly information: string;
+    /** `x-ms-throttle-scope`, e.g. `Tenant_Application/ReadWrite/{appId}` (api-fidelity §1.6). */
+    readonly scope: string;
+}
+
+/** What an admitted request learns: the highest share of any quota it counted against (after charging). */
+export interface LimitUsage {
+    readonly usedFraction: number;
 }
 
 export class LimitTracker {
     private readonly windows = new Map<string, Window>();
 
-    /** Charges the request; returns a throttle decision when a quota is exhausted (429s are not charged). */
+    /**
+     * Charges the request; returns a throttle decision when a quota is exhausted (429s are not charged),
+     * else how full the fullest quota it counted against now is.
+     */
     charge(
         service: ServiceName,
         callerKey: string,
         request: EmuRequest,
         nowMs: number,
         scale: number,
-    ): LimitDecision | undefined {
+    ): LimitDecision | LimitUsage {
         const quotas = QUOTAS[service] ?? [];
-        const pending: [Window, number][] = [];
+        const pending: [Window, number, number][] = [];
         for (const quota of quotas) {
             const cost = quota.cost(request);
             if (cost === 0) continue;
@@ -87,12 +97,17 @@ export class LimitTracker {
             const limit = Math.max(1, Math.floor(quota.limit * scale));
             if (window.used + cost > limit) {
                 const retryAfterSeconds = Math.max(1, Math.ceil((window.startMs + windowMs - nowMs) / 1000));
-                return { retryAfterSeconds, information: quota.name };
+                const scope = `${quota.tenantWide ? 'Tenant' : 'Tenant_Application'}/${quota.name}/${quota.tenantWide ? 'tenant' : callerKey}`;
+                return { retryAfterSeconds, information: quota.name, scope };
             }
-            pending.push([window, cost]);
+            pending.push([window, cost, limit]);
         }
-        for (const [window, cost] of pending) window.used += cost;
-        return undefined;
+        let usedFraction = 0;
+        for (const [window, cost, limit] of pending) {
+            window.used += cost;
+            usedFraction = Math.max(usedFraction, window.used / limit);
+        }
+        return { usedFraction };
     }
 
     clear(): void {

@@ -65,6 +65,7 @@ describe('loadConfig: a valid minimal environment', () => {
             verification: { propagationTimeoutSeconds: 300 },
             usageGate: { signInLogLatencyMinutes: 30, tokenLifetimeMinutes: 90, recheckHours: 24, maxChecks: 3 },
             consumers: { configLocation: undefined, webhookSigningKey: undefined },
+            quotaShare: 1,
             paused: false,
             taskHubName: 'EntraRotator',
             stateStoreLocation: '.state/rotator',

@@ -1,0 +1,22 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+import { type Priority } from './quotaBudget';
+
+/**
+ * Who is calling, for the quota budgets: the orchestration step (so a reservation is found again when the step
+ * comes back after its durable timer) and its priority. Set by the activity wrapper around each activity.
+ */
+export interface PacingContext {
+    readonly key?: string;
+    readonly priority: Priority;
+}
+
+const storage = new AsyncLocalStorage<PacingContext>();
+
+export function runWithPacing<T>(context: PacingContext, fn: () => T): T {
+    return storage.run(context, fn);
+}
+
+export function currentPacing(): PacingContext {
+    return storage.getStore() ?? { priority: 'normal' };
+}
