@@ -1,5 +1,5 @@
 import { type LifecycleEvent, type NotifierPort } from '../rotation/ports';
-import { type StateStorePort } from '../scan/ports';
+import { type StateStorePort, unchanged } from '../scan/ports';
 
 export const NOTIFICATIONS_KEY = 'notifications/recent';
 export const MAX_RECORDED_NOTIFICATIONS = 200;
@@ -43,13 +43,15 @@ export class RecordingNotifier implements NotifierPort {
 
     private async append(events: readonly LifecycleEvent[]): Promise<void> {
         const limit = this.options.limit ?? MAX_RECORDED_NOTIFICATIONS;
-        const current = (await this.state.read<RecordedNotifications>(NOTIFICATIONS_KEY))?.events ?? [];
-        // Ids are deterministic, so a retried activity re-publishes the same ids: keep one copy of each.
-        const seen = new Set(current.map((e) => e.id));
-        const fresh = events.filter((e) => !seen.has(e.id) && (seen.add(e.id), true));
-        if (fresh.length === 0) return;
-        const kept = [...current, ...fresh].slice(-limit);
-        const now = this.options.now?.() ?? new Date();
-        await this.state.write(NOTIFICATIONS_KEY, { updatedAt: now.toISOString(), events: kept });
+        // Conditional: another instance appending at the same time is merged in, not overwritten.
+        await this.state.update<RecordedNotifications>(NOTIFICATIONS_KEY, (record) => {
+            const current = record?.events ?? [];
+            // Ids are deterministic, so a retried activity re-publishes the same ids: keep one copy of each.
+            const seen = new Set(current.map((e) => e.id));
+            const fresh = events.filter((e) => !seen.has(e.id) && (seen.add(e.id), true));
+            if (fresh.length === 0) return unchanged;
+            const now = this.options.now?.() ?? new Date();
+            return { updatedAt: now.toISOString(), events: [...current, ...fresh].slice(-limit) };
+        });
     }
 }

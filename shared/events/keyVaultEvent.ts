@@ -1,7 +1,7 @@
 import { type Logger } from '../logging/logger';
 import { normalizeVaultUrl } from '../rotation/markers';
 import { type StartRequest, type StartResult } from '../rotation/starter';
-import { type ManagedSecretIndexPort, type StateStorePort } from '../scan/ports';
+import { type ManagedSecretIndexPort, type StateStorePort, unchanged } from '../scan/ports';
 
 export const NEAR_EXPIRY = 'Microsoft.KeyVault.SecretNearExpiry';
 export const EXPIRED = 'Microsoft.KeyVault.SecretExpired';
@@ -53,11 +53,33 @@ export async function handleKeyVaultEvent(deps: KeyVaultEventDeps, raw: unknown)
     if (!deps.vaultUrls.some((u) => normalizeVaultUrl(u) === vaultUrl))
         return ignored(deps, fields, 'vault is not managed by this rotator');
 
-    const processed = (await deps.state.read<string[]>(PROCESSED_EVENTS_KEY)) ?? [];
-    if (processed.includes(event.id)) {
+    // Claim the event id with a conditional write before acting: of two concurrent deliveries (two instances),
+    // exactly one claims it. A failure below releases the claim, so Event Grid's redelivery acts.
+    let claimed = false;
+    await deps.state.update<string[]>(PROCESSED_EVENTS_KEY, (processed = []) => {
+        claimed = !processed.includes(event.id);
+        return claimed ? [...processed, event.id].slice(-REMEMBERED_EVENTS) : unchanged;
+    });
+    if (!claimed) {
         deps.log.info('Duplicate event delivery ignored', fields);
         return { action: 'duplicate', reason: 'event id already processed' };
     }
+    try {
+        return await act(deps, { ...event, secretName: event.secretName, version: event.version }, vaultUrl, fields);
+    } catch (error) {
+        await deps.state.update<string[]>(PROCESSED_EVENTS_KEY, (processed = []) =>
+            processed.includes(event.id) ? processed.filter((id) => id !== event.id) : unchanged,
+        );
+        throw error;
+    }
+}
+
+async function act(
+    deps: KeyVaultEventDeps,
+    event: NormalizedEvent & { readonly secretName: string; readonly version: string },
+    vaultUrl: string,
+    fields: Parameters<Logger['info']>[1],
+): Promise<KeyVaultEventOutcome> {
     const current = await deps.index.current(vaultUrl, event.secretName);
     let outcome: KeyVaultEventOutcome;
     if (!current) outcome = ignored(deps, fields, 'secret no longer exists');
@@ -81,7 +103,6 @@ export async function handleKeyVaultEvent(deps: KeyVaultEventDeps, raw: unknown)
             instanceId: result.id,
         });
     }
-    await deps.state.write(PROCESSED_EVENTS_KEY, [...processed, event.id].slice(-REMEMBERED_EVENTS));
     return outcome;
 }
 

@@ -35,8 +35,22 @@ export interface ManagedSecretIndexPort {
     >;
 }
 
+/**
+ * What `change` returns to `StateStorePort.update`: the new document, or `unchanged` to write nothing (and keep
+ * the current document).
+ */
+export const unchanged: unique symbol = Symbol('unchanged');
+
 /** Small JSON documents the app keeps between runs (alert ledger, inventory, processed event ids). */
 export interface StateStorePort {
     read<T>(key: string): Promise<T | undefined>;
+    /** Unconditional replace: only for documents with a single writer (a snapshot, not a merge). */
     write(key: string, value: unknown): Promise<void>;
+    /**
+     * Conditional read-modify-write: the document is written only if nobody else wrote it since it was read
+     * (ETag / If-Match in Azure), otherwise it is read again and `change` runs again. So `change` must be a pure
+     * function of the current document, and two instances never lose each other's update. Resolves to the
+     * document as stored afterwards.
+     */
+    update<T>(key: string, change: (current: T | undefined) => T | typeof unchanged): Promise<T | undefined>;
 }

@@ -133,7 +133,15 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
         if (previous === undefined) delete ledger[key];
         else ledger[key] = previous;
     }
-    await deps.state.write(ALERT_LEDGER_KEY, ledger);
+    // Conditional merge: a threshold another instance announced meanwhile stays remembered (lowest wins).
+    await deps.state.update<AlertLedger>(ALERT_LEDGER_KEY, (stored = {}) => {
+        const merged: AlertLedger = { ...ledger };
+        for (const [key, days] of Object.entries(merged)) {
+            const other = stored[key];
+            if (other !== undefined && other < days) merged[key] = other;
+        }
+        return merged;
+    });
     const snapshot = inventory.build({ pages, apps, paused: deps.paused });
     await deps.state.write(INVENTORY_KEY, snapshot);
     return {

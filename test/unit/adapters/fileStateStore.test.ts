@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import { FileStateStore } from '../../../shared/adapters/fileStateStore';
+import { unchanged } from '../../../shared/scan/ports';
 
 describe('FileStateStore', () => {
     const dirs: string[] = [];
@@ -22,6 +23,22 @@ describe('FileStateStore', () => {
         expect(await s.read('events/processed')).toBeUndefined();
         await s.write('events/processed', ['a', 'b']);
         expect(await s.read('events/processed')).toEqual(['a', 'b']);
+    });
+
+    it('conditional updates from two store instances (two processes) never lose an append; unchanged writes nothing', async () => {
+        const a = store();
+        const b = new FileStateStore(dirs[0]!);
+        await Promise.all(
+            Array.from({ length: 16 }, (_, i) =>
+                (i % 2 ? a : b).update<string[]>('events/processed', (ids = []) => [...ids, `e${i}`]),
+            ),
+        );
+        const ids = (await a.read<string[]>('events/processed')) ?? [];
+        expect(new Set(ids).size).toBe(16);
+        const before = await a.readVersioned('events/processed');
+        expect(await a.update('events/processed', () => unchanged)).toEqual(ids);
+        expect((await a.readVersioned('events/processed')).version).toBe(before.version);
+        expect(readdirSync(dirs[0]!, { recursive: true }).filter((f) => String(f).endsWith('.lock'))).toEqual([]);
     });
 
     it('many concurrent writes of one key all succeed and leave one whole document, no temporary files', async () => {

@@ -19,6 +19,7 @@ function deps(stored: unknown, roles: OperatorRole[] = ['Rotation.Read']) {
     const state: StateStorePort = {
         read: <T>(key: string) => Promise.resolve((key === NOTIFICATIONS_KEY ? stored : undefined) as T | undefined),
         write: () => Promise.reject(new Error('read-only')),
+        update: () => Promise.reject(new Error('read-only')),
     };
     const authorize = (authorization: string | null, role: OperatorRole): Promise<AuthResult> => {
         asked.push(role);

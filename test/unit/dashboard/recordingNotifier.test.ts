@@ -6,22 +6,7 @@ import {
     RecordingNotifier,
 } from '../../../shared/adapters/recordingNotifier';
 import { type LifecycleEvent, type NotifierPort } from '../../../shared/rotation/ports';
-import { type StateStorePort } from '../../../shared/scan/ports';
-
-class MemoryState implements StateStorePort {
-    readonly docs = new Map<string, string>();
-    failWrites = false;
-    read<T>(key: string): Promise<T | undefined> {
-        const raw = this.docs.get(key);
-        // An async gap between read and write, as a real store has: exposes lost updates if appends interleave.
-        return new Promise((r) => setTimeout(() => r(raw === undefined ? undefined : (JSON.parse(raw) as T)), 1));
-    }
-    async write(key: string, value: unknown): Promise<void> {
-        await new Promise((r) => setTimeout(r, 1));
-        if (this.failWrites) throw new Error('store down');
-        this.docs.set(key, JSON.stringify(value));
-    }
-}
+import { MemoryStateStore as MemoryState } from '../../support/fakes/MemoryStateStore';
 
 class FakeNotifier implements NotifierPort {
     readonly published: LifecycleEvent[] = [];
@@ -72,6 +57,15 @@ describe('RecordingNotifier', () => {
         const notifier = new RecordingNotifier(new FakeNotifier(), state);
         await Promise.all(Array.from({ length: 20 }, (_, i) => notifier.publish([event(i)])));
         expect((await recorded(state))?.events).toHaveLength(20);
+    });
+
+    it('two app instances recording at once do not lose each other (conditional writes)', async () => {
+        const state = new MemoryState();
+        const a = new RecordingNotifier(new FakeNotifier(), state);
+        const b = new RecordingNotifier(new FakeNotifier(), state);
+        await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? a : b).publish([event(i)])));
+        expect((await recorded(state))?.events).toHaveLength(10);
+        expect(state.conflicts).toBeGreaterThan(0);
     });
 
     it('records nothing when publishing fails, and the failure propagates', async () => {

@@ -6,6 +6,7 @@ import { silentLogger } from '../../../shared/logging/logger';
 import { type LifecycleEvent } from '../../../shared/rotation/ports';
 import { type ManagedSecretRef, type ScannedApplication, type StateStorePort } from '../../../shared/scan/ports';
 import { ALERT_LEDGER_KEY, type ScanDeps, scanTenant } from '../../../shared/scan/scanTenant';
+import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');
 const DAY = 86_400_000;
@@ -23,17 +24,7 @@ function credential(appId: string, keyId: string, daysLeft: number): Credential 
     };
 }
 
-function memoryState(): StateStorePort & { docs: Map<string, unknown> } {
-    const docs = new Map<string, unknown>();
-    return {
-        docs,
-        read: <T>(key: string) => Promise.resolve(structuredClone(docs.get(key)) as T | undefined),
-        write: (key: string, value: unknown) => {
-            docs.set(key, structuredClone(value));
-            return Promise.resolve();
-        },
-    };
-}
+const memoryState = (): MemoryStateStore => new MemoryStateStore();
 
 function deps(
     apps: ScannedApplication[],
@@ -140,7 +131,7 @@ describe('scanTenant', () => {
         });
         const summary = await scanTenant(failing.d, { now: NOW });
         expect(summary.alertsSent).toBe(100);
-        expect(Object.keys(state.docs.get(ALERT_LEDGER_KEY) as object)).toHaveLength(100);
+        expect(Object.keys((await state.read<object>(ALERT_LEDGER_KEY)) ?? {})).toHaveLength(100);
 
         const retry = deps(apps, { state });
         await scanTenant(retry.d, { now: NOW });
