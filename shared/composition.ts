@@ -2,6 +2,7 @@ import { type TokenCredential } from '@azure/identity';
 
 import { createOperatorAuth, type OperatorRole, type AuthResult } from './api/operatorAuth';
 import { createRotatorCredential } from './adapters/azureCredential';
+import { ArmAppService } from './adapters/armAppService';
 import { BlobStateStore } from './adapters/blobStateStore';
 import { HttpClock, systemClock } from './adapters/clocks';
 import { EventGridNotifier } from './adapters/eventGridNotifier';
@@ -20,6 +21,7 @@ import { type AppConfig, getConfig } from './config';
 import { type Clock } from './domain/time';
 import { QuotaBudget } from './pacing/quotaBudget';
 import { type RotationDeps } from './rotation/deps';
+import { AppServiceRefresher, RoutingRefresher } from './rotation/appServiceConsumers';
 import { loadConsumersConfig } from './rotation/loadConsumers';
 import { type ApplicationScannerPort, type ManagedSecretIndexPort, type StateStorePort } from './scan/ports';
 
@@ -47,6 +49,10 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
     const state: StateStorePort = /^https:\/\//i.test(config.stateStoreLocation)
         ? new BlobStateStore(config.stateStoreLocation, credential)
         : new FileStateStore(config.stateStoreLocation);
+    const appService = new ArmAppService(credential, {
+        endpoint: config.resourceManager.endpoint,
+        scope: config.resourceManager.scope,
+    });
     const rotation: RotationDeps = {
         credentials: new GraphApplications(graph),
         secrets: new KeyVaultSecrets(secretClients, budget),
@@ -64,11 +70,16 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
             ),
             state,
         ),
-        refresher: new HttpConsumerRefresher(config.consumers.webhookSigningKey),
+        refresher: new RoutingRefresher(
+            new HttpConsumerRefresher(config.consumers.webhookSigningKey),
+            new AppServiceRefresher(appService, consumers),
+        ),
+        appService,
         settings: {
             policy: config.policy,
             vaultUrls: config.keyVault.vaultUrls,
             propagationTimeoutSeconds: config.verification.propagationTimeoutSeconds,
+            appServiceDiscoveryScopes: config.resourceManager.discoveryScopes,
             usageGate: config.usageGate,
         },
         ...overrides,

@@ -20,6 +20,9 @@ export class HttpConsumerRefresher implements ConsumerRefresherPort {
     constructor(private readonly signingKey: Secret | undefined) {}
 
     async refresh(consumer: Consumer, request: RefreshRequest): Promise<RefreshOutcome> {
+        if (consumer.type === 'appService') {
+            return { ok: false, retryable: false, detail: 'an App Service consumer is not refreshed over HTTP' };
+        }
         return consumer.type === 'webhook' ? this.webhook(consumer, request) : this.probe(consumer, request);
     }
 

@@ -1,7 +1,7 @@
 import { ErrorCodes } from '../errors/errorCodes';
 import { isRotatorError, RotatorError } from '../errors/RotatorError';
 
-export type Upstream = 'graph' | 'keyVault' | 'eventGrid' | 'entra' | 'consumer' | 'storage';
+export type Upstream = 'graph' | 'keyVault' | 'eventGrid' | 'entra' | 'consumer' | 'storage' | 'resourceManager';
 
 interface WireErrorShape {
     statusCode?: unknown;

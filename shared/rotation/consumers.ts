@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { inputError } from '../errors/RotatorError';
+import { SITE_ID } from '../appService/references';
 import { isValidSecretName, normalizeVaultUrl } from './markers';
 
 /**
@@ -15,7 +16,11 @@ import { isValidSecretName, normalizeVaultUrl } from './markers';
  *     ] } ] }
  * ```
  * A `webhook` gets a signed POST naming the secret and its new fingerprint (never the value); a `probe` is a
- * health URL that reports `{"secretFingerprint":"…"}` and counts as refreshed once it shows the new one.
+ * health URL that reports `{"secretFingerprint":"…"}` and counts as refreshed once it shows the new one; an
+ * `appService` is an App Service or Functions app (optionally a slot) by resource id whose app settings hold Key
+ * Vault references to the secret: preflight refuses a version pin, refresh forces the references to re-resolve,
+ * and it counts as switched once every reference to the secret resolves. `unpinOnRotate` (per secret, off by
+ * default) lets the rotator rewrite a pinned reference to the versionless form instead of refusing.
  */
 const url = z.url({ protocol: /^https?$/ });
 
@@ -43,6 +48,15 @@ export const ConsumerSchema = z.discriminatedUnion('type', [
         maxWaitSeconds: z.number().int().min(1).max(86_400).default(600),
         intervalSeconds: z.number().int().min(1).max(3_600).default(15),
     }),
+    z.object({
+        ...base,
+        type: z.literal('appService'),
+        /** `/subscriptions/{id}/resourceGroups/{rg}/providers/Microsoft.Web/sites/{name}[/slots/{slot}]`. */
+        resourceId: z.string().regex(SITE_ID, 'must be an App Service site or slot resource id'),
+        /** How long to keep polling the references for a clean resolution before declaring failure. */
+        maxWaitSeconds: z.number().int().min(1).max(86_400).default(600),
+        intervalSeconds: z.number().int().min(1).max(3_600).default(30),
+    }),
 ]);
 
 export type Consumer = z.output<typeof ConsumerSchema>;
@@ -51,6 +65,7 @@ const EntrySchema = z.object({
     vaultUrl: z.url({ protocol: /^https$/ }),
     secretName: z.string().refine(isValidSecretName, 'not a valid Key Vault secret name'),
     refresh: z.array(ConsumerSchema).max(20),
+    unpinOnRotate: z.boolean().default(false),
 });
 
 export const ConsumersConfigSchema = z.object({ consumers: z.array(EntrySchema) }).strict();
@@ -58,6 +73,8 @@ export const ConsumersConfigSchema = z.object({ consumers: z.array(EntrySchema) 
 export interface ConsumersConfig {
     /** Consumers for a managed secret, in refresh order; empty when none are declared. */
     consumersFor(vaultUrl: string, secretName: string): readonly Consumer[];
+    /** The operator let the rotator rewrite version-pinned App Service references to this secret. */
+    unpinOnRotate(vaultUrl: string, secretName: string): boolean;
     readonly entries: number;
 }
 
@@ -69,6 +86,7 @@ export function parseConsumersConfig(document: unknown): ConsumersConfig {
         throw inputError(`invalid consumer configuration: ${problems.join('; ')}`);
     }
     const map = new Map<string, Consumer[]>();
+    const unpin = new Set<string>();
     for (const [index, entry] of parsed.data.consumers.entries()) {
         const key = keyOf(entry.vaultUrl, entry.secretName);
         if (map.has(key))
@@ -83,14 +101,16 @@ export function parseConsumersConfig(document: unknown): ConsumersConfig {
             names.add(consumer.name);
         }
         map.set(key, entry.refresh);
+        if (entry.unpinOnRotate) unpin.add(key);
     }
     return {
         consumersFor: (vaultUrl, secretName) => map.get(keyOf(vaultUrl, secretName)) ?? [],
+        unpinOnRotate: (vaultUrl, secretName) => unpin.has(keyOf(vaultUrl, secretName)),
         entries: map.size,
     };
 }
 
-export const EMPTY_CONSUMERS: ConsumersConfig = { consumersFor: () => [], entries: 0 };
+export const EMPTY_CONSUMERS: ConsumersConfig = { consumersFor: () => [], unpinOnRotate: () => false, entries: 0 };
 
 function keyOf(vaultUrl: string, secretName: string): string {
     return `${normalizeVaultUrl(vaultUrl)}|${secretName.toLowerCase()}`;

@@ -77,18 +77,25 @@ export type ConsumerRef =
           readonly onFailure: Consumer['onFailure'];
           readonly maxWaitSeconds: number;
           readonly intervalSeconds: number;
+      }
+    | {
+          readonly name: string;
+          readonly type: 'appService';
+          readonly onFailure: Consumer['onFailure'];
+          readonly maxWaitSeconds: number;
+          readonly intervalSeconds: number;
       };
 
 export function toConsumerRef(consumer: Consumer): ConsumerRef {
-    return consumer.type === 'probe'
-        ? {
+    return consumer.type === 'webhook'
+        ? { name: consumer.name, type: 'webhook', onFailure: consumer.onFailure }
+        : {
               name: consumer.name,
-              type: 'probe',
+              type: consumer.type,
               onFailure: consumer.onFailure,
               maxWaitSeconds: consumer.maxWaitSeconds,
               intervalSeconds: consumer.intervalSeconds,
-          }
-        : { name: consumer.name, type: 'webhook', onFailure: consumer.onFailure };
+          };
 }
 
 export const CreateInputSchema = z.object({

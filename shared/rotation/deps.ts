@@ -1,3 +1,4 @@
+import { type AppServicePort } from '../appService/ports';
 import { type RotationPolicy } from '../domain/policy';
 import { type Logger } from '../logging/logger';
 import { type ConsumersConfig } from './consumers';
@@ -19,6 +20,8 @@ export interface RotationDeps {
     readonly notifier: NotifierPort;
     readonly refresher: ConsumerRefresherPort;
     readonly consumers: ConsumersConfig;
+    /** Resource Manager for App Service consumers and discovery (absent: none can be checked). */
+    readonly appService?: AppServicePort;
     readonly settings: RotationSettings;
 }
 
@@ -27,6 +30,8 @@ export interface RotationSettings {
     /** Vaults the rotator manages; a request for any other vault is refused. */
     readonly vaultUrls: readonly string[];
     readonly propagationTimeoutSeconds: number;
+    /** Scopes whose App Service sites preflight searches for references to the secret (empty: declared only). */
+    readonly appServiceDiscoveryScopes?: readonly string[];
     readonly usageGate: {
         readonly signInLogLatencyMinutes: number;
         readonly tokenLifetimeMinutes: number;

@@ -143,11 +143,13 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     run.mark('refresh', 'running', `${plan.consumers.length} consumer(s)`);
     const evidence: string[] = [];
     const confirmedProbes: string[] = [];
+    const resolvedApps: string[] = [];
     for (const consumer of plan.consumers) {
         const outcome = yield* refreshConsumer(run, consumer, published.version, created.fingerprint);
         if (!outcome) return run.record();
         evidence.push(`${consumer.name}: ${outcome.ok ? 'ok' : 'failed'} (${outcome.detail})`);
         if (outcome.ok && consumer.type === 'probe') confirmedProbes.push(consumer.name);
+        if (outcome.ok && consumer.type === 'appService') resolvedApps.push(consumer.name);
         if (!outcome.ok && consumer.onFailure === 'abort') {
             run.mark('refresh', 'failed', evidence.join('; '));
             return yield* run.finish(
@@ -165,7 +167,11 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     // the usage gate, in the same log query, once the sign-in log has caught up. Absence is not fatal: the usage
     // gate is what protects the old credential.
     const probeNames = confirmedProbes.length > 0 ? ` (${confirmedProbes.join(', ')})` : '';
-    const probeEvidence = `${confirmedProbes.length} probe(s) report the new fingerprint${probeNames}`;
+    const appEvidence =
+        resolvedApps.length > 0
+            ? `; ${resolvedApps.length} App Service app(s) re-resolved their Key Vault references to the new version (${resolvedApps.join(', ')})`
+            : '';
+    const probeEvidence = `${confirmedProbes.length} probe(s) report the new fingerprint${probeNames}${appEvidence}`;
     run.mark('confirm', 'succeeded', `${probeEvidence}; sign-ins with the new key are counted at the usage gate`);
 
     // grace: long enough for every consumer to have re-read the secret and for the sign-in window to be full.
@@ -271,8 +277,10 @@ function* refreshConsumer(
         rotationId: input.rotationId,
         requestedAt: context.df.currentUtcDateTime.toISOString(),
     };
-    const deadline = addSeconds(context.df.currentUtcDateTime, consumer.type === 'probe' ? consumer.maxWaitSeconds : 0);
-    const interval = consumer.type === 'probe' ? consumer.intervalSeconds : 5;
+    // Probes and App Service references are polled until they show the new version; webhooks are retried.
+    const polled = consumer.type !== 'webhook';
+    const deadline = addSeconds(context.df.currentUtcDateTime, polled ? consumer.maxWaitSeconds : 0);
+    const interval = polled ? consumer.intervalSeconds : 5;
     for (let attempt = 1; ; attempt++) {
         let outcome: RefreshOutcome;
         try {
@@ -284,11 +292,11 @@ function* refreshConsumer(
         const keepTrying =
             consumer.type === 'probe'
                 ? isBefore(context.df.currentUtcDateTime, deadline)
-                : outcome.retryable && attempt < WEBHOOK_ATTEMPTS;
+                : consumer.type === 'appService'
+                  ? outcome.retryable && isBefore(context.df.currentUtcDateTime, deadline)
+                  : outcome.retryable && attempt < WEBHOOK_ATTEMPTS;
         if (!keepTrying) return outcome;
-        yield context.df.createTimer(
-            addSeconds(context.df.currentUtcDateTime, interval * (consumer.type === 'probe' ? 1 : attempt)),
-        );
+        yield context.df.createTimer(addSeconds(context.df.currentUtcDateTime, interval * (polled ? 1 : attempt)));
     }
 }
 

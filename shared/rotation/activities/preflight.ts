@@ -1,6 +1,7 @@
 import { applyOverrides, checkCapacity, newCredentialWindow } from '../../domain/policy';
 import { fingerprintOf } from '../../security/fingerprint';
 import { type Finding, type PreflightInput, type RotationPlan, toConsumerRef } from '../contracts';
+import { appServiceFindings } from '../appServiceConsumers';
 import { type RotationDeps } from '../deps';
 import { credentialDisplayName, ManagedTags, normalizeVaultUrl } from '../markers';
 
@@ -103,8 +104,26 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
     if (plan.consumers.length === 0) {
         warn('no_consumers', 'no consumers are configured; switching is confirmed from sign-in logs only');
     }
+    findings.push(...(await checkAppServiceConsumers(deps, vaultUrl, input.secretName)));
     plan.ok = !findings.some((f) => f.severity === 'error');
     return plan;
+}
+
+/** Version-pinned App Service references to the secret block the rotation (seed 000); see appServiceConsumers. */
+async function checkAppServiceConsumers(deps: RotationDeps, vaultUrl: string, secretName: string): Promise<Finding[]> {
+    const scopes = deps.settings.appServiceDiscoveryScopes ?? [];
+    const declared = deps.consumers.consumersFor(vaultUrl, secretName).some((c) => c.type === 'appService');
+    if (!declared && scopes.length === 0) return [];
+    if (!deps.appService) {
+        return [
+            {
+                severity: 'error',
+                code: 'consumer_unreadable',
+                message: 'App Service consumers are configured but no Resource Manager client is available',
+            },
+        ];
+    }
+    return appServiceFindings(deps.appService, deps.consumers, vaultUrl, secretName, scopes);
 }
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
