@@ -2,7 +2,8 @@ import { type KeyVaultSecret } from '@azure/keyvault-secrets';
 
 import { setTimeout as sleep } from 'node:timers/promises';
 
-import { type RotatorError } from '../errors/RotatorError';
+import { ErrorCodes } from '../errors/errorCodes';
+import { RotatorError } from '../errors/RotatorError';
 import { currentPacing } from '../pacing/pacingContext';
 import { type QuotaBudget } from '../pacing/quotaBudget';
 import { throttledError } from '../pacing/throttled';
@@ -12,6 +13,18 @@ import { type SecretClients } from './secretClients';
 import { fromUpstreamError, statusOf } from './upstreamError';
 
 type SecretProps = KeyVaultSecret['properties'];
+
+/** A purged name refuses writes for ~1–5 s (azure-sdk-for-net#26027); wait this long before giving up. */
+const BEING_DELETED_WAIT_MS = 30_000;
+const BEING_DELETED_MAX_PAUSE_MS = 4_000;
+
+/**
+ * Key Vault's 409 `ObjectIsBeingDeleted` ("Secret x is currently being deleted…"). The SDK's RestError keeps
+ * the outer code (`Conflict`) and the message, not the `innererror`, so the message is all there is.
+ */
+function isBeingDeleted(error: unknown): boolean {
+    return error instanceof Error && /currently being deleted/i.test(error.message);
+}
 
 /**
  * Key Vault secrets, one SecretClient per vault. Every read asks for the latest version: this adapter has no
@@ -80,17 +93,40 @@ export class KeyVaultSecrets implements SecretStorePort {
             ...(write.expiresOn ? { expiresOn: new Date(write.expiresOn) } : {}),
         };
         await this.writeTurn(vaultUrl);
-        try {
-            return toProperties((await client.setSecret(name, value.reveal(), options)).properties);
-        } catch (error) {
-            if (statusOf(error) !== 409) throw this.wireError(vaultUrl, 'set secret', error);
-        }
-        // 409: the name is soft-deleted and could not be purged (purge protection): recover it, then write.
-        try {
-            await (await client.beginRecoverDeletedSecret(name, { intervalInMs: 250 })).pollUntilDone();
-            return toProperties((await client.setSecret(name, value.reveal(), options)).properties);
-        } catch (error) {
-            throw fromUpstreamError('keyVault', 'set secret', error);
+        const set = async (): Promise<StoredSecretProperties> =>
+            toProperties((await client.setSecret(name, value.reveal(), options)).properties);
+        const deadline = Date.now() + BEING_DELETED_WAIT_MS;
+        for (let attempt = 0; ; attempt++) {
+            let conflict: unknown;
+            try {
+                return await set();
+            } catch (error) {
+                if (statusOf(error) !== 409) throw this.wireError(vaultUrl, 'set secret', error);
+                conflict = error;
+            }
+            // Two different 409s (the SDK keeps only the outer code `Conflict`, so the message tells them apart):
+            // ObjectIsDeletedButRecoverable: the name is soft-deleted and could not be purged (purge protection,
+            // as in the deployed vault): recover it, then write. ObjectIsBeingDeleted: a delete or purge of the
+            // name is still being processed (seconds): wait and write again; recovering it would answer 404.
+            if (!isBeingDeleted(conflict)) {
+                try {
+                    await (await client.beginRecoverDeletedSecret(name, { intervalInMs: 250 })).pollUntilDone();
+                    return await set();
+                } catch (error) {
+                    // 404: nothing to recover, the name is being purged; anything else is a real failure.
+                    if (statusOf(error) !== 404 && statusOf(error) !== 409)
+                        throw fromUpstreamError('keyVault', 'set secret', error);
+                }
+            }
+            if (Date.now() >= deadline) {
+                throw new RotatorError(
+                    'upstream',
+                    ErrorCodes.conflict,
+                    `keyVault set secret failed (HTTP 409, ObjectIsBeingDeleted): the name is still being deleted or purged; retry later`,
+                    { retryable: true, status: 409 },
+                );
+            }
+            await sleep(Math.min(BEING_DELETED_MAX_PAUSE_MS, 500 * 2 ** attempt));
         }
     }
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { productionVaultProfile } from '../emulator/keyvault/model';
 import { startEmulator } from '../emulator/core/server';
 import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from './appHost';
 import { type RunningConsumer, startConsumer } from './consumerProcess';
@@ -62,6 +63,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
                 propagationDelaySeconds: 15,
             }),
             'configuring the emulator',
+        );
+        // The vault as deployed: purge protection on, so stash names stay soft-deleted and get recovered.
+        await emu.expectOk(
+            emu.call('POST', '/_emulator/keyVault/vault', productionVaultProfile()),
+            'configuring the vault',
         );
         // The tenant (principals, apps) lives in the emulator's own storage, secrets included, like a real tenant.
         const tenantFile = join(emulatorDir, 'sandbox-tenant.json');

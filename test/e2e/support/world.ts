@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { productionVaultProfile } from '../../emulator/keyvault/model';
 import { startEmulator } from '../../emulator/core/server';
 import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from '../../sandbox/appHost';
 import { type RunningConsumer, startConsumer } from '../../sandbox/consumerProcess';
@@ -29,6 +30,8 @@ export interface WorldOptions {
     readonly consumers?: (context: ConsumerContext) => Promise<object>;
     /** Emulator faults applied before the host starts. */
     readonly faults?: object;
+    /** The vault's configuration (`/_emulator/keyVault/vault`); default: the production vault. */
+    readonly vault?: object;
 }
 
 export interface ConsumerContext {
@@ -73,6 +76,11 @@ export class World {
         await emu.expectOk(
             emu.call('POST', '/_emulator/faults', { tokenLifetimeClock: 'wall', ...(options.faults ?? {}) }),
             'faults',
+        );
+        // The deployed vault: purge-protected, with the service's soft-delete latencies.
+        await emu.expectOk(
+            emu.call('POST', '/_emulator/keyVault/vault', options.vault ?? productionVaultProfile()),
+            'vault profile',
         );
         const tenant = await seedTenant(emu, options.apps);
         const hostStateDir = join(root, 'host');

@@ -82,3 +82,20 @@ export const deletedButRecoverable = (name: string): EmuResponse =>
     );
 
 export const badParameter = (message: string): EmuResponse => kvError(400, 'BadParameter', message);
+
+/** A name whose purge (or delete) is still being processed refuses writes (azure-sdk-for-net#34322, verbatim). */
+export const beingDeleted = (name: string): EmuResponse =>
+    kvError(
+        409,
+        'Conflict',
+        `Secret ${name} is currently being deleted and cannot be re-created; retry later.`,
+        'ObjectIsBeingDeleted',
+    );
+
+/** Purge in a purge-protected vault (message from microsoft/AzureTRE#1760; the inner code is [UNVERIFIED]). */
+export const purgeProtected = (): EmuResponse =>
+    kvError(
+        403,
+        'Forbidden',
+        'Operation "purge" is not allowed because purge protection is enabled for this vault. Key Vault service will automatically purge it after the retention period has passed.',
+    );

@@ -8,7 +8,7 @@ import {
 } from '../core/contract';
 import { authenticate } from './auth';
 import { badParameter, kvError } from './errors';
-import { type EmittedMarks, unixSeconds } from './model';
+import { defaultVaultProfile, type EmittedMarks, unixSeconds, type VaultProfile } from './model';
 import { parseRole, RoleAssignments, type RoleAssignment } from './rbac';
 import { handleSecrets, type VaultState } from './routes';
 import { SecretStore, type StoreSnapshot } from './store';
@@ -23,6 +23,7 @@ export interface SystemEventSink {
 
 interface KeyVaultSnapshot {
     readonly store: StoreSnapshot;
+    readonly profile?: VaultProfile;
     readonly roleAssignments: RoleAssignment[];
     readonly marks: EmittedMarks;
 }
@@ -70,11 +71,47 @@ export function createKeyVaultModule(events: SystemEventSink): KeyVaultModule {
         state.marks.expired.length = 0;
         state.roles.replace([]);
         state.roles.assign(context.admin.servicePrincipalId, 'Key Vault Secrets Officer');
+        state.store.profile = defaultVaultProfile();
+    }
+
+    /** `POST /_emulator/keyVault/vault`: the vault's configuration and service latencies (`VaultProfile`). */
+    function configure(body: Record<string, unknown>): EmuResponse {
+        const next: VaultProfile = { ...state.store.profile };
+        if ('purgeProtection' in body) {
+            if (typeof body.purgeProtection !== 'boolean') return badParameter('purgeProtection must be a boolean.');
+            next.purgeProtection = body.purgeProtection;
+        }
+        if ('recoverableDays' in body) {
+            const days = body.recoverableDays;
+            if (typeof days !== 'number' || !Number.isInteger(days) || days < 7 || days > 90)
+                return badParameter('recoverableDays must be an integer from 7 to 90 (softDeleteRetentionInDays).');
+            next.recoverableDays = days;
+        }
+        for (const key of ['deleteLatencyMs', 'recoverLatencyMs', 'purgeLatencyMs'] as const) {
+            if (!(key in body)) continue;
+            const value = body[key];
+            if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 600_000)
+                return badParameter(`${key} must be a number of milliseconds from 0 to 600000.`);
+            next[key] = value;
+        }
+        state.store.profile = next;
+        return { status: 200, body: next };
     }
 
     function control(subPath: string, request: EmuRequest, context: EmulatorContext): EmuResponse | undefined {
         watchClock(context);
         const method = request.method.toUpperCase();
+        if (subPath === '/vault' && method === 'GET') return { status: 200, body: state.store.profile };
+        if (subPath === '/vault' && method === 'POST') {
+            let body: unknown;
+            try {
+                body = JSON.parse(request.body.toString('utf8'));
+            } catch {
+                return badParameter('The request body is not valid JSON.');
+            }
+            if (typeof body !== 'object' || body === null) return badParameter('Expected a JSON object.');
+            return configure(body as Record<string, unknown>);
+        }
         if (subPath === '/roleAssignments' && method === 'GET') {
             return { status: 200, body: { value: state.roles.list() } };
         }
@@ -147,9 +184,11 @@ export function createKeyVaultModule(events: SystemEventSink): KeyVaultModule {
                 versionCount: d.secret.versions.length,
             })),
             roleAssignments: state.roles.list(),
+            vault: state.store.profile,
         }),
         snapshot: (): KeyVaultSnapshot => ({
             store: state.store.snapshot(),
+            profile: state.store.profile,
             roleAssignments: [...state.roles.list()],
             marks: state.marks,
         }),
@@ -161,6 +200,7 @@ export function createKeyVaultModule(events: SystemEventSink): KeyVaultModule {
                 return;
             }
             state.store.restore(snapshot.store);
+            state.store.profile = { ...defaultVaultProfile(), ...snapshot.profile };
             state.roles.replace(snapshot.roleAssignments ?? []);
             state.marks.nearExpiry = [...(snapshot.marks?.nearExpiry ?? [])];
             state.marks.expired = [...(snapshot.marks?.expired ?? [])];

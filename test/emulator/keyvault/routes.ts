@@ -3,10 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { type AccessTokenClaims, type EmuRequest, type EmuResponse, type EmulatorContext } from '../core/contract';
 import {
     badParameter,
+    beingDeleted,
     deletedButRecoverable,
     deletedSecretNotFound,
     kvError,
     kvHeaders,
+    purgeProtected,
     secretDisabled,
     secretNotFound,
 } from './errors';
@@ -50,7 +52,7 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
             if (method !== 'GET') return methodNotAllowed(method);
             return {
                 action: 'readMetadata',
-                run: () => pageOf(request, origin, store.listLive(), (s) => secretItem(origin, s)),
+                run: () => pageOf(request, origin, store.listLive(), (s) => secretItem(origin, s, store.profile)),
             };
         }
         if (third === 'versions') {
@@ -61,7 +63,9 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
                 run: () => {
                     const secret = store.find(name);
                     if (secret === undefined) return secretNotFound(name);
-                    return pageOf(request, origin, secret.versions, (v) => versionItem(origin, secret, v));
+                    return pageOf(request, origin, secret.versions, (v) =>
+                        versionItem(origin, secret, v, store.profile),
+                    );
                 },
             };
         }
@@ -76,11 +80,12 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
                 run: () => {
                     const secret = store.find(name);
                     const record = version === undefined ? store.current(name) : store.findVersion(name, version);
-                    if (secret === undefined || record === undefined) {
+                    // A recovered secret reads 404 for a while (the SDK's recover poller waits on this).
+                    if (secret === undefined || record === undefined || store.phase(name) === 'recovering') {
                         return secretNotFound(version === undefined ? name : `${name}/${version}`);
                     }
                     if (!record.enabled) return secretDisabled('get');
-                    return ok(secretBundle(origin, secret, record, true));
+                    return ok(secretBundle(origin, secret, record, true, store.profile));
                 },
             };
         }
@@ -100,7 +105,7 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
                     if (!patch.ok) return patch.response;
                     store.update(record, patch.value, now());
                     context.markDirty();
-                    return ok(secretBundle(origin, secret, record, false));
+                    return ok(secretBundle(origin, secret, record, false, store.profile));
                 },
             };
         }
@@ -112,7 +117,7 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
                     const deleted = store.delete(name, now());
                     if (deleted === undefined) return secretNotFound(name);
                     context.markDirty();
-                    return ok(deletedBundle(origin, deleted));
+                    return ok(deletedBundle(origin, deleted, store.profile));
                 },
             };
         }
@@ -124,7 +129,7 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
             if (method !== 'GET') return methodNotAllowed(method);
             return {
                 action: 'readMetadata',
-                run: () => pageOf(request, origin, store.listDeleted(), (d) => deletedItem(origin, d)),
+                run: () => pageOf(request, origin, store.listDeleted(), (d) => deletedItem(origin, d, store.profile)),
             };
         }
         if (third === 'recover') {
@@ -133,13 +138,15 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
                 action: 'recover',
                 secret: name,
                 run: () => {
+                    // [UNVERIFIED] a recover before the delete finished: the deleted secret is not there yet.
+                    if (store.phase(name) === 'deleting') return deletedSecretNotFound(name);
                     const secret = store.recover(name);
                     if (secret === undefined) return deletedSecretNotFound(name);
                     context.markDirty();
                     const current = secret.versions[secret.versions.length - 1];
                     return current === undefined
                         ? secretNotFound(name)
-                        : ok(secretBundle(origin, secret, current, false));
+                        : ok(secretBundle(origin, secret, current, false, store.profile));
                 },
             };
         }
@@ -150,7 +157,9 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
                 secret: name,
                 run: () => {
                     const deleted = store.findDeleted(name);
-                    return deleted === undefined ? deletedSecretNotFound(name) : ok(deletedBundle(origin, deleted));
+                    // A delete still in progress is not visible yet (the SDK's delete poller waits on this 404).
+                    if (deleted === undefined || store.phase(name) === 'deleting') return deletedSecretNotFound(name);
+                    return ok(deletedBundle(origin, deleted, store.profile));
                 },
             };
         }
@@ -159,7 +168,11 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
                 action: 'purge',
                 secret: name,
                 run: () => {
-                    if (!store.purge(name)) return deletedSecretNotFound(name);
+                    if (store.findDeleted(name) === undefined) return deletedSecretNotFound(name);
+                    if (store.profile.purgeProtection) return purgeProtected();
+                    // Purging before the delete finished is refused (terraform-provider-azurerm#10454).
+                    if (store.phase(name) === 'deleting') return beingDeleted(name);
+                    store.purge(name);
                     context.markDirty();
                     return { status: 204, headers: { 'x-ms-request-id': randomUUID() } };
                 },
@@ -172,6 +185,8 @@ function resolve(request: EmuRequest, context: EmulatorContext, state: VaultStat
 
 function setSecret(request: EmuRequest, context: EmulatorContext, state: VaultState, name: string): EmuResponse {
     if (!NAME_PATTERN.test(name)) return badParameter(`The request URI contains an invalid name: ${name}`);
+    const phase = state.store.phase(name);
+    if (phase === 'purging' || phase === 'deleting') return beingDeleted(name);
     if (state.store.findDeleted(name) !== undefined) return deletedButRecoverable(name);
     const body = parseJsonBody(request.body);
     if (!body.ok) return body.response;
@@ -183,7 +198,7 @@ function setSecret(request: EmuRequest, context: EmulatorContext, state: VaultSt
     state.events.publishSystemEvent(
         secretEvent('Microsoft.KeyVault.SecretNewVersionCreated', context.origin, secret, version, now),
     );
-    return ok(secretBundle(context.origin, secret, version, true));
+    return ok(secretBundle(context.origin, secret, version, true, state.store.profile));
 }
 
 /** Authorises (RBAC on the token's `oid`) and runs the operation. Authentication happened before. */

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 
 import {
     currentVersion,
-    RECOVERABLE_DAYS,
+    defaultVaultProfile,
     type DeletedSecretRecord,
+    type VaultProfile,
     type SecretRecord,
     type SecretVersionRecord,
 } from './model';
@@ -34,10 +35,34 @@ export interface StoreSnapshot {
 /** Version ids are 32 lower-case hex characters, like the real ones (§4.1). */
 const newVersionId = (): string => randomBytes(16).toString('hex');
 
+/** A soft-delete operation the service is still finishing (wall-clock ms). */
+export type PendingPhase = 'deleting' | 'recovering' | 'purging';
+
 /** One vault's secrets. Names are case-insensitive; the stored name keeps its first spelling. */
 export class SecretStore {
     readonly #live = new Map<string, SecretRecord>();
     readonly #deleted = new Map<string, DeletedSecretRecord>();
+    readonly #pending = new Map<string, { phase: PendingPhase; untilMs: number }>();
+    profile: VaultProfile = defaultVaultProfile();
+
+    constructor(private readonly wallNow: () => number = Date.now) {}
+
+    /** The operation still in progress on this name, if any (service latency, see `VaultProfile`). */
+    phase(name: string): PendingPhase | undefined {
+        const key = name.toLowerCase();
+        const pending = this.#pending.get(key);
+        if (pending === undefined) return undefined;
+        if (this.wallNow() >= pending.untilMs) {
+            this.#pending.delete(key);
+            return undefined;
+        }
+        return pending.phase;
+    }
+
+    #begin(name: string, phase: PendingPhase, latencyMs: number): void {
+        if (latencyMs > 0) this.#pending.set(name.toLowerCase(), { phase, untilMs: this.wallNow() + latencyMs });
+        else this.#pending.delete(name.toLowerCase());
+    }
 
     find(name: string): SecretRecord | undefined {
         return this.#live.get(name.toLowerCase());
@@ -82,14 +107,19 @@ export class SecretStore {
         version.updated = now;
     }
 
-    /** Soft delete: all versions move to the deleted state, recoverable for 90 days. */
+    /** Soft delete: all versions move to the deleted state, recoverable for the vault's retention. */
     delete(name: string, now: number): DeletedSecretRecord | undefined {
         const key = name.toLowerCase();
         const secret = this.#live.get(key);
         if (secret === undefined) return undefined;
-        const deleted = { secret, deletedDate: now, scheduledPurgeDate: now + RECOVERABLE_DAYS * 86_400 };
+        const deleted = {
+            secret,
+            deletedDate: now,
+            scheduledPurgeDate: now + this.profile.recoverableDays * 86_400,
+        };
         this.#live.delete(key);
         this.#deleted.set(key, deleted);
+        this.#begin(name, 'deleting', this.profile.deleteLatencyMs);
         return deleted;
     }
 
@@ -99,11 +129,14 @@ export class SecretStore {
         if (deleted === undefined) return undefined;
         this.#deleted.delete(key);
         this.#live.set(key, deleted.secret);
+        this.#begin(name, 'recovering', this.profile.recoverLatencyMs);
         return deleted.secret;
     }
 
     purge(name: string): boolean {
-        return this.#deleted.delete(name.toLowerCase());
+        if (!this.#deleted.delete(name.toLowerCase())) return false;
+        this.#begin(name, 'purging', this.profile.purgeLatencyMs);
+        return true;
     }
 
     /** The service purges deleted secrets once their scheduled purge date passes. */
@@ -124,7 +157,9 @@ export class SecretStore {
     }
 
     listDeleted(): DeletedSecretRecord[] {
-        return [...this.#deleted.values()].sort((a, b) => compareNames(a.secret.name, b.secret.name));
+        return [...this.#deleted.values()]
+            .filter((d) => this.phase(d.secret.name) !== 'deleting')
+            .sort((a, b) => compareNames(a.secret.name, b.secret.name));
     }
 
     current(name: string): SecretVersionRecord | undefined {
@@ -135,6 +170,7 @@ export class SecretStore {
     clear(): void {
         this.#live.clear();
         this.#deleted.clear();
+        this.#pending.clear();
     }
 
     snapshot(): StoreSnapshot {

@@ -1,7 +1,8 @@
 import {
     currentVersion,
-    RECOVERABLE_DAYS,
-    RECOVERY_LEVEL,
+    defaultVaultProfile,
+    recoveryLevel,
+    type VaultProfile,
     type DeletedSecretRecord,
     type SecretRecord,
     type SecretVersionRecord,
@@ -15,14 +16,16 @@ import {
 export const secretId = (origin: string, name: string, version?: string): string =>
     version === undefined ? `${origin}/secrets/${name}` : `${origin}/secrets/${name}/${version}`;
 
-function attributes(version: SecretVersionRecord): Record<string, unknown> {
+const DEFAULT_PROFILE = defaultVaultProfile();
+
+function attributes(version: SecretVersionRecord, profile: VaultProfile): Record<string, unknown> {
     const attrs: Record<string, unknown> = { enabled: version.enabled };
     if (version.nbf !== undefined) attrs.nbf = version.nbf;
     if (version.exp !== undefined) attrs.exp = version.exp;
     attrs.created = version.created;
     attrs.updated = version.updated;
-    attrs.recoveryLevel = RECOVERY_LEVEL;
-    attrs.recoverableDays = RECOVERABLE_DAYS;
+    attrs.recoveryLevel = recoveryLevel(profile);
+    attrs.recoverableDays = profile.recoverableDays;
     return attrs;
 }
 
@@ -38,19 +41,24 @@ export function secretBundle(
     secret: SecretRecord,
     version: SecretVersionRecord,
     includeValue: boolean,
+    profile: VaultProfile = DEFAULT_PROFILE,
 ): Record<string, unknown> {
     const bundle: Record<string, unknown> = {};
     if (includeValue) bundle.value = version.value;
     bundle.id = secretId(origin, secret.name, version.version);
     optionals(bundle, version);
-    bundle.attributes = attributes(version);
+    bundle.attributes = attributes(version, profile);
     return bundle;
 }
 
 /** SecretItem of `GET /secrets`: the id has no version; attributes and tags are the current version's. */
-export function secretItem(origin: string, secret: SecretRecord): Record<string, unknown> {
+export function secretItem(
+    origin: string,
+    secret: SecretRecord,
+    profile: VaultProfile = DEFAULT_PROFILE,
+): Record<string, unknown> {
     const version = currentVersion(secret);
-    return optionals({ id: secretId(origin, secret.name), attributes: attributes(version) }, version);
+    return optionals({ id: secretId(origin, secret.name), attributes: attributes(version, profile) }, version);
 }
 
 /** SecretItem of `GET /secrets/{name}/versions`: one per version, id with the version. */
@@ -58,8 +66,12 @@ export function versionItem(
     origin: string,
     secret: SecretRecord,
     version: SecretVersionRecord,
+    profile: VaultProfile = DEFAULT_PROFILE,
 ): Record<string, unknown> {
-    return optionals({ id: secretId(origin, secret.name, version.version), attributes: attributes(version) }, version);
+    return optionals(
+        { id: secretId(origin, secret.name, version.version), attributes: attributes(version, profile) },
+        version,
+    );
 }
 
 function deletedFields(origin: string, deleted: DeletedSecretRecord): Record<string, unknown> {
@@ -71,11 +83,19 @@ function deletedFields(origin: string, deleted: DeletedSecretRecord): Record<str
 }
 
 /** DeletedSecretBundle (delete and get-deleted): the current version's bundle without its value. */
-export function deletedBundle(origin: string, deleted: DeletedSecretRecord): Record<string, unknown> {
+export function deletedBundle(
+    origin: string,
+    deleted: DeletedSecretRecord,
+    profile: VaultProfile = DEFAULT_PROFILE,
+): Record<string, unknown> {
     const version = currentVersion(deleted.secret);
-    return { ...deletedFields(origin, deleted), ...secretBundle(origin, deleted.secret, version, false) };
+    return { ...deletedFields(origin, deleted), ...secretBundle(origin, deleted.secret, version, false, profile) };
 }
 
-export function deletedItem(origin: string, deleted: DeletedSecretRecord): Record<string, unknown> {
-    return { ...deletedFields(origin, deleted), ...secretItem(origin, deleted.secret) };
+export function deletedItem(
+    origin: string,
+    deleted: DeletedSecretRecord,
+    profile: VaultProfile = DEFAULT_PROFILE,
+): Record<string, unknown> {
+    return { ...deletedFields(origin, deleted), ...secretItem(origin, deleted.secret, profile) };
 }
