@@ -219,16 +219,25 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
         expect(usage.stderr).toMatch(/exactly one of --sandbox or --tenant/);
     }, 150_000);
 
-    it('npm run demo exits 0: the pinned consumer keeps its old credential (AttentionRequired), the healthy one completes', () => {
+    it('npm run demo exits 0: the pinned App Service app is refused before anything changes, the healthy one completes with its reference resolved', () => {
         const demo = spawnSync(NPM, ['run', '-s', 'demo'], { cwd: ROOT, encoding: 'utf8', timeout: 280_000 });
         expect(demo.status).toBe(0);
         const summary = JSON.parse(demo.stdout.trim().split('\n').pop()!) as {
             ok: boolean;
             rotations: { secretName: string; status: string }[];
-            pinnedConsumer: { oldKeyStillPresent: boolean; status: string };
+            pinnedConsumer: { oldKeyStillPresent: boolean; credentialsNow: number; status: string; code: string };
+            healthyConsumer: { status: string; evidence: string };
         };
         expect(summary.ok).toBe(true);
-        expect(summary.pinnedConsumer).toMatchObject({ oldKeyStillPresent: true, status: 'AttentionRequired' });
+        expect(summary.pinnedConsumer).toMatchObject({
+            oldKeyStillPresent: true,
+            credentialsNow: 1,
+            status: 'Failed',
+            code: 'pinned_reference',
+        });
+        expect(summary.rotations.find((r) => r.secretName === 'teams-agent-secret')?.status).toBe('Failed');
+        expect(summary.healthyConsumer.status).toBe('Completed');
+        expect(summary.healthyConsumer.evidence).toContain('(payroll-agent-app)');
         expect(summary.rotations.find((r) => r.secretName === 'payroll-agent-secret')?.status).toBe('Completed');
         expect(demo.stderr).toMatch(/What happened:/);
     }, 300_000);

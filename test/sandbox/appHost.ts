@@ -49,6 +49,8 @@ export function sandboxSettings(options: AppHostOptions): Record<string, string>
         EVENT_GRID_TOPIC_ENDPOINT: d.eventGrid.topicEndpoint,
         EVENT_GRID_TOPIC_KEY: d.eventGrid.topicKey,
         OPERATOR_API_AUDIENCE: options.tenant.api.identifierUri,
+        // The emulator serves Resource Manager too; the audience stays the public cloud's.
+        RESOURCE_MANAGER_URL: d.baseUrl,
         // Scans run when asked (POST /admin/functions/scanCredentials); a fast virtual clock would otherwise fire
         // the daily schedule every few seconds.
         SCAN_SCHEDULE: '0 0 0 1 1 *',

@@ -29,8 +29,9 @@ const DEMO_COMMAND = {
         ['--timeout-seconds S', 'give up after this many real seconds (default 240)'],
     ],
     epilog:
-        'Exit codes: 0 the story played out (payroll-agent Completed, teams-agent AttentionRequired with its old key\n' +
-        'kept), 1 it did not or the sandbox failed, 2 bad usage.',
+        'Exit codes: 0 the story played out (teams-agent refused at preflight for its version-pinned App Service\n' +
+        'setting, no credential created; payroll-agent Completed with its reference resolved as evidence), 1 it did not\n' +
+        'or the sandbox failed, 2 bad usage.',
 } as const satisfies CommandSpec<Record<string, { type: 'string'; default?: string }>>;
 
 interface RotationItem {
@@ -41,6 +42,7 @@ interface RotationItem {
     newKeyId: string | null;
     outcome: { code: string; message: string } | null;
     createdAt: string | null;
+    steps?: { name: string; state: string; detail: string }[];
 }
 
 const TERMINAL = new Set(['Completed', 'Failed', 'AttentionRequired', 'Terminated']);
@@ -77,23 +79,45 @@ async function main(): Promise<void> {
         const pinnedKeys = await passwordKeyIds(sandbox, pinned.appId);
         const pinnedRotation = latest.get(pinned.secretName!);
         const pinnedOldKeyKept = pinnedKeys.includes(pinned.keyId);
+        // Refused before anything changed: the app still has exactly the credential it started with.
+        const nothingCreated = pinnedKeys.length === 1 && pinnedOldKeyKept;
+        const refusedForPin =
+            pinnedRotation?.status === 'Failed' && pinnedRotation.outcome?.code === 'pinned_reference';
+        const healthy = latest.get('payroll-agent-secret');
+        const evidence = healthy?.steps?.find((s) => s.name === 'confirm')?.detail ?? '';
+        const referenceResolved = /App Service app\(s\) re-resolved/.test(evidence);
         const rows = DUE_AT_START.map((name) => ({ secretName: name, ...summarize(latest.get(name)) }));
         say('');
         say('What happened:');
         for (const row of rows) say(`  ${row.secretName.padEnd(24)} ${row.status.padEnd(18)} ${row.detail}`);
         say('');
         say(
-            pinnedOldKeyKept && pinnedRotation?.status === 'AttentionRequired'
-                ? 'teams-agent is pinned to an old secret version and kept signing in with the old key: the rotator\n' +
-                      'refused to delete it and raised AttentionRequired. Without that check this was the Ghent outage.'
+            refusedForPin && nothingCreated
+                ? 'teams-agent runs on App Service with a setting pinned to an old Key Vault secret version. The rotator\n' +
+                      'read its Key Vault references through Resource Manager before touching anything and refused the\n' +
+                      'rotation: no credential was created, the old one still works. Rotating anyway was the Ghent outage.'
                 : 'UNEXPECTED: the pinned consumer story did not play out (see the JSON line).',
         );
-        const ok =
-            pinnedOldKeyKept &&
-            pinnedRotation?.status === 'AttentionRequired' &&
-            latest.get('payroll-agent-secret')?.status === 'Completed';
+        say(
+            healthy?.status === 'Completed' && referenceResolved
+                ? `payroll-agent's setting follows the latest version: after publish its references were refreshed and\nresolved again (confirm: ${evidence}).`
+                : 'UNEXPECTED: payroll-agent did not complete with its reference resolved (see the JSON line).',
+        );
+        const ok = refusedForPin && nothingCreated && healthy?.status === 'Completed' && referenceResolved;
         process.stdout.write(
-            `${JSON.stringify({ ok, rotations: rows, pinnedConsumer: { secretName: pinned.secretName, oldKeyId: pinned.keyId, oldKeyStillPresent: pinnedOldKeyKept, status: pinnedRotation?.status ?? null } })}\n`,
+            `${JSON.stringify({
+                ok,
+                rotations: rows,
+                pinnedConsumer: {
+                    secretName: pinned.secretName,
+                    oldKeyId: pinned.keyId,
+                    oldKeyStillPresent: pinnedOldKeyKept,
+                    credentialsNow: pinnedKeys.length,
+                    status: pinnedRotation?.status ?? null,
+                    code: pinnedRotation?.outcome?.code ?? null,
+                },
+                healthyConsumer: { secretName: 'payroll-agent-secret', status: healthy?.status ?? null, evidence },
+            })}\n`,
         );
         exitCode = ok ? 0 : 1;
     } finally {

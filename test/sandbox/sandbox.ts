@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { productionVaultProfile } from '../emulator/keyvault/model';
 import { startEmulator } from '../emulator/core/server';
 import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from './appHost';
+import { ensureAppServiceSites, siteResourceId } from './appServiceSites';
 import { type RunningConsumer, startConsumer } from './consumerProcess';
 import { EmulatorClient } from './emulatorClient';
 import { type SeededTenant, seedTenant } from './seedTenant';
@@ -104,6 +105,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             cleanup.push(() => consumer.close());
             return consumer;
         };
+        // Both agents also run as App Service apps whose settings reference their secrets (seed 000's setup).
+        const pinnedVersion = pinnedApp?.secretName
+            ? await pinnedVersionOf(emu, pinnedApp.secretName, stateDir)
+            : undefined;
+        await ensureAppServiceSites(emu, tenant, emulator.vaultUrl, [
+            ...(healthyApp?.secretName ? [{ name: 'payroll-agent', secretName: healthyApp.secretName }] : []),
+            ...(pinnedApp?.secretName && pinnedVersion
+                ? [{ name: 'teams-agent', secretName: pinnedApp.secretName, pinnedVersion }]
+                : []),
+        ]);
         if (healthyApp?.secretName) {
             log('starting consumer payroll-agent (reads the latest secret version)');
             const c = await start('payroll-agent', healthyApp);
@@ -119,11 +130,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
                         intervalSeconds: 60,
                         maxWaitSeconds: 3600,
                     },
+                    // Its App Service setting references the secret without a version: refreshed, then confirmed.
+                    { name: 'payroll-agent-app', type: 'appService', resourceId: siteResourceId('payroll-agent') },
                 ],
             });
         }
         if (pinnedApp?.secretName) {
-            const pinned = await pinnedVersionOf(emu, pinnedApp.secretName, stateDir);
+            const pinned = pinnedVersion ?? '';
             log(
                 `starting consumer teams-agent (pinned to secret version ${pinned.slice(0, 8)}…, the seed-000 mistake)`,
             );
@@ -131,8 +144,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             consumerConfig.consumers.push({
                 vaultUrl: emulator.vaultUrl,
                 secretName: pinnedApp.secretName,
-                // Its owners believed a reload webhook was enough; nothing checks which version it reads.
-                refresh: [{ name: 'teams-agent', type: 'webhook', url: `${c.url}/refresh`, onFailure: 'abort' }],
+                // Its owners believed a reload webhook was enough; its App Service setting pins the version, which
+                // preflight reads through Resource Manager and refuses before anything is created.
+                refresh: [
+                    { name: 'teams-agent', type: 'webhook', url: `${c.url}/refresh`, onFailure: 'abort' },
+                    { name: 'teams-agent-app', type: 'appService', resourceId: siteResourceId('teams-agent') },
+                ],
             });
         }
 

@@ -80,9 +80,10 @@ async function main(): Promise<void> {
             `  State:       ${r.stateDir}  (--reset starts over)`,
             '',
             seeded
-                ? 'Watch teams-agent (pinned to an old secret version, like the Ghent outage): the rotator sees it still\n' +
-                  'signing in with the old key, refuses to delete that key and raises AttentionRequired. payroll-agent\n' +
-                  '(reads the latest version) completes. What happens is narrated below. Ctrl-C stops everything.'
+                ? 'Watch teams-agent (an App Service app whose setting pins an old secret version, like the Ghent outage):\n' +
+                  'preflight reads its Key Vault references and refuses the rotation before anything is created.\n' +
+                  'payroll-agent (follows the latest version) completes, with its reference re-resolved as evidence.\n' +
+                  'What happens is narrated below. Ctrl-C stops everything.'
                 : 'The tenant is empty (--no-seed): onboard a secret to see a rotation. Ctrl-C stops everything.',
             '',
         ].join('\n'),
