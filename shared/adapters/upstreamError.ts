@@ -79,8 +79,15 @@ export function fromUpstreamError(service: Upstream, operation: string, error: u
             options,
         );
     }
-    if (wireCode === 'TooManyAppPasswords') {
-        return new RotatorError('policy', ErrorCodes.credentialLimitReached, where, options);
+    // TooManyAppPasswords (azure-cli#12946); Directory_ResourceSizeExceeded: the application object is full
+    // (Graph refuses addPassword/addKey once its credentials exceed the directory object size limit).
+    if (wireCode === 'TooManyAppPasswords' || wireCode === 'Directory_ResourceSizeExceeded') {
+        return new RotatorError(
+            'policy',
+            ErrorCodes.credentialLimitReached,
+            `${where}: the application holds too many credentials; remove unused ones and retry`,
+            options,
+        );
     }
     if (status === undefined)
         return new RotatorError('upstream', ErrorCodes.unavailable, where, { ...options, retryable: true });

@@ -16,6 +16,7 @@ describe('rotation under tenant policy and host crashes', () => {
                 { displayName: 'refused', expiresInDays: 10, secretName: 'refused-secret' },
                 { displayName: 'chaos', expiresInDays: 10, secretName: 'chaos-secret' },
                 { displayName: 'killed', expiresInDays: 10, secretName: 'killed-secret' },
+                { displayName: 'full', expiresInDays: 10, secretName: 'full-secret' },
             ],
             settings: {
                 GRACE_PERIOD_DAYS: '1',
@@ -68,6 +69,27 @@ describe('rotation under tenant policy and host crashes', () => {
             expect(types).toEqual(['Rotation.Started', 'Rotation.Failed']);
         } finally {
             await world.emu.call('POST', '/_emulator/faults', { appManagementPolicy: { maxPasswordLifetime: 'P90D' } });
+        }
+    });
+
+    it('an application object at the directory size limit fails clearly (credential_limit_reached), nothing changed', async () => {
+        const app = world.app('full');
+        const before = await world.passwords(app.appId);
+        // The app already holds as many credentials as its directory object can: Graph answers addPassword with
+        // Directory_ResourceSizeExceeded, which the preflight count (our own limit) cannot foresee.
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/faults', { applicationCredentialLimit: before.length }),
+            'size limit',
+        );
+        try {
+            const done = await world.waitForRotation(await world.startRotation('full-secret'));
+            expect(done.status).toBe('Failed');
+            expect(done.outcome?.code).toBe('credential_limit_reached');
+            expect(done.outcome?.message).toMatch(/Directory_ResourceSizeExceeded.*too many credentials/);
+            expect(await world.passwords(app.appId)).toEqual(before);
+            expect(await world.secretValue('full-secret--rotation-pending')).toBeUndefined();
+        } finally {
+            await world.emu.call('POST', '/_emulator/faults', { applicationCredentialLimit: 100 });
         }
     });
 

@@ -33,6 +33,7 @@ function faultsView(deps: ControlDeps): object {
         signInIngestionLatencySeconds: settings.signInIngestionLatencySeconds,
         graphReplicationLagSeconds: settings.graphReplicationLagSeconds,
         tokenLifetimeClock: settings.tokenLifetimeClock,
+        applicationCredentialLimit: settings.applicationCredentialLimit,
         appManagementPolicy: { maxPasswordLifetimeSeconds: settings.maxPasswordLifetimeSeconds ?? null },
         duplicateEventDelivery: deps.faults.duplicateEventDelivery,
     };
@@ -54,6 +55,12 @@ function applySettings(settings: TenantSettings, body: Record<string, unknown>):
             body['graphReplicationLagSeconds'],
             'graphReplicationLagSeconds',
         );
+    }
+    if ('applicationCredentialLimit' in body) {
+        const limit = body['applicationCredentialLimit'];
+        if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)
+            throw new RangeError('applicationCredentialLimit must be a positive integer');
+        settings.applicationCredentialLimit = limit;
     }
     if ('tokenLifetimeClock' in body) {
         const clock = body['tokenLifetimeClock'];

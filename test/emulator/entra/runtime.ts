@@ -27,6 +27,12 @@ export interface TenantSettings {
      * wall clock, as every SDK and resource server expects; `virtual` (the default) uses the emulator clock.
      */
     tokenLifetimeClock: 'virtual' | 'wall';
+    /**
+     * The directory object size limit, as a credential count: an application already holding this many password
+     * and key credentials refuses `addPassword`/`addKey` with `Directory_ResourceSizeExceeded`. The real limit is
+     * a byte size, so the count it allows depends on the credentials; 100 is an [ASSUMED] order of magnitude.
+     */
+    applicationCredentialLimit: number;
 }
 
 export const defaultTenantSettings = (): TenantSettings => ({
@@ -35,6 +41,7 @@ export const defaultTenantSettings = (): TenantSettings => ({
     graphReplicationLagSeconds: 0,
     maxPasswordLifetimeSeconds: undefined,
     tokenLifetimeClock: 'virtual',
+    applicationCredentialLimit: 100,
 });
 
 /** Client-credentials access token lifetime the real STS usually grants (`expires_in: 3599`, §2.2). */

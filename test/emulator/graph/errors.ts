@@ -65,3 +65,15 @@ export function graphErrorResponse(
         body: { error: { code, message, innerError } },
     };
 }
+
+/**
+ * The application object is full (docs-contrib#1169 for keyCredentials; openshift/openshift-azure#1932, where
+ * AAD Graph answered 403; vault-plugin-secrets-azure maps this message from addPassword to "maximum number of
+ * Application passwords reached"). Microsoft Graph's status for addPassword is [UNVERIFIED]; 403 as captured.
+ */
+export const resourceSizeExceeded = () =>
+    new GraphError(
+        403,
+        'Directory_ResourceSizeExceeded',
+        'The size of the object has exceeded its limit. Please reduce the number of values and retry your request.',
+    );

@@ -6,7 +6,7 @@ import { createKeyCredential, keyView } from '../entra/credentials';
 import { type ApplicationRecord } from '../entra/model';
 import { jsonBody, resolveApplication } from './applications';
 import { requireAppWrite, type GraphCall } from './auth';
-import { GraphError, badRequest } from './errors';
+import { GraphError, badRequest, resourceSizeExceeded } from './errors';
 
 /** Audience of addKey/removeKey proofs: the legacy Azure AD Graph app id, as the Graph docs require. */
 const PROOF_AUDIENCE = '00000002-0000-0000-c000-000000000000';
@@ -66,6 +66,8 @@ export function addKey(call: GraphCall, keyPath: string): EmuResponse {
     } catch {
         throw new GraphError(400, 'KeyCredentialsInvalidValue', 'Key credential value is invalid.');
     }
+    if (app.passwordCredentials.length + app.keyCredentials.length >= call.runtime.settings.applicationCredentialLimit)
+        throw resourceSizeExceeded();
     app.keyCredentials.push(record);
     return {
         status: 200,

@@ -3,7 +3,7 @@ import { isRecord } from '../core/http';
 import { createPassword, passwordView } from '../entra/credentials';
 import { replicated, requireAppWrite, type GraphCall } from './auth';
 import { jsonBody, resolveApplication } from './applications';
-import { GraphError, badRequest } from './errors';
+import { GraphError, badRequest, resourceSizeExceeded } from './errors';
 
 function dateField(value: unknown, name: string): Date | undefined {
     if (value === undefined || value === null) return undefined;
@@ -40,6 +40,8 @@ export function addPassword(call: GraphCall, key: string): EmuResponse {
             `Credential lifetime exceeds the max value allowed as per assigned policy ${call.runtime.policyId}.`,
         );
     }
+    if (app.passwordCredentials.length + app.keyCredentials.length >= call.runtime.settings.applicationCredentialLimit)
+        throw resourceSizeExceeded();
     app.passwordCredentials.push(record);
     return {
         status: 200,
