@@ -8,6 +8,8 @@ export interface CountedRequest {
     readonly method: string;
     readonly path: string;
     readonly status: number;
+    /** Wall time (ms) the answer arrived. */
+    readonly at: number;
 }
 
 export interface CountingProxy {
@@ -46,6 +48,7 @@ export async function startCountingProxy(emulator: {
                         method: req.method ?? 'GET',
                         path: (req.url ?? '/').split('?')[0] ?? '/',
                         status: answer.statusCode ?? 0,
+                        at: Date.now(),
                     });
                     res.writeHead(answer.statusCode ?? 502, answer.headers);
                     answer.pipe(res);
