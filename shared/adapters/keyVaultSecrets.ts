@@ -1,5 +1,6 @@
 import { type KeyVaultSecret } from '@azure/keyvault-secrets';
 
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { ErrorCodes } from '../errors/errorCodes';
@@ -37,19 +38,23 @@ export class KeyVaultSecrets implements SecretStorePort {
         private readonly budget?: QuotaBudget,
     ) {}
 
-    /** Waits for a turn on the vault's write quota, or reports when there will be one (as throttled). */
+    /**
+     * Waits for a turn on the vault's write quota, inside the call: a secret write often follows a Graph write
+     * whose result exists only in memory (the stash after addPassword), so giving up here would waste that write.
+     * Vault turns are short (300 writes per 10 s); only a 429 from the vault itself surfaces as throttled.
+     */
     private async writeTurn(vaultUrl: string): Promise<void> {
         if (!this.budget) return;
-        const pacing = currentPacing();
-        const admission = this.budget.admit(
-            'vaultWrites',
-            vaultUrl,
-            pacing.key && `${pacing.key}|vaultWrites`,
-            pacing.priority,
-        );
-        if (!admission.admitted)
-            throw throttledError('keyVault set secret: paced by the quota budget', admission.retryAfterMs);
-        if (admission.waitMs > 0) await sleep(admission.waitMs);
+        const { priority } = currentPacing();
+        const key = `vaultWrite|${randomUUID()}`;
+        for (;;) {
+            const admission = this.budget.admit('vaultWrites', vaultUrl, key, priority);
+            if (admission.admitted) {
+                if (admission.waitMs > 0) await sleep(admission.waitMs);
+                return;
+            }
+            await sleep(Math.min(admission.retryAfterMs, 10_000));
+        }
     }
 
     private wireError(vaultUrl: string, operation: string, error: unknown): RotatorError {
