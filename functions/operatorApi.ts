@@ -2,6 +2,7 @@ import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } 
 import * as df from 'durable-functions';
 import { type DurableClient } from 'durable-functions';
 
+import { type BatchApiDeps, getBatchRoute, startBatchRoute } from '../shared/api/batchApi';
 import { listCredentialsRoute } from '../shared/api/credentialsApi';
 import { checkHealth, configHealth } from '../shared/api/health';
 import {
@@ -17,7 +18,7 @@ import { getServices, type Services } from '../shared/composition';
 import { ensureError } from '../shared/errors/ensureError';
 import { errorCodeOf, isRotatorError } from '../shared/errors/RotatorError';
 import { invocationLogger } from '../shared/logging/logger';
-import { startRotation } from '../shared/rotation/starter';
+import { startRotation, tryGetStatus } from '../shared/rotation/starter';
 
 // authLevel 'anonymous': every route (but health) checks an Entra bearer token and app role itself, which is
 // stronger than a shared function key and lets the dashboard sign operators in with the same tokens.
@@ -45,6 +46,22 @@ async function rotationsDeps(client: DurableClient): Promise<RotationsApiDeps> {
     };
 }
 
+async function batchDeps(client: DurableClient): Promise<BatchApiDeps> {
+    const s = await getServices();
+    return {
+        authorize: s.authorize,
+        getStatus: (id) => tryGetStatus(client, id),
+        start: (r) => startRotation(client, r),
+        index: s.managedIndex,
+        state: s.state,
+        vaultUrls: s.config.keyVault.vaultUrls,
+        paused: s.config.paused,
+        now: () => s.clock.now(),
+        quotas: { graphWrites: s.budget.limitOf('graphWrites'), signInReads: s.budget.limitOf('signInReads') },
+        gracePeriodDays: s.config.policy.gracePeriodDays,
+    };
+}
+
 /** Unexpected failures answer 500 with the error code only; details stay in the (redacted) logs. */
 async function respond(context: InvocationContext, work: () => Promise<ApiResponse>): Promise<HttpResponseInit> {
     try {
@@ -68,6 +85,22 @@ df.app.client.http('rotations', {
                 ? startRotationRoute(deps, toApiRequest(request))
                 : listRotationsRoute(deps, toApiRequest(request));
         }),
+});
+
+df.app.client.http('rotationBatch', {
+    route: 'rotations/batch',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => startBatchRoute(await batchDeps(client), toApiRequest(request))),
+});
+
+df.app.client.http('rotationBatchStatus', {
+    route: 'rotations/batch/{id}',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => getBatchRoute(await batchDeps(client), toApiRequest(request))),
 });
 
 df.app.client.http('rotationStatus', {

@@ -33,6 +33,8 @@ export const PACING_FIELD = 'pacing';
 export interface CallOptions {
     /** Stop waiting for quota at this time (default: THROTTLE_WAIT_HOURS after the first throttled answer). */
     readonly throttleDeadline?: Date;
+    /** Called (deterministically, during replay too) before each wait for quota, e.g. to publish "waiting". */
+    readonly onThrottled?: (until: Date) => void;
 }
 
 /** Schedules an activity and returns its typed result: `const r = yield* callActivity<R>(ctx, name, input)`. */
@@ -62,7 +64,9 @@ export function* callActivity<TOutput>(
             );
         }
         const wakeAt = addSeconds(now, Math.max(1, result.throttled.retryAfterSeconds));
-        yield context.df.createTimer(isBefore(wakeAt, deadline) ? wakeAt : deadline);
+        const until = isBefore(wakeAt, deadline) ? wakeAt : deadline;
+        options.onThrottled?.(until);
+        yield context.df.createTimer(until);
     }
 }
 

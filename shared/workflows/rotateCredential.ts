@@ -15,7 +15,7 @@ import {
 } from '../rotation/contracts';
 import { Activities } from '../rotation/names';
 import { type LifecycleEvent, type RefreshOutcome } from '../rotation/ports';
-import { callActivity } from './callActivity';
+import { callActivity, type CallOptions } from './callActivity';
 import { type RotationRecord, type RotationStatus, type StepName, Timeline } from './timeline';
 
 type Flow<T> = Generator<Task, T, unknown>;
@@ -73,7 +73,13 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     run.publishStatus();
     let created: CreateResult;
     try {
-        created = yield* callActivity<CreateResult>(context, Activities.createCredential, createInput);
+        created = yield* callActivity<CreateResult>(
+            context,
+            Activities.createCredential,
+            createInput,
+            undefined,
+            run.waitingForQuota('create'),
+        );
     } catch (error) {
         // Each failed attempt may have added a credential whose response was lost: sweep them before giving up.
         const sweep = {
@@ -403,13 +409,23 @@ class Run {
         this.mark(step, 'running');
         this.publishStatus();
         try {
-            return yield* callActivity<T>(this.context, name, input);
+            return yield* callActivity<T>(this.context, name, input, undefined, this.waitingForQuota(step));
         } catch (error) {
             const message = firstLine(error);
             const changed = this.timeline.record.newKeyId !== null;
             yield* this.finish(changed ? 'AttentionRequired' : 'Failed', step, errorCodeOf(error), message);
             return undefined;
         }
+    }
+
+    /** Shows a step sleeping for quota as `waiting`, so progress reports can tell it from work in progress. */
+    waitingForQuota(step: StepName): CallOptions {
+        return {
+            onThrottled: (until) => {
+                this.mark(step, 'waiting', `waiting for quota until ${until.toISOString()}`);
+                this.publishStatus();
+            },
+        };
     }
 
     /** Notifications are best effort: a dead topic must not stop (or fail) a rotation that is going well. */
