@@ -138,7 +138,7 @@ app.http('health', {
                 const { httpStatus, report } = configHealth(false);
                 return { status: httpStatus, jsonBody: report };
             }
-            const { httpStatus, report } = await checkHealth(s.credential, s.config.paused);
+            const { httpStatus, report } = await checkHealth(s.credential, s.config.paused, s.config.scopes);
             return { status: httpStatus, jsonBody: report };
         }),
 });

@@ -42,7 +42,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
     const credential = createRotatorCredential(config);
     // One budget per process, shared by every rotation this instance runs (see README "Many rotations at once").
     const budget = new QuotaBudget({ share: config.quotaShare });
-    const graph = createGraphClient(credential, config.graphBaseUrl, budget);
+    const graph = createGraphClient(credential, config.graphBaseUrl, budget, config.scopes.graph);
     const secretClients = new SecretClients(credential, config.localEndpoints);
     const clock = config.clockSourceUrl ? new HttpClock(config.clockSourceUrl) : systemClock;
     const consumers = overrides.consumers ?? (await loadConsumersConfig(config.consumers.configLocation));
@@ -59,6 +59,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         verifier: new MsalTokenVerifier({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,
+            scope: config.scopes.graph,
             localEndpoints: config.localEndpoints,
         }),
         signIns: new GraphSignIns(graph),
@@ -96,7 +97,9 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         authorize: createOperatorAuth({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,
-            audience: config.operatorApi.audience,
+            issuerHosts: { v1: config.cloud.issuerV1Host, v2: config.cloud.issuerV2Host },
+            identifierUri: config.operatorApi.audience,
+            clientId: config.operatorApi.clientId,
         }),
         rotation,
     };

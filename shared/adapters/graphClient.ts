@@ -12,8 +12,11 @@ import {
 } from '@microsoft/microsoft-graph-client';
 import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 
+import { CLOUD_NAMES, cloudEndpoints } from '../config/clouds';
 import { type QuotaBudget } from '../pacing/quotaBudget';
 import { GraphThrottleMiddleware } from './graphThrottle';
+
+const CLOUD_GRAPH_ORIGINS = new Set(CLOUD_NAMES.map((name) => new URL(cloudEndpoints(name).graph).origin));
 
 /**
  * graph-client's retry handler sleeps out a 429 inside the call, which inside an activity holds one of the
@@ -28,15 +31,21 @@ const NO_429_RETRY = new RetryHandlerOptions(
 );
 
 /**
- * A graph-client bound to `baseUrl`. For a non-Graph host (the local emulator) the host must be listed in
- * `customHosts`, or graph-client silently sends requests without an Authorization header.
+ * A graph-client bound to `baseUrl`, asking tokens for `scope` (the cloud's Graph `/.default`). For a host that
+ * is no cloud's Graph (the local emulator) the host must be listed in `customHosts`, or graph-client silently
+ * sends requests without an Authorization header; without a scope such a host gets the public cloud's Graph
+ * scope, which is the resource the emulator impersonates.
  */
-export function createGraphClient(credential: TokenCredential, baseUrl: string, budget?: QuotaBudget): Client {
+export function createGraphClient(
+    credential: TokenCredential,
+    baseUrl: string,
+    budget?: QuotaBudget,
+    scope?: string,
+): Client {
     const url = new URL(baseUrl);
-    const isGraphHost = url.hostname === 'graph.microsoft.com';
-    const authProvider = new TokenCredentialAuthenticationProvider(credential, {
-        scopes: ['https://graph.microsoft.com/.default'],
-    });
+    const isCloudGraph = CLOUD_GRAPH_ORIGINS.has(url.origin);
+    const graphScope = scope ?? `${isCloudGraph ? url.origin : cloudEndpoints('AzureCloud').graph}/.default`;
+    const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope] });
     // The default chain (MiddlewareFactory) with our retry options and the throttle middleware before transport.
     const middleware: Middleware[] = [
         new AuthenticationHandler(authProvider),
@@ -49,6 +58,6 @@ export function createGraphClient(credential: TokenCredential, baseUrl: string, 
     return Client.initWithMiddleware({
         middleware,
         baseUrl: `${url.origin}/`,
-        ...(isGraphHost ? {} : { customHosts: new Set([url.hostname]) }),
+        ...(isCloudGraph ? {} : { customHosts: new Set([url.hostname]) }),
     });
 }

@@ -7,8 +7,8 @@ import { type TokenCheck, type TokenVerifierPort } from '../rotation/ports';
 export interface TokenVerifierOptions {
     readonly tenantId: string;
     readonly authorityHost: string;
-    /** Resource to request a token for; any resource proves the secret (Graph issues app tokens without roles). */
-    readonly scope?: string;
+    /** Resource to request a token for (the cloud's Graph); any resource proves the secret (Graph issues app tokens without roles). */
+    readonly scope: string;
     /** The authority is not a Microsoft host (local emulator): skip the hard-wired instance discovery. */
     readonly localEndpoints: boolean;
 }
@@ -33,7 +33,7 @@ export class MsalTokenVerifier implements TokenVerifierPort {
         });
         try {
             const result = await client.acquireTokenByClientCredential({
-                scopes: [this.options.scope ?? 'https://graph.microsoft.com/.default'],
+                scopes: [this.options.scope],
                 skipCache: true,
             });
             if (!result?.accessToken) {

@@ -22,11 +22,9 @@ export interface HealthReport {
 export async function checkHealth(
     credential: TokenCredential,
     paused: boolean,
+    scopes: { readonly graph: string; readonly keyVault: string },
 ): Promise<{ httpStatus: number; report: HealthReport }> {
-    const [graph, keyVault] = await Promise.all([
-        probe(credential, 'https://graph.microsoft.com/.default'),
-        probe(credential, 'https://vault.azure.net/.default'),
-    ]);
+    const [graph, keyVault] = await Promise.all([probe(credential, scopes.graph), probe(credential, scopes.keyVault)]);
     const checks = [graph, keyVault];
     const status = checks.some((c) => !c.ok && c.category === 'auth')
         ? 'misconfigured'

@@ -1,13 +1,21 @@
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
 
 export const OperatorRoles = { read: 'Rotation.Read', write: 'Rotation.Write' } as const;
 export type OperatorRole = (typeof OperatorRoles)[keyof typeof OperatorRoles];
 
 export interface OperatorAuthOptions {
     readonly tenantId: string;
+    /** Entra authority host: signing keys come from `{host}/{tenant}/discovery/v2.0/keys`. */
     readonly authorityHost: string;
-    /** The operator API app registration's identifier URI (v1 tokens) or client id (v2 tokens). */
-    readonly audience: string;
+    /**
+     * Hosts in the `iss` of the cloud's v1.0 and v2.0 tokens (clouds.json). Tokens issued by the configured
+     * authority host itself (a local emulator) are accepted in both forms too.
+     */
+    readonly issuerHosts: { readonly v1: string; readonly v2: string };
+    /** The API app's identifier URI: the audience of v1.0 tokens requested for it. */
+    readonly identifierUri: string;
+    /** The API app's client id: the audience of every v2.0 token (and of v1.0 tokens requested by client id). */
+    readonly clientId: string | undefined;
     /**
      * Token lifetimes are wall-clock time (SDK caches count `expires_in` on it), also in a sandbox whose business
      * clock runs fast; only tests pass another clock.
@@ -33,8 +41,11 @@ export type AuthResult =
 
 /**
  * Validates `Authorization: Bearer <Entra access token>`: RS256 signature against the tenant's JWKS (fetched
- * and cached by jose), issuer (v1 or v2 form), audience and lifetime, then the app role the route needs.
- * Error messages never echo the token.
+ * and cached by jose), issuer and audience for the token's version, lifetime, then the app role the route needs.
+ * An Entra API app issues v1.0 or v2.0 tokens (its `requestedAccessTokenVersion`); the two differ in `iss`
+ * (`https://sts.windows.net/{tid}/` vs `https://login.microsoftonline.com/{tid}/v2.0`) and, for v2.0, `aud` is
+ * always the client id. Each version is checked against its own forms, never a mix. Error messages never echo
+ * the token.
  */
 export function createOperatorAuth(
     options: OperatorAuthOptions,
@@ -44,18 +55,29 @@ export function createOperatorAuth(
         cooldownDuration: 30_000,
         cacheMaxAge: 10 * 60_000,
     });
-    const issuers = [`${host}/${options.tenantId}/v2.0`, `${host}/${options.tenantId}/`];
-    if (new URL(host).hostname === 'login.microsoftonline.com')
-        issuers.push(`https://sts.windows.net/${options.tenantId}/`);
+    const trim = (h: string) => h.replace(/\/+$/, '');
+    const tid = options.tenantId;
+    const v1 = {
+        issuer: [...new Set([`${trim(options.issuerHosts.v1)}/${tid}/`, `${host}/${tid}/`])],
+        audience: [options.identifierUri, ...(options.clientId ? [options.clientId] : [])],
+    };
+    const v2 = {
+        issuer: [...new Set([`${trim(options.issuerHosts.v2)}/${tid}/v2.0`, `${host}/${tid}/v2.0`])],
+        audience: options.clientId ? [options.clientId] : [],
+    };
 
     return async (authorization, role) => {
         const match = /^Bearer\s+([A-Za-z0-9._-]+)$/i.exec(authorization?.trim() ?? '');
         if (!match?.[1]) return unauthorized('a bearer token is required');
+        const expected = tokenVersion(match[1]) === '2.0' ? v2 : v1;
+        if (expected.audience.length === 0) {
+            return unauthorized('v2.0 tokens are not accepted: OPERATOR_API_CLIENT_ID is not configured');
+        }
         let payload: JWTPayload;
         try {
             ({ payload } = await jwtVerify(match[1], jwks, {
-                issuer: issuers,
-                audience: options.audience,
+                issuer: expected.issuer,
+                audience: expected.audience,
                 algorithms: ['RS256'],
                 currentDate: options.now?.() ?? new Date(),
                 clockTolerance: 300,
@@ -77,6 +99,16 @@ export function createOperatorAuth(
             caller: { appId: str(payload.appid) ?? str(payload.azp), objectId: str(payload.oid), roles },
         };
     };
+}
+
+/** The unverified `ver` claim only picks which issuer/audience pair to verify against; the signature decides. */
+function tokenVersion(token: string): string | undefined {
+    try {
+        const payload = decodeJwt(token);
+        return typeof payload['ver'] === 'string' ? payload['ver'] : undefined;
+    } catch {
+        return undefined;
+    }
 }
 
 function unauthorized(message: string): AuthResult {

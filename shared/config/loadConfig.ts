@@ -1,12 +1,19 @@
 import { configError } from '../errors/RotatorError';
 import { createPolicy, type RotationPolicy } from '../domain/policy';
 import { Secret } from '../security/Secret';
+import { type CloudEndpoints, type CloudName, cloudEndpoints } from './clouds';
 import { SENSITIVE_SETTINGS, type SettingName, type Settings, SettingsSchema } from './schema';
 
 export interface AppConfig {
     readonly tenantId: string;
+    /** The cloud whose endpoints, token scopes and token issuers apply (AZURE_CLOUD). */
+    readonly cloud: { readonly name: CloudName } & CloudEndpoints;
+    /** Entra authority host: the cloud's, or ENTRA_AUTHORITY_HOST (a local emulator). */
     readonly authorityHost: string;
+    /** Microsoft Graph host: the cloud's, or GRAPH_BASE_URL (a local emulator). */
     readonly graphBaseUrl: string;
+    /** Token scopes of the resources the rotator calls, from the cloud (an emulator answers the real ones). */
+    readonly scopes: { readonly graph: string; readonly keyVault: string };
     readonly identity:
         | { readonly mode: 'managed-identity'; readonly clientId: string | undefined }
         | { readonly mode: 'client-secret'; readonly clientId: string; readonly clientSecret: Secret };
@@ -24,7 +31,8 @@ export interface AppConfig {
         readonly discoveryScopes: readonly string[];
     };
     readonly eventGrid: { readonly topicEndpoint: string; readonly topicKey: Secret | undefined };
-    readonly operatorApi: { readonly audience: string };
+    /** Identifier URI (v1.0 token audience) and client id (v2.0 token audience) of the operator API app. */
+    readonly operatorApi: { readonly audience: string; readonly clientId: string | undefined };
     readonly scanSchedule: string;
     readonly policy: RotationPolicy;
     readonly verification: { readonly propagationTimeoutSeconds: number };
@@ -77,7 +85,10 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): A
         throw configError([...names], details);
     }
     const s = parsed.data;
-    const loopback: string[] = ENDPOINT_SETTINGS.filter((name) => LOOPBACK.test(new URL(s[name]).hostname));
+    const loopback: string[] = ENDPOINT_SETTINGS.filter((name) => {
+        const value = s[name];
+        return value !== undefined && LOOPBACK.test(new URL(value).hostname);
+    });
     if (s.ADDITIONAL_KEY_VAULT_URLS.some((url) => LOOPBACK.test(new URL(url).hostname))) {
         loopback.push('ADDITIONAL_KEY_VAULT_URLS');
     }
@@ -125,10 +136,13 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
             ? { mode: 'client-secret', clientId: s.AZURE_CLIENT_ID, clientSecret: new Secret(s.AZURE_CLIENT_SECRET) }
             : { mode: 'managed-identity', clientId: s.AZURE_CLIENT_ID };
     const vaultUrls = [...new Set([s.KEY_VAULT_URL, ...s.ADDITIONAL_KEY_VAULT_URLS.map((u) => u.replace(/\/+$/, ''))])];
+    const cloud = { name: s.AZURE_CLOUD, ...cloudEndpoints(s.AZURE_CLOUD) };
     return {
         tenantId: s.ENTRA_TENANT_ID,
-        authorityHost: s.ENTRA_AUTHORITY_HOST,
-        graphBaseUrl: s.GRAPH_BASE_URL,
+        cloud,
+        authorityHost: s.ENTRA_AUTHORITY_HOST ?? cloud.authorityHost,
+        graphBaseUrl: s.GRAPH_BASE_URL ?? cloud.graph,
+        scopes: { graph: `${cloud.graph}/.default`, keyVault: `${cloud.keyVault}/.default` },
         identity,
         localEndpoints,
         keyVault: { defaultVaultUrl: s.KEY_VAULT_URL, vaultUrls, eventTopics: s.KEY_VAULT_EVENT_TOPICS },
@@ -138,7 +152,7 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
             discoveryScopes: s.APP_SERVICE_DISCOVERY_SCOPES,
         },
         eventGrid: { topicEndpoint: s.EVENT_GRID_TOPIC_ENDPOINT, topicKey: optionalSecret(s.EVENT_GRID_TOPIC_KEY) },
-        operatorApi: { audience: s.OPERATOR_API_AUDIENCE },
+        operatorApi: { audience: s.OPERATOR_API_AUDIENCE, clientId: s.OPERATOR_API_CLIENT_ID },
         scanSchedule: s.SCAN_SCHEDULE,
         policy,
         verification: { propagationTimeoutSeconds: s.PROPAGATION_TIMEOUT_SECONDS },

@@ -1,6 +1,8 @@
 import { Cron } from 'croner';
 import { z } from 'zod';
 
+import { CLOUD_NAMES } from './clouds';
+
 /**
  * Every app setting the rotator reads, in one schema. `local.settings.sample.json` and the Bicep must list
  * each name (a test checks). `sensitive` settings are never echoed, not even in validation errors.
@@ -36,8 +38,11 @@ function isCron(pattern: string): boolean {
 const SettingsObject = z.object({
     // Identity and endpoints.
     ENTRA_TENANT_ID: guid,
-    ENTRA_AUTHORITY_HOST: httpsUrl.default('https://login.microsoftonline.com'),
-    GRAPH_BASE_URL: httpsUrl.default('https://graph.microsoft.com'),
+    // One cloud setting selects the Entra, Graph and Key Vault endpoints (clouds.json); the two hosts below
+    // override it only for a local emulator.
+    AZURE_CLOUD: trimmed.pipe(z.enum(CLOUD_NAMES)).default('AzureCloud'),
+    ENTRA_AUTHORITY_HOST: httpsUrl.optional(),
+    GRAPH_BASE_URL: httpsUrl.optional(),
     ROTATOR_AUTH_MODE: trimmed.pipe(z.enum(['managed-identity', 'client-secret'])).default('managed-identity'),
     AZURE_CLIENT_ID: guid.optional(),
     AZURE_CLIENT_SECRET: trimmed.pipe(z.string().min(1)).optional(),
@@ -59,7 +64,9 @@ const SettingsObject = z.object({
     EVENT_GRID_TOPIC_ENDPOINT: httpsUrl,
     EVENT_GRID_TOPIC_KEY: trimmed.pipe(z.string().min(1)).optional(),
     // Operator API.
+    // Identifier URI (the audience of v1.0 tokens) and client id (the audience of v2.0 tokens) of the API app.
     OPERATOR_API_AUDIENCE: trimmed.pipe(z.string().min(1)),
+    OPERATOR_API_CLIENT_ID: guid.optional(),
     // Schedule and policy.
     SCAN_SCHEDULE: ncrontab.default('0 0 2 * * *'),
     ROTATE_BEFORE_DAYS: intIn(1, 365).default(30),

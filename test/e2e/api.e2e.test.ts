@@ -187,6 +187,35 @@ describe('operator API through the local host against the tenant emulator', () =
         await expectGuardedUntouched(version);
     });
 
+    it('accepts the v2.0 tokens the API registration issues, and v1.0 tokens when it is set to issue those', async () => {
+        // The sandbox registration asks for v2.0 tokens, as the deployed one does (infra/scripts/operator-api.sh).
+        const v2 = claimsOf(await world.operatorToken());
+        expect(v2).toMatchObject({ ver: '2.0', aud: world.tenant.api.appId });
+        expect(String(v2['iss'])).toMatch(/\/v2\.0$/);
+        expect((await world.api('GET', '/api/rotations')).status).toBe(200);
+
+        const graphAdmin = await world.emu.adminToken('https://graph.microsoft.com/.default');
+        const setVersion = (version: number | null) =>
+            world.emu.call(
+                'PATCH',
+                `/v1.0/applications(appId='${world.tenant.api.appId}')`,
+                {
+                    api: { requestedAccessTokenVersion: version },
+                },
+                { authorization: `Bearer ${graphAdmin}` },
+            );
+        expect((await setVersion(null)).status).toBe(204);
+        try {
+            const token = await world.operatorToken();
+            const v1 = claimsOf(token);
+            expect(v1).toMatchObject({ ver: '1.0', aud: OPERATOR_API_URI });
+            expect(String(v1['iss'])).not.toMatch(/v2\.0/);
+            expect((await world.api('GET', '/api/rotations', undefined, token)).status).toBe(200);
+        } finally {
+            expect((await setVersion(2)).status).toBe(204);
+        }
+    });
+
     it('403 for a valid token without the role: the rotator itself, and a reader on POST', async () => {
         const version = (await world.secretValue('guarded-secret'))!.version;
         const scope = `${OPERATOR_API_URI}/.default`;

@@ -56,6 +56,8 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
         {
             displayName: 'entra-credential-rotator-api',
             identifierUris: [OPERATOR_API_URI],
+            // As the deployed registration (infra/scripts/operator-api.sh): v2.0 tokens, audience = client id.
+            requestedAccessTokenVersion: 2,
             appRoles: [
                 { value: 'Rotation.Read', displayName: 'Read rotations and the credential inventory' },
                 { value: 'Rotation.Write', displayName: 'Start rotations' },

@@ -41,8 +41,17 @@ describe('loadConfig: a valid minimal environment', () => {
         const config = loadConfig(MINIMAL);
         expect(config).toEqual({
             tenantId: TENANT,
+            cloud: {
+                name: 'AzureCloud',
+                authorityHost: 'https://login.microsoftonline.com',
+                graph: 'https://graph.microsoft.com',
+                keyVault: 'https://vault.azure.net',
+                issuerV1Host: 'https://sts.windows.net',
+                issuerV2Host: 'https://login.microsoftonline.com',
+            },
             authorityHost: 'https://login.microsoftonline.com',
             graphBaseUrl: 'https://graph.microsoft.com',
+            scopes: { graph: 'https://graph.microsoft.com/.default', keyVault: 'https://vault.azure.net/.default' },
             identity: { mode: 'managed-identity', clientId: undefined },
             localEndpoints: false,
             keyVault: {
@@ -59,7 +68,7 @@ describe('loadConfig: a valid minimal environment', () => {
                 topicEndpoint: 'https://rotator.westeurope-1.eventgrid.azure.net/api/events',
                 topicKey: undefined,
             },
-            operatorApi: { audience: 'api://entra-rotator' },
+            operatorApi: { audience: 'api://entra-rotator', clientId: undefined },
             scanSchedule: '0 0 2 * * *',
             policy: DEFAULT_POLICY,
             verification: { propagationTimeoutSeconds: 300 },
@@ -73,6 +82,26 @@ describe('loadConfig: a valid minimal environment', () => {
         });
         expect(Object.isFrozen(config)).toBe(true);
         expect(Object.isFrozen(config.policy)).toBe(true);
+    });
+
+    it('derives hosts, token scopes and issuers from AZURE_CLOUD; the host settings override only the hosts', () => {
+        const gov = loadConfig({ ...MINIMAL, AZURE_CLOUD: 'AzureUSGovernment' });
+        expect(gov.graphBaseUrl).toBe('https://graph.microsoft.us');
+        expect(gov.authorityHost).toBe('https://login.microsoftonline.us');
+        expect(gov.scopes).toEqual({
+            graph: 'https://graph.microsoft.us/.default',
+            keyVault: 'https://vault.usgovcloudapi.net/.default',
+        });
+        const china = loadConfig({ ...MINIMAL, AZURE_CLOUD: 'AzureChinaCloud' });
+        expect(china.graphBaseUrl).toBe('https://microsoftgraph.chinacloudapi.cn');
+        expect(china.cloud.issuerV1Host).toBe('https://sts.chinacloudapi.cn');
+        // An emulator replaces the hosts; the scopes stay those of the cloud it impersonates.
+        const local = loadConfig({ ...MINIMAL, GRAPH_BASE_URL: 'https://graph.example.net' });
+        expect(local.graphBaseUrl).toBe('https://graph.example.net');
+        expect(local.scopes.graph).toBe('https://graph.microsoft.com/.default');
+        expect(() => loadConfig({ ...MINIMAL, AZURE_CLOUD: 'AzureGermanCloud' })).toThrow(/AZURE_CLOUD/);
+        expect(loadConfig({ ...MINIMAL, OPERATOR_API_CLIENT_ID: TENANT }).operatorApi.clientId).toBe(TENANT);
+        expect(() => loadConfig({ ...MINIMAL, OPERATOR_API_CLIENT_ID: 'api://x' })).toThrow(/OPERATOR_API_CLIENT_ID/);
     });
 
     it('ignores settings it does not know', () => {
