@@ -1,6 +1,9 @@
 // The rotator's own app settings, one key per name in shared/config/schema.ts (a unit test keeps them in sync).
 // Secrets appear only as versionless Key Vault references, so a rotated secret is picked up without a redeploy.
 
+@description('Cloud name as environment().name spells it; selects hosts from shared/config/clouds.json.')
+param cloud string
+
 @description('Client id of the user-assigned identity the app authenticates with.')
 param identityClientId string
 
@@ -16,11 +19,11 @@ param keyVaultResourceId string
 @description('Resource id of the vault\'s Event Grid system topic.')
 param keyVaultSystemTopicId string
 
-@description('Name of the custom topic for lifecycle notifications.')
-param notificationTopicName string
+@description('Publish endpoint of the custom topic for lifecycle notifications.')
+param notificationTopicEndpoint string
 
-@description('Identifier URI of the operator API app registration (the token audience).')
-param operatorApiAudience string
+@description('Client id of the operator API app registration (audience of v2 tokens; api://<it> is the v1 audience).')
+param operatorApiAppId string
 
 @description('Name of the vault secret holding the consumer webhook HMAC key.')
 param signingKeySecretName string
@@ -51,15 +54,16 @@ param tokenLifetimeMinutes int = 90
 param usageGateRecheckHours int = 24
 param usageGateMaxChecks int = 3
 
-resource notificationTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
-  name: notificationTopicName
-}
+// One table of cloud endpoints for the app and the template, so the two cannot disagree.
+var endpoints = loadJsonContent('../../shared/config/clouds.json')[cloud]
 
 output appSettings object = {
   // Identity and endpoints. Managed identity only: no client secret exists in Azure.
   ENTRA_TENANT_ID: tenant().tenantId
-  ENTRA_AUTHORITY_HOST: environment().authentication.loginEndpoint
-  GRAPH_BASE_URL: environment().graph
+  // environment().graph is the retired Azure AD Graph, so Microsoft Graph comes from the shared table.
+  AZURE_CLOUD: cloud
+  ENTRA_AUTHORITY_HOST: endpoints.authorityHost
+  GRAPH_BASE_URL: endpoints.graph
   ROTATOR_AUTH_MODE: 'managed-identity'
   AZURE_CLIENT_ID: identityClientId
   AZURE_CLIENT_SECRET: ''
@@ -73,10 +77,11 @@ output appSettings object = {
   RESOURCE_MANAGER_AUDIENCE: environment().authentication.audiences[0]
   APP_SERVICE_DISCOVERY_SCOPES: appServiceDiscoveryScopes
   // Notifications: the identity holds EventGrid Data Sender, and the topic has local (key) auth disabled.
-  EVENT_GRID_TOPIC_ENDPOINT: notificationTopic.properties.endpoint
+  EVENT_GRID_TOPIC_ENDPOINT: notificationTopicEndpoint
   EVENT_GRID_TOPIC_KEY: ''
-  // Operator API.
-  OPERATOR_API_AUDIENCE: operatorApiAudience
+  // Operator API: the app registration issues v2 tokens (aud = client id); v1 tokens carry the identifier URI.
+  OPERATOR_API_AUDIENCE: 'api://${operatorApiAppId}'
+  OPERATOR_API_CLIENT_ID: operatorApiAppId
   // Schedule and policy.
   SCAN_SCHEDULE: scanSchedule
   ROTATE_BEFORE_DAYS: string(rotateBeforeDays)

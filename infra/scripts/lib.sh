@@ -3,8 +3,10 @@
 
 # shellcheck disable=SC2034 # used by the scripts that source this file
 GRAPH_APP_ID='00000003-0000-0000-c000-000000000000'
+# Microsoft Graph of the cloud the deployment runs in (main.bicep output ROTATOR_GRAPH_URL; public cloud before
+# the first provision).
 # shellcheck disable=SC2034
-GRAPH_URL='https://graph.microsoft.com/v1.0'
+GRAPH_URL="${ROTATOR_GRAPH_URL:-https://graph.microsoft.com}/v1.0"
 
 log() { printf '[rotator] %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

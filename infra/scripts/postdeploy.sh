@@ -1,16 +1,13 @@
 #!/bin/sh
-# azd postdeploy hook: creates the Key Vault event subscription once the Event Grid function exists, then hands it
-# to main.bicep (ROTATOR_WIRE_KEY_VAULT_EVENTS=true) so later `azd provision` runs keep it declared.
+# azd postdeploy hook: (re)creates the Key Vault event subscription once the Event Grid function exists. It runs
+# after every deployment (idempotent): the subscription's AzureFunction destination is validated against the
+# deployed function, so it can never be part of the first provision, and no flag has to survive between
+# environments.
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
 require_env AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME KEY_VAULT_SYSTEM_TOPIC_NAME AZURE_STORAGE_ACCOUNT_NAME \
   DEAD_LETTER_CONTAINER_NAME
-
-if [ "${ROTATOR_WIRE_KEY_VAULT_EVENTS:-false}" = true ]; then
-  log 'Key Vault events are declared by main.bicep; nothing to do'
-  exit 0
-fi
 
 function_exists() {
   az functionapp function show --resource-group "$AZURE_RESOURCE_GROUP" --name "$AZURE_FUNCTION_APP_NAME" \
@@ -24,5 +21,4 @@ az deployment group create --resource-group "$AZURE_RESOURCE_GROUP" --name keyVa
   --parameters systemTopicName="$KEY_VAULT_SYSTEM_TOPIC_NAME" functionAppName="$AZURE_FUNCTION_APP_NAME" \
   storageAccountName="$AZURE_STORAGE_ACCOUNT_NAME" deadLetterContainerName="$DEAD_LETTER_CONTAINER_NAME" \
   --output none
-azd env set ROTATOR_WIRE_KEY_VAULT_EVENTS true
 log 'Key Vault SecretNearExpiry/SecretExpired events now reach onKeyVaultEvent'

@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import Ajv from 'ajv';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+
 import { checkAzdProject } from './azdProject';
 import { readRepoFile, repoFileExists, repoFilesUnder, repoRoot } from './repoFiles';
 
-const taggedSite = "tags: union(tags, { 'azd-service-name': 'rotator' })";
 const yaml = (service: string) =>
     [
         'name: x',
@@ -19,25 +23,52 @@ const yaml = (service: string) =>
         '      run: ./infra/scripts/missing.sh',
     ].join('\n');
 
+/**
+ * The azd schema (draft 2019-09) uses only keywords draft-07 validators know (if/then/const/allOf...), so the
+ * Ajv already in node_modules validates it once the draft declaration is removed. Two differences, both only
+ * looser: keywords beside a `$ref` are ignored, and the external schema of the `azure.ai.agent` host (a service
+ * type this project does not use, not available offline) accepts anything.
+ */
+function azdSchemaValidator() {
+    const path = join(repoRoot, '..', 'shared', 'schemas', 'azure.yaml.v1.0.schema.json');
+    const schema = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+    delete schema['$schema'];
+    const ajv = new Ajv({ allErrors: true, schemaId: 'auto', logger: false });
+    const external = JSON.stringify(schema).match(/https:\/\/[^"#]+\.json(?=")/g) ?? [];
+    for (const url of new Set(external)) if (url !== schema['$id']) ajv.addSchema({}, url);
+    return ajv.compile(schema);
+}
+
 describe('azure.yaml', () => {
-    it('names one TypeScript function service that the Bicep tags, and hook scripts that exist', () => {
-        const problems = checkAzdProject({
-            azureYaml: readRepoFile('azure.yaml').text,
-            bicepTexts: repoFilesUnder('infra', '.bicep').map((f) => f.text),
-            fileExists: repoFileExists,
-        });
+    const validate = azdSchemaValidator();
+
+    it('is valid against the azd JSON schema (v1.0)', () => {
+        const ok = validate(parse(readRepoFile('azure.yaml').text));
+        expect(validate.errors ?? []).toEqual([]);
+        expect(ok).toBe(true);
+    });
+
+    it('the schema check rejects what azd rejects (unknown key, wrong hook shape)', () => {
+        expect(
+            validate(parse('name: x\nservices:\n  a:\n    project: .\n    host: function\n    remoteBuild: "no"\n')),
+        ).toBe(false);
+        expect(validate(parse('name: x\nhooks:\n  postdeploy:\n    shell: fish\n    run: x\n'))).toBe(false);
+        expect(validate(parse('name: x\nunknownTopLevel: 1\n'))).toBe(false);
+    });
+
+    it('names one TypeScript function service deployed from the production package, and hook scripts that exist', () => {
+        const problems = checkAzdProject({ azureYaml: readRepoFile('azure.yaml').text, fileExists: repoFileExists });
         expect(problems).toEqual([]);
     });
 
-    it('reports a non-TypeScript service, an untagged service and a missing hook script', () => {
+    it('reports a non-TypeScript service, a dev-dependency package and a missing hook script', () => {
         const problems = checkAzdProject({
             azureYaml: yaml('    language: js\n    host: function'),
-            bicepTexts: ["tags: union(tags, { 'azd-service-name': 'api' })"],
             fileExists: (path) => path === './package.json',
         });
         expect(problems).toEqual([
             'service rotator: language must be ts',
-            "service rotator: no Bicep resource is tagged 'azd-service-name': 'rotator'",
+            'service rotator: must deploy the production package (remoteBuild: false, dist = prepackage --out)',
             'hook postdeploy: infra/scripts/missing.sh does not exist',
         ]);
     });
@@ -45,7 +76,6 @@ describe('azure.yaml', () => {
     it('reports a project without a function host', () => {
         const problems = checkAzdProject({
             azureYaml: 'name: x\nservices:\n  rotator:\n    project: .\n    language: ts\n    host: containerapp\n',
-            bicepTexts: [taggedSite],
             fileExists: () => true,
         });
         expect(problems).toEqual(['expected exactly one service with host: function, found 0']);
@@ -68,5 +98,10 @@ describe('infra scripts', () => {
     it.each(scripts.map((s) => s.path))('%s never echoes a secret value through arguments', (path) => {
         // Secret material travels through mode-600 files (`--file`), never `--value` (visible in the process list).
         expect(readRepoFile(path).text).not.toMatch(/--value\b/);
+    });
+
+    it.each(scripts.map((s) => s.path))('%s takes the Graph host from the deployment, never a fixed cloud', (path) => {
+        const text = readRepoFile(path).text.replace(/^\s*#.*$/gm, '');
+        expect(path.endsWith('lib.sh') || !text.includes('graph.microsoft.com')).toBe(true);
     });
 });

@@ -1,12 +1,12 @@
 import { parse } from 'yaml';
 
 /**
- * Checks azure.yaml: a `function` host service written in TypeScript, whose name matches the `azd-service-name`
- * tag in the Bicep (that tag is how azd finds the app to deploy to), and hook scripts that exist.
+ * Checks azure.yaml beyond its JSON schema: one `function` host service written in TypeScript, deployed from the
+ * production-only package (`dist` + remoteBuild false + the packaging hook), and hook scripts that exist.
+ * (The `azd-service-name` tag that lets azd find the app is checked on the compiled template.)
  */
 export interface AzdCheckInput {
     readonly azureYaml: string;
-    readonly bicepTexts: readonly string[];
     readonly fileExists: (repoRelativePath: string) => boolean;
 }
 
@@ -14,9 +14,10 @@ interface AzdService {
     readonly host?: unknown;
     readonly language?: unknown;
     readonly project?: unknown;
+    readonly dist?: unknown;
+    readonly remoteBuild?: unknown;
+    readonly hooks?: Record<string, { run?: unknown }>;
 }
-
-const SERVICE_TAG = /'azd-service-name'\s*:\s*'([^']+)'/g;
 
 export function checkAzdProject(input: AzdCheckInput): string[] {
     const problems: string[] = [];
@@ -25,15 +26,22 @@ export function checkAzdProject(input: AzdCheckInput): string[] {
     const functions = services.filter(([, s]) => s.host === 'function');
     if (functions.length !== 1)
         problems.push(`expected exactly one service with host: function, found ${functions.length}`);
-    const tagged = new Set(input.bicepTexts.flatMap((t) => [...t.matchAll(SERVICE_TAG)].map((m) => m[1]!)));
     for (const [name, service] of functions) {
         if (service.language !== 'ts') problems.push(`service ${name}: language must be ts`);
         if (typeof service.project !== 'string') problems.push(`service ${name}: project path missing`);
         else if (!input.fileExists(`${service.project}/package.json`)) {
             problems.push(`service ${name}: ${service.project}/package.json does not exist`);
         }
-        if (!tagged.has(name))
-            problems.push(`service ${name}: no Bicep resource is tagged 'azd-service-name': '${name}'`);
+        const run = service.hooks?.['prepackage']?.run;
+        const packager = typeof run === 'string' ? run : '';
+        const out = /--out\s+(\S+)/.exec(packager)?.[1];
+        if (service.remoteBuild !== false || typeof service.dist !== 'string' || out !== service.dist) {
+            problems.push(
+                `service ${name}: must deploy the production package (remoteBuild: false, dist = prepackage --out)`,
+            );
+        }
+        const script = /node\s+(\S+)/.exec(packager)?.[1];
+        if (script && !input.fileExists(script)) problems.push(`service ${name}: ${script} does not exist`);
     }
     for (const [hook, config] of Object.entries(doc.hooks ?? {})) {
         for (const run of hookScripts(config)) {

@@ -1,6 +1,10 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { type SourceFile } from './bicepText';
+
+export interface SourceFile {
+    readonly path: string;
+    readonly text: string;
+}
 
 /** The repository root: vitest runs from it, and this file lives at test/unit/infra. */
 export const repoRoot = join(__dirname, '..', '..', '..');

@@ -123,47 +123,96 @@ describe('onboard-credential.sh', () => {
     });
 });
 
-describe('postprovision.sh (signing key)', () => {
+describe('postprovision.sh (Graph grants, then the signing key with temporary vault access)', () => {
     const script = 'infra/scripts/postprovision.sh';
-    const env = { AZURE_KEY_VAULT_NAME: 'kv-1', SIGNING_KEY_SECRET_NAME: 'sk', ...fast };
+    const env = {
+        AZURE_KEY_VAULT_NAME: 'kv-1',
+        SIGNING_KEY_SECRET_NAME: 'sk',
+        AZURE_PRINCIPAL_ID: 'me',
+        AZURE_RESOURCE_GROUP: 'rg-1',
+        ROTATOR_IDENTITY_PRINCIPAL_ID: 'mi-id',
+        ...fast,
+    };
     // Records the key file's size, mode and path as the fake `az` sees them, without ever printing its content.
     const inspectKeyFile =
         'f=$(printf "%s" "$*" | sed "s/.*--file \\([^ ]*\\).*/\\1/"); ' +
         'printf "file size=%s mode=%s path=%s\\n" "$(wc -c <"$f" | tr -d " ")" "$(stat -c %a "$f")" "$f" >>"$FAKE_LOG"';
+    const graph: FakeRule[] = [
+        { when: `'ad sp show --id ${GRAPH} --query id '*`, then: 'echo graph-sp' },
+        { when: '*Application.ReadWrite.OwnedBy*', then: 'echo r-owned' },
+        { when: '*AuditLog.Read.All*', then: 'echo r-audit' },
+        { when: `*'/appRoleAssignments '*`, then: 'echo 1' },
+    ];
+    const vault = (held: string): FakeRule[] => [
+        { when: `'keyvault show '*`, then: 'echo /vault-id' },
+        { when: `'role assignment list '*`, then: `echo ${held}` },
+        { when: `'role assignment create '*`, then: 'echo /assignment-1' },
+        { when: `'role assignment delete '*`, then: 'exit 0' },
+    ];
+    const notFound = { when: `'keyvault secret show '*`, then: 'echo "(SecretNotFound) not found" >&2; exit 3' };
+    const created = (calls: string[]) => calls.filter((c) => c.startsWith('az role assignment create'));
+    const deleted = (calls: string[]) => calls.filter((c) => c.startsWith('az role assignment delete'));
 
-    it('creates a 64-character key through a private temp file when none exists', () => {
+    it('creates a 64-character key through a private temp file, with vault access only while it runs', () => {
         const run = runWithFakeCli(
             script,
             [],
-            {
-                az: [
-                    { when: `'keyvault secret show '*`, then: 'echo "(SecretNotFound) not found" >&2; exit 3' },
-                    { when: `'keyvault secret set '*`, then: inspectKeyFile },
-                ],
-            },
+            { az: [...graph, ...vault('0'), notFound, { when: `'keyvault secret set '*`, then: inspectKeyFile }] },
             env,
         );
         expect(run.status).toBe(0);
         const set = run.calls.find((c) => c.startsWith('az keyvault secret set '));
         expect(set).toMatch(/--vault-name kv-1 --name sk --file \S+ --encoding utf-8/);
         expect(set).not.toContain('--value');
-        const file = run.calls.find((c) => c.startsWith('file '));
-        expect(file).toMatch(/^file size=64 mode=600 path=/);
+        expect(run.calls.find((c) => c.startsWith('file '))).toMatch(/^file size=64 mode=600 path=/);
         expect(run.stdout + run.stderr).not.toMatch(/[A-Za-z0-9+/]{40,}/);
+        expect(created(run.calls)).toEqual([
+            'az role assignment create --assignee-object-id me --assignee-principal-type User ' +
+                '--role b86a8fe4-44ce-4948-aee5-eccb2c155cd7 --scope /vault-id ' +
+                '--description Temporary: azd postprovision seeds the webhook signing key --query id --output tsv',
+        ]);
+        // Removed after the write, as the last call.
+        expect(run.calls.at(-1)).toBe('az role assignment delete --ids /assignment-1 --output none');
     });
 
-    it('leaves an existing key alone', () => {
-        const run = runWithFakeCli(script, [], { az: [{ when: `'keyvault secret show '*`, then: 'exit 0' }] }, env);
+    it('leaves an existing key and an existing assignment of the deployer alone', () => {
+        const run = runWithFakeCli(
+            script,
+            [],
+            { az: [...graph, ...vault('1'), { when: `'keyvault secret show '*`, then: 'exit 0' }] },
+            env,
+        );
         expect(run.status).toBe(0);
         expect(run.calls.filter((c) => c.startsWith('az keyvault secret set'))).toEqual([]);
+        expect(created(run.calls)).toEqual([]);
+        expect(deleted(run.calls)).toEqual([]);
     });
 
-    it('never writes a key while it cannot tell whether one exists', () => {
+    it('never writes a key while it cannot tell whether one exists, and still removes its access', () => {
         const forbidden = { when: `'keyvault secret show '*`, then: 'echo "(Forbidden) denied" >&2; exit 1' };
-        const run = runWithFakeCli(script, [], { az: [forbidden] }, env);
+        const run = runWithFakeCli(script, [], { az: [...graph, ...vault('0'), forbidden] }, env);
         expect(run.status).toBe(1);
-        expect(run.calls).toHaveLength(2); // ROTATOR_RETRY_ATTEMPTS reads, then give up
+        expect(run.calls.filter((c) => c.startsWith('az keyvault secret show'))).toHaveLength(2);
         expect(run.calls.filter((c) => c.startsWith('az keyvault secret set'))).toEqual([]);
+        expect(run.calls.at(-1)).toBe('az role assignment delete --ids /assignment-1 --output none');
+    });
+
+    it('explains the missing Graph admin role and still seeds the key', () => {
+        const denied: FakeRule[] = [
+            { when: `'rest --method POST '*`, then: 'echo "Forbidden" >&2; exit 1' },
+            ...graph.slice(0, 3),
+            { when: `*'/appRoleAssignments '*`, then: 'echo 0' },
+        ];
+        const run = runWithFakeCli(
+            script,
+            [],
+            { az: [...denied, ...vault('1'), { when: `'keyvault secret show '*`, then: 'exit 0' }] },
+            env,
+        );
+        expect(run.status).toBe(0);
+        expect(run.stderr).toContain('Privileged Role Administrator');
+        expect(run.stderr).toContain('infra/scripts/grant-graph-permissions.sh');
+        expect(run.stderr).toContain('REMINDER');
     });
 });
 
@@ -179,25 +228,24 @@ describe('postdeploy.sh (Key Vault event wiring)', () => {
     };
     const deploy = { when: `'deployment group create '*`, then: 'exit 0' };
 
-    it('deploys the subscription module once the function exists, then hands it to main.bicep', () => {
-        const run = runWithFakeCli(
-            script,
-            [],
-            {
-                az: [{ when: `'functionapp function show '*`, then: 'exit 0' }, deploy],
-                azd: [{ when: '*', then: 'exit 0' }],
-            },
-            env,
-        );
-        expect(run.status).toBe(0);
-        const created = run.calls.find((c) => c.startsWith('az deployment group create'));
-        expect(created).toMatch(
-            /--resource-group rg-1 --name keyVaultEvents --template-file \S+\/app\/keyVaultEvents\.bicep/,
-        );
-        expect(created).toContain(
-            'systemTopicName=evgst-1 functionAppName=func-1 storageAccountName=st1 deadLetterContainerName=eventgrid-deadletter',
-        );
-        expect(run.calls.at(-1)).toBe('azd env set ROTATOR_WIRE_KEY_VAULT_EVENTS true');
+    it('deploys the subscription template once the function exists, on every deploy, keeping no flag', () => {
+        for (const flag of [{}, { ROTATOR_WIRE_KEY_VAULT_EVENTS: 'true' }] as Record<string, string>[]) {
+            const run = runWithFakeCli(
+                script,
+                [],
+                { az: [{ when: `'functionapp function show '*`, then: 'exit 0' }, deploy] },
+                { ...env, ...flag },
+            );
+            expect(run.status).toBe(0);
+            const created = run.calls.find((c) => c.startsWith('az deployment group create'));
+            expect(created).toMatch(
+                /--resource-group rg-1 --name keyVaultEvents --template-file \S+\/app\/keyVaultEvents\.bicep/,
+            );
+            expect(created).toContain(
+                'systemTopicName=evgst-1 functionAppName=func-1 storageAccountName=st1 deadLetterContainerName=eventgrid-deadletter',
+            );
+            expect(run.calls.filter((c) => c.startsWith('azd '))).toEqual([]);
+        }
     });
 
     it('does not create the subscription when the function never appears', () => {
@@ -211,56 +259,125 @@ describe('postdeploy.sh (Key Vault event wiring)', () => {
         expect(run.calls).toHaveLength(2);
         expect(run.stderr).toContain('onKeyVaultEvent was not found');
     });
-
-    it('does nothing once main.bicep declares the subscription', () => {
-        const run = runWithFakeCli(script, [], {}, { ...env, ROTATOR_WIRE_KEY_VAULT_EVENTS: 'true' });
-        expect(run.status).toBe(0);
-        expect(run.calls).toEqual([]);
-    });
 });
 
-describe('grant-graph-permissions.sh (admin fallback)', () => {
+describe('grant-graph-permissions.sh', () => {
     const script = 'infra/scripts/grant-graph-permissions.sh';
-    const env = { ROTATOR_IDENTITY_PRINCIPAL_ID: 'mi-id', ROTATOR_OPERATOR_API_AUDIENCE: 'api://tenant/rotator' };
-    // Logs the app-roles JSON the script hands to `az ad app create`.
-    const captureRoles =
-        'f=$(printf "%s" "$*" | sed "s/.*--app-roles @\\([^ ]*\\).*/\\1/"); ' +
-        'printf "roles %s\\n" "$(tr -d "\\n" <"$f")" >>"$FAKE_LOG"; echo app-new';
-    const rules: FakeRule[] = [
-        { when: `'rest --method POST '*`, then: 'exit 0' },
+    const env = { ROTATOR_IDENTITY_PRINCIPAL_ID: 'mi-id', ROTATOR_GRAPH_URL: 'https://graph.microsoft.us' };
+    const rules = (post: string): FakeRule[] => [
+        { when: `'rest --method POST '*`, then: post },
         { when: `*'/appRoleAssignments '*r-owned*`, then: 'echo 1' },
         { when: `*'/appRoleAssignments '*r-audit*`, then: 'echo 0' },
         { when: `'ad sp show --id ${GRAPH} --query id '*`, then: 'echo graph-sp' },
         { when: '*Application.ReadWrite.OwnedBy*', then: 'echo r-owned' },
         { when: '*AuditLog.Read.All*', then: 'echo r-audit' },
-        { when: `'ad app list '*`, then: 'echo' },
-        { when: `'ad app create '*`, then: captureRoles },
+    ];
+
+    it("grants only the missing least-privilege permissions, on the deployment cloud's Graph", () => {
+        const run = runWithFakeCli(script, [], { az: rules('exit 0') }, env);
+        expect(run.status).toBe(0);
+        const posts = run.calls.filter((c) => c.startsWith('az rest --method POST'));
+        expect(posts).toHaveLength(1);
+        expect(posts[0]).toContain('--uri https://graph.microsoft.us/v1.0/servicePrincipals/mi-id/appRoleAssignments');
+        expect(posts[0]).toContain('{"principalId":"mi-id","resourceId":"graph-sp","appRoleId":"r-audit"}');
+        expect(run.calls.join('\n')).not.toContain('Application.ReadWrite.All');
+    });
+
+    it('names the admin role it needs when the grant is refused (exit 2)', () => {
+        const run = runWithFakeCli(script, [], { az: rules('echo Forbidden >&2; exit 1') }, env);
+        expect(run.status).toBe(2);
+        expect(run.stderr).toContain('Privileged Role Administrator');
+    });
+});
+
+describe('operator-api.sh (operator API app registration)', () => {
+    const script = 'infra/scripts/operator-api.sh';
+    // Logs the JSON body the script POSTs to /applications.
+    const captureBody =
+        'f=$(printf "%s" "$*" | sed "s/.*--body @\\([^ ]*\\).*/\\1/"); ' +
+        'printf "body %s\\n" "$(tr -d "\\n" <"$f")" >>"$FAKE_LOG"; echo app-new';
+    const rules = (existing: string, post = captureBody): FakeRule[] => [
+        { when: `'ad app list '*`, then: `echo ${existing}` },
+        { when: `'rest --method POST '*`, then: post },
+        { when: `'ad app update '*`, then: 'exit 0' },
         { when: `'ad sp show --id app-new '*`, then: 'exit 3' },
+        { when: `'ad sp show '*`, then: 'exit 0' },
         { when: `'ad sp create '*`, then: 'exit 0' },
         { when: `'ad sp update '*`, then: 'exit 0' },
     ];
 
-    it('grants only the missing least-privilege permissions and creates the operator API', () => {
-        const run = runWithFakeCli(script, [], { az: rules }, env);
+    it('creates a v2-token registration with both roles, tagged for the environment, and prints its client id', () => {
+        const run = runWithFakeCli(script, ['dev'], { az: rules('') });
         expect(run.status).toBe(0);
-        const posts = run.calls.filter((c) => c.startsWith('az rest --method POST'));
-        expect(posts).toHaveLength(1);
-        expect(posts[0]).toContain('{"principalId":"mi-id","resourceId":"graph-sp","appRoleId":"r-audit"}');
-        expect(run.calls.join('\n')).not.toContain('Application.ReadWrite.All');
-
-        const create = run.calls.find((c) => c.startsWith('az ad app create'));
-        expect(create).toContain('--sign-in-audience AzureADMyOrg --identifier-uris api://tenant/rotator');
-        const roles = JSON.parse(run.calls.find((c) => c.startsWith('roles '))!.slice('roles '.length)) as {
-            id: string;
-            value: string;
-            allowedMemberTypes: string[];
-        }[];
-        expect(roles.map((r) => r.value)).toEqual(['Rotation.Read', 'Rotation.Write']);
-        expect(new Set(roles.map((r) => r.id)).size).toBe(2);
-        for (const r of roles) expect(r.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
+        expect(run.stdout.trim()).toBe('app-new');
+        expect(run.calls[0]).toBe(
+            "az ad app list --filter tags/any(t:t eq 'entra-credential-rotator:dev') --query [0].appId --output tsv",
+        );
+        const body = JSON.parse(run.calls.find((c) => c.startsWith('body '))!.slice('body '.length)) as {
+            tags: string[];
+            signInAudience: string;
+            api: { requestedAccessTokenVersion: number };
+            appRoles: { id: string; value: string }[];
+        };
+        expect(body.tags).toEqual(['entra-credential-rotator:dev']);
+        expect(body.signInAudience).toBe('AzureADMyOrg');
+        expect(body.api.requestedAccessTokenVersion).toBe(2);
+        expect(body.appRoles.map((r) => r.value)).toEqual(['Rotation.Read', 'Rotation.Write']);
+        expect(new Set(body.appRoles.map((r) => r.id)).size).toBe(2);
+        expect(run.calls).toContain(
+            'az ad app update --id app-new --set api.requestedAccessTokenVersion=2 --output none',
+        );
+        expect(run.calls).toContain('az ad app update --id app-new --identifier-uris api://app-new --output none');
         expect(run.calls).toContain('az ad sp create --id app-new --output none');
         expect(run.calls.at(-1)).toBe(
             'az ad sp update --id app-new --set appRoleAssignmentRequired=true --output none',
         );
+    });
+
+    it('reuses the registration of the environment (idempotent)', () => {
+        const run = runWithFakeCli(script, ['dev'], { az: rules('app-old') });
+        expect(run.status).toBe(0);
+        expect(run.stdout.trim()).toBe('app-old');
+        expect(run.calls.filter((c) => c.startsWith('az rest --method POST'))).toEqual([]);
+        expect(run.calls.filter((c) => c.startsWith('az ad sp create'))).toEqual([]);
+    });
+
+    it('names the role needed when creating registrations is refused', () => {
+        const run = runWithFakeCli(script, ['dev'], { az: rules('', 'echo Forbidden >&2; exit 1') });
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain('Application Developer');
+        expect(run.stdout).toBe('');
+    });
+});
+
+describe('preprovision.sh and postdown.sh (per-environment values)', () => {
+    const azd: FakeRule[] = [{ when: `'env set '*`, then: 'exit 0' }];
+    const az: FakeRule[] = [
+        { when: `'ad app list '*`, then: 'echo app-1' },
+        { when: `'ad app update '*`, then: 'exit 0' },
+        { when: `'ad sp show '*`, then: 'exit 0' },
+        { when: `'ad sp update '*`, then: 'exit 0' },
+    ];
+
+    it('picks a vault suffix once and records the operator API client id', () => {
+        const run = runWithFakeCli('infra/scripts/preprovision.sh', [], { az, azd }, { AZURE_ENV_NAME: 'dev' });
+        expect(run.status).toBe(0);
+        const sets = run.calls.filter((c) => c.startsWith('azd env set'));
+        expect(sets[0]).toMatch(/^azd env set ROTATOR_VAULT_SUFFIX [0-9a-f]{5}$/);
+        expect(sets[1]).toBe('azd env set ROTATOR_OPERATOR_API_APP_ID app-1');
+        const again = runWithFakeCli(
+            'infra/scripts/preprovision.sh',
+            [],
+            { az, azd },
+            { AZURE_ENV_NAME: 'dev', ROTATOR_VAULT_SUFFIX: 'abcde', ROTATOR_OPERATOR_API_APP_ID: 'app-1' },
+        );
+        expect(again.status).toBe(0);
+        expect(again.calls.filter((c) => c.startsWith('azd env set'))).toEqual([]);
+    });
+
+    it('azd down clears the suffix so the next azd up does not collide with the soft-deleted vault', () => {
+        const run = runWithFakeCli('infra/scripts/postdown.sh', [], { azd });
+        expect(run.status).toBe(0);
+        expect(run.calls).toEqual(['azd env set ROTATOR_VAULT_SUFFIX ']);
     });
 });

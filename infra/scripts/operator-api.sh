@@ -1,0 +1,52 @@
+#!/bin/sh
+# Creates (once) the operator API app registration and prints its client id. Idempotent: it finds the registration
+# of this azd environment by its tag. The registration issues v2.0 access tokens (aud = client id), its identifier
+# URI is the default form api://<client id> (allowed by tenant app-management policies), and only principals
+# assigned Rotation.Read or Rotation.Write can get a token for it.
+# Needs: the right to create app registrations (default for members unless restricted; otherwise the Application
+# Developer role). Run by preprovision.sh.
+#   infra/scripts/operator-api.sh <azd-environment-name>
+set -eu
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
+[ $# -eq 1 ] || die 'usage: operator-api.sh <azd-environment-name>'
+tag="entra-credential-rotator:$1"
+
+app_id=$(az ad app list --filter "tags/any(t:t eq '$tag')" --query '[0].appId' --output tsv) ||
+  die 'cannot list app registrations; sign in with `azd auth login` and `az login` to the target tenant'
+if [ -z "$app_id" ]; then
+  body=$(mktemp)
+  trap 'rm -f "$body"' EXIT
+  cat >"$body" <<JSON
+{
+  "displayName": "Entra credential rotator operator API ($1)",
+  "signInAudience": "AzureADMyOrg",
+  "tags": ["$tag"],
+  "api": {"requestedAccessTokenVersion": 2},
+  "appRoles": [
+    {"id": "$(new_uuid)", "value": "Rotation.Read", "displayName": "Read rotations",
+     "description": "List credentials, rotations and their evidence.",
+     "allowedMemberTypes": ["User", "Application"], "isEnabled": true},
+    {"id": "$(new_uuid)", "value": "Rotation.Write", "displayName": "Operate rotations",
+     "description": "Start, approve, pause, resume and roll back rotations.",
+     "allowedMemberTypes": ["User", "Application"], "isEnabled": true}
+  ]
+}
+JSON
+  if ! app_id=$(az rest --method POST --uri "$GRAPH_URL/applications" --headers 'Content-Type=application/json' \
+    --body "@$body" --query appId --output tsv); then
+    log 'creating the operator API app registration was refused.'
+    log 'You need the right to register applications: the Application Developer role (or Cloud Application'
+    log 'Administrator / Application Administrator), or the tenant setting "Users can register applications".'
+    die 'ask an admin, or have them run: infra/scripts/operator-api.sh <env> and azd env set ROTATOR_OPERATOR_API_APP_ID <id>'
+  fi
+  log "created operator API app registration $app_id"
+fi
+# v2.0 tokens (aud = client id) and the default identifier URI; both are idempotent updates.
+az ad app update --id "$app_id" --set api.requestedAccessTokenVersion=2 --output none
+az ad app update --id "$app_id" --identifier-uris "api://$app_id" --output none
+if ! az ad sp show --id "$app_id" --query id --output none 2>/dev/null; then
+  az ad sp create --id "$app_id" --output none
+fi
+az ad sp update --id "$app_id" --set appRoleAssignmentRequired=true --output none
+printf '%s\n' "$app_id"
