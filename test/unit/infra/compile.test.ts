@@ -3,27 +3,37 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 import { infraBicepFiles } from './bicepCompiler';
-import { compiledInfra, skipReason } from './compiledInfra';
+import { COMPILE_TIMEOUT_MS, compiledInfra, skipReason } from './compiledInfra';
 import { repoRoot } from './repoFiles';
 
 /** `#disable-next-line <rule> // <reason>`: a suppression must say why on the same line. */
 const SUPPRESSION = /#disable-next-line\s+([\w-]+(?:\s+[\w-]+)*)\s*(?:\/\/\s*(\S.*))?$/;
 
 describe.skipIf(skipReason !== undefined)('every template in infra/ with the real Bicep compiler', () => {
-    it('builds with zero errors and zero warnings', () => {
-        const result = compiledInfra();
-        console.info(
-            `[infra] bicep build of ${result.bicepFiles.length} files took ${result.buildSeconds.toFixed(1)} s`,
-        );
-        expect(result.bicepFiles).toContain('infra/main.bicep');
-        expect(result.buildDiagnostics.map((d) => `${d.file}:${d.line} ${d.level} ${d.code} ${d.message}`)).toEqual([]);
-    });
+    it(
+        'builds with zero errors and zero warnings',
+        () => {
+            const result = compiledInfra();
+            console.info(
+                `[infra] bicep build of ${result.bicepFiles.length} files took ${result.buildSeconds.toFixed(1)} s`,
+            );
+            expect(result.bicepFiles).toContain('infra/main.bicep');
+            expect(result.buildDiagnostics.map((d) => `${d.file}:${d.line} ${d.level} ${d.code} ${d.message}`)).toEqual(
+                [],
+            );
+        },
+        COMPILE_TIMEOUT_MS,
+    );
 
-    it('lints with zero findings', () => {
-        expect(
-            compiledInfra().lintDiagnostics.map((d) => `${d.file}:${d.line} ${d.level} ${d.code} ${d.message}`),
-        ).toEqual([]);
-    });
+    it(
+        'lints with zero findings',
+        () => {
+            expect(
+                compiledInfra().lintDiagnostics.map((d) => `${d.file}:${d.line} ${d.level} ${d.code} ${d.message}`),
+            ).toEqual([]);
+        },
+        COMPILE_TIMEOUT_MS,
+    );
 });
 
 describe('infra/ compiles offline', () => {

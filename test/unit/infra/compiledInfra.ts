@@ -12,6 +12,9 @@ export const SAMPLE_PARAMETERS = {
     vaultSuffix: 'k3x9q',
 } as const;
 
+/** Build + lint of every template: ~15 s on a busy 2-core machine, more on a cold start. */
+export const COMPILE_TIMEOUT_MS = 180_000;
+
 const compiler = bicepCompiler();
 
 /** Why the compile-based tests cannot run here (never in CI), or undefined. */

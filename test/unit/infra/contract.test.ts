@@ -2,7 +2,7 @@
  * The deployment contract: what the COMPILED templates would create (evaluated like Resource Manager would)
  * checked against what the code needs. Bicep text is never read here.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -16,7 +16,7 @@ import {
     evaluateTemplate,
     type Json,
 } from './armTemplate';
-import { SAMPLE_PARAMETERS, skipReason, template } from './compiledInfra';
+import { COMPILE_TIMEOUT_MS, SAMPLE_PARAMETERS, skipReason, template } from './compiledInfra';
 import { repoRoot } from './repoFiles';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { BlobClient, BlockBlobClient, ContainerClient } from '@azure/storage-blob';
@@ -96,7 +96,7 @@ describe.skipIf(skipReason !== undefined)('compiled infra: the deployment contra
         settings = appSettings(d);
         identity = only(d, 'Microsoft.ManagedIdentity/userAssignedIdentities');
         storage = only(d, 'Microsoft.Storage/storageAccounts');
-    });
+    }, COMPILE_TIMEOUT_MS);
     const clientIdOf = (_identity: EvaluatedResource) => d.outputs['ROTATOR_IDENTITY_CLIENT_ID'] as string;
 
     describe('app settings against shared/config/schema.ts', () => {
@@ -383,6 +383,18 @@ describe('the operations table covers every SDK call of the adapters', () => {
     ])('%s', (file, sdk) => {
         expect(sdk.length).toBeGreaterThan(0);
         expect(unmappedSdkCalls(file, sdk)).toEqual([]);
+    });
+
+    it('every module that talks to a data-plane SDK is scanned', () => {
+        const sdk = /from '@azure\/(storage-blob|storage-queue|data-tables|keyvault-secrets|eventgrid)'/;
+        const scanned = new Set([...Object.keys(DATA_ACTION_OPERATIONS), 'shared/adapters/secretClients.ts']);
+        const users = ['shared', 'functions'].flatMap((dir) =>
+            readdirSync(join(repoRoot, dir), { recursive: true, encoding: 'utf8' })
+                .filter((f) => f.endsWith('.ts'))
+                .map((f) => `${dir}/${f}`)
+                .filter((f) => sdk.test(read(f))),
+        );
+        expect(users.filter((f) => !scanned.has(f))).toEqual([]);
     });
 
     it('an unmapped call is reported', () => {
