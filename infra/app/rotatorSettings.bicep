@@ -73,8 +73,8 @@ output appSettings object = {
   ADDITIONAL_KEY_VAULT_URLS: additionalKeyVaultUrls
   KEY_VAULT_EVENT_TOPICS: '${keyVaultResourceId},${keyVaultSystemTopicId}'
   // Resource Manager (App Service consumers) of this cloud.
-  RESOURCE_MANAGER_URL: environment().resourceManager
-  RESOURCE_MANAGER_AUDIENCE: environment().authentication.audiences[0]
+  RESOURCE_MANAGER_URL: endpoints.resourceManager
+  RESOURCE_MANAGER_AUDIENCE: endpoints.resourceManager
   APP_SERVICE_DISCOVERY_SCOPES: appServiceDiscoveryScopes
   // Notifications: the identity holds EventGrid Data Sender, and the topic has local (key) auth disabled.
   EVENT_GRID_TOPIC_ENDPOINT: notificationTopicEndpoint

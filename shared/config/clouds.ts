@@ -14,6 +14,8 @@ export interface CloudEndpoints {
     readonly graph: string;
     /** Key Vault resource; its `/.default` scope. */
     readonly keyVault: string;
+    /** Azure Resource Manager endpoint; also its token audience (`/.default` scope). */
+    readonly resourceManager: string;
     /** Host in the `iss` of v1.0 access tokens (`https://sts.windows.net/{tid}/` in the public cloud). */
     readonly issuerV1Host: string;
     /** Host in the `iss` of v2.0 access tokens (`https://login.microsoftonline.com/{tid}/v2.0`). */

@@ -147,8 +147,8 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
         localEndpoints,
         keyVault: { defaultVaultUrl: s.KEY_VAULT_URL, vaultUrls, eventTopics: s.KEY_VAULT_EVENT_TOPICS },
         resourceManager: {
-            endpoint: s.RESOURCE_MANAGER_URL,
-            scope: `${s.RESOURCE_MANAGER_AUDIENCE.replace(/\/+$/, '')}/.default`,
+            endpoint: s.RESOURCE_MANAGER_URL ?? cloud.resourceManager,
+            scope: `${(s.RESOURCE_MANAGER_AUDIENCE ?? cloud.resourceManager).replace(/\/+$/, '')}/.default`,
             discoveryScopes: s.APP_SERVICE_DISCOVERY_SCOPES,
         },
         eventGrid: { topicEndpoint: s.EVENT_GRID_TOPIC_ENDPOINT, topicKey: optionalSecret(s.EVENT_GRID_TOPIC_KEY) },

@@ -51,9 +51,9 @@ const SettingsObject = z.object({
     KEY_VAULT_URL: httpsUrl,
     ADDITIONAL_KEY_VAULT_URLS: list(z.url({ protocol: /^https$/ })).default([]),
     KEY_VAULT_EVENT_TOPICS: list(z.string().min(1)).default([]),
-    // Azure Resource Manager (App Service consumers): endpoint and token audience of the cloud.
-    RESOURCE_MANAGER_URL: httpsUrl.default('https://management.azure.com'),
-    RESOURCE_MANAGER_AUDIENCE: trimmed.pipe(z.url({ protocol: /^https$/ })).default('https://management.azure.com'),
+    // Azure Resource Manager (App Service consumers): endpoint and token audience; default: AZURE_CLOUD's.
+    RESOURCE_MANAGER_URL: httpsUrl.optional(),
+    RESOURCE_MANAGER_AUDIENCE: trimmed.pipe(z.url({ protocol: /^https$/ })).optional(),
     /** Optional discovery: `/subscriptions/<id>` or `/subscriptions/<id>/resourceGroups/<name>`, comma-separated. */
     APP_SERVICE_DISCOVERY_SCOPES: list(
         z.string().regex(/^\/subscriptions\/[0-9a-fA-F-]{36}(\/resourceGroups\/[-\w._()]{1,90})?$/, {

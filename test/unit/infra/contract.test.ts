@@ -131,6 +131,8 @@ describe.skipIf(skipReason !== undefined)('compiled infra: the deployment contra
             expect(config.cloud.name).toBe(cloud);
             expect(config.graphBaseUrl).toBe(expected.graph);
             expect(config.authorityHost).toBe(expected.authorityHost);
+            expect(config.resourceManager.endpoint).toBe(expected.resourceManager);
+            expect(config.resourceManager.scope).toBe(`${expected.resourceManager}/.default`);
             expect(config.scopes).toEqual({
                 graph: `${expected.graph}/.default`,
                 keyVault: `${expected.keyVault}/.default`,

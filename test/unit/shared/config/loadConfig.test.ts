@@ -48,6 +48,7 @@ describe('loadConfig: a valid minimal environment', () => {
                 keyVault: 'https://vault.azure.net',
                 issuerV1Host: 'https://sts.windows.net',
                 issuerV2Host: 'https://login.microsoftonline.com',
+                resourceManager: 'https://management.azure.com',
             },
             authorityHost: 'https://login.microsoftonline.com',
             graphBaseUrl: 'https://graph.microsoft.com',
@@ -95,6 +96,8 @@ describe('loadConfig: a valid minimal environment', () => {
         const china = loadConfig({ ...MINIMAL, AZURE_CLOUD: 'AzureChinaCloud' });
         expect(china.graphBaseUrl).toBe('https://microsoftgraph.chinacloudapi.cn');
         expect(china.cloud.issuerV1Host).toBe('https://sts.chinacloudapi.cn');
+        expect(china.resourceManager.endpoint).toBe('https://management.chinacloudapi.cn');
+        expect(gov.resourceManager.scope).toBe('https://management.usgovcloudapi.net/.default');
         // An emulator replaces the hosts; the scopes stay those of the cloud it impersonates.
         const local = loadConfig({ ...MINIMAL, GRAPH_BASE_URL: 'https://graph.example.net' });
         expect(local.graphBaseUrl).toBe('https://graph.example.net');
