@@ -1,5 +1,7 @@
 /**
  * `npm run audit -- --sandbox | --tenant <tenant id> [--vault <url>]... [--json] [--limit N]` (`--help`).
+ * `npm run audit -- --sandbox --app-service | --tenant <id> --subscription <id>... [--scope <rg id>]...`: the App
+ * Service mode, every version-pinned Key Vault reference in those subscriptions or resource groups.
  *
  * The five-minute credential audit (seed 000) for any tenant: every app registration credential by expiry,
  * with progress while scanning, apps without managed rotation flagged. Exit codes tell findings from failures:
@@ -20,8 +22,11 @@ import { createGraphClient } from '../shared/adapters/graphClient';
 import { GraphApplicationScanner } from '../shared/adapters/graphApplicationScanner';
 import { KeyVaultManagedIndex } from '../shared/adapters/keyVaultManagedIndex';
 import { SecretClients } from '../shared/adapters/secretClients';
+import { ArmAppService } from '../shared/adapters/armAppService';
 import { auditTenant, formatAudit } from '../shared/audit/audit';
+import { auditPinnedReferences, formatPinnedAudit } from '../shared/audit/pinnedReferences';
 import { DEFAULT_POLICY } from '../shared/domain/policy';
+import { SUBSCRIPTION_ID as SANDBOX_SUBSCRIPTION_ID } from '../test/emulator/arm';
 import { EmulatorClient } from '../test/sandbox/emulatorClient';
 import { readSandboxState } from '../test/sandbox/sandboxState';
 import { type CommandSpec, EXIT_USAGE, intOption, parseCommandLine, UsageError } from '../test/support/cli';
@@ -43,6 +48,10 @@ const AUDIT_COMMAND = {
         graph: { type: 'string', default: 'https://graph.microsoft.com' },
         json: { type: 'boolean', default: false },
         limit: { type: 'string', default: '20' },
+        'app-service': { type: 'boolean', default: false },
+        subscription: { type: 'string', multiple: true, default: [] },
+        scope: { type: 'string', multiple: true, default: [] },
+        'resource-manager': { type: 'string', default: 'https://management.azure.com' },
     },
     help: [
         ['--sandbox', 'audit the running npm start sandbox'],
@@ -53,10 +62,20 @@ const AUDIT_COMMAND = {
         ['--graph URL', 'Microsoft Graph (default https://graph.microsoft.com)'],
         ['--json', 'one JSON line on stdout instead of the table'],
         ['--limit N', 'rows in the table (default 20; 0 = all)'],
+        [
+            '--app-service',
+            'App Service mode: list every version-pinned Key Vault reference (with --sandbox: its subscription)',
+        ],
+        ['--subscription ID', 'App Service mode over a subscription (repeatable)'],
+        ['--scope ID', 'App Service mode over /subscriptions/<id>/resourceGroups/<name> (repeatable)'],
+        ['--resource-manager URL', 'Azure Resource Manager (default https://management.azure.com)'],
     ],
     epilog:
         'Exit codes: 0 nothing urgent, 1 urgent credentials found (expired or inside the alert window),\n' +
-        '2 bad usage, 3 the audit could not run (no sandbox, sign-in refused, tenant or vault unreachable).',
+        '2 bad usage, 3 the audit could not run (no sandbox, sign-in refused, tenant or vault unreachable).\n' +
+        'App Service mode: 0 no pinned reference, 1 pinned references found, 2 bad usage, 3 could not run or could\n' +
+        'not read every scope or site (the list is then incomplete). It needs Microsoft.Web/sites/read and\n' +
+        'Microsoft.Web/sites/config/read (and the slots/ equivalents) on the scopes: see infra/appServiceRole.bicep.',
 } as const satisfies CommandSpec<NonNullable<Parameters<typeof parseCommandLine>[0]['options']>>;
 
 /** The audit could not run: nothing was decided about the tenant. */
@@ -68,6 +87,9 @@ interface Target {
     vaultUrls: string[];
     localEndpoints: boolean;
     now: () => Promise<Date>;
+    /** Sandbox only: its Resource Manager and subscription. */
+    resourceManagerUrl?: string;
+    subscriptionId?: string;
 }
 
 async function main(): Promise<number> {
@@ -80,6 +102,32 @@ async function main(): Promise<number> {
         ? sandboxTarget(values.state)
         : tenantTarget(values.tenant!, values.vault, values['authority-host'], values.graph);
     if (target === 'reexec') return reexecWithCa(values.state);
+
+    const scopes = [...values.subscription.map((id) => `/subscriptions/${id}`), ...values.scope];
+    if (values['app-service'] || scopes.length > 0) {
+        for (const scope of scopes) {
+            if (!/^\/subscriptions\/[0-9a-fA-F-]{36}(\/resourceGroups\/[-\w._()]{1,90})?$/.test(scope)) {
+                throw new UsageError(
+                    `${scope} is not /subscriptions/<id> or /subscriptions/<id>/resourceGroups/<name>`,
+                );
+            }
+        }
+        if (scopes.length === 0 && !target.subscriptionId) {
+            throw new UsageError('App Service mode needs --subscription <id> or --scope <resource group id>');
+        }
+        const endpoint = target.resourceManagerUrl ?? values['resource-manager'];
+        if (!/^https:\/\//.test(endpoint)) throw new UsageError(`${endpoint} is not an https URL`);
+        const port = new ArmAppService(target.credential, {
+            endpoint,
+            scope: 'https://management.azure.com/.default',
+        });
+        const audit = await runAudit(values.sandbox, () =>
+            auditPinnedReferences(port, scopes.length > 0 ? scopes : [`/subscriptions/${target.subscriptionId}`]),
+        );
+        process.stdout.write(values.json ? `${JSON.stringify(audit)}\n` : `${formatPinnedAudit(audit)}\n`);
+        if (audit.failures.length > 0) return AUDIT_EXIT.couldNotRun;
+        return audit.pinned.length > 0 ? AUDIT_EXIT.findings : AUDIT_EXIT.clean;
+    }
 
     const interactive = process.stderr.isTTY;
     const result = await runAudit(values.sandbox, async () =>
@@ -132,6 +180,8 @@ function sandboxTarget(state: string): Target | 'reexec' {
         vaultUrls: [descriptor.vaultUrl],
         localEndpoints: true,
         now: () => emu.now(),
+        resourceManagerUrl: descriptor.baseUrl,
+        subscriptionId: SANDBOX_SUBSCRIPTION_ID,
     };
 }
 

@@ -208,6 +208,22 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
             expect(result.unmanagedApps).toEqual(expect.arrayContaining(['hr-portal', 'marketing-site']));
             expect(result.unmanagedApps).not.toContain('payroll-agent');
             expect(audit.stderr).toMatch(/scanned \d+ apps/);
+
+            // App Service mode: the five-minute audit of Key Vault references finds teams-agent's pin.
+            const pins = spawnSync(
+                NPM,
+                ['run', '-s', 'audit', '--', '--sandbox', '--state', state, '--app-service', '--json'],
+                { cwd: ROOT, encoding: 'utf8', timeout: 60_000 },
+            );
+            expect(pins.status).toBe(1);
+            const found = JSON.parse(pins.stdout.trim().split('\n').pop()!) as {
+                pinned: { site: string; setting: string; secretName: string; secretVersion: string }[];
+                failures: unknown[];
+            };
+            expect(found.failures).toEqual([]);
+            expect(found.pinned).toHaveLength(1);
+            expect(found.pinned[0]).toMatchObject({ setting: 'GRAPH_CLIENT_SECRET', secretName: 'teams-agent-secret' });
+            expect(found.pinned[0]?.site).toMatch(/\/sites\/teams-agent$/);
         } finally {
             await stop(child);
         }
