@@ -1,11 +1,16 @@
 import { type Client } from '@microsoft/microsoft-graph-client';
 
-import { type SignInReaderPort, type SignInUsage } from '../rotation/ports';
+import { type KeyUse, type SignInRead } from '../domain/evidence';
+import { type SignInQuery, type SignInReaderPort } from '../rotation/ports';
+import { ErrorCodes } from '../errors/errorCodes';
+import { isRotatorError, RotatorError } from '../errors/RotatorError';
 import { fromUpstreamError } from './upstreamError';
 
 interface SignInRecord {
     createdDateTime?: string;
+    correlationId?: string | null;
     servicePrincipalCredentialKeyId?: string | null;
+    status?: { errorCode?: number | null } | null;
 }
 
 interface SignInPage {
@@ -13,28 +18,42 @@ interface SignInPage {
     '@odata.nextLink'?: string;
 }
 
-/** Bound on pages read per check: a busy app has many sign-ins, but we only need to know "any with this key". */
-const MAX_PAGES = 20;
+/**
+ * A guard against a server that never stops paging, not a cap on what we read: at 1,000 records a page this is
+ * ten million sign-ins. Reaching it makes the read incomplete (an error), never a partial answer.
+ */
+const PAGE_GUARD = 10_000;
 
 /**
- * Service-principal sign-ins by credential keyId, from the beta sign-in log (the credential fields are beta
+ * Successful service-principal sign-ins of one app, from the beta sign-in log (the credential fields are beta
  * only, and service-principal sign-ins appear only with an explicit event-type filter).
+ *
+ * The server-side filter uses only terms the signIn resource documents as filterable (`appId` eq,
+ * `status/errorCode` eq, `createdDateTime` ge, `signInEventTypes` any/eq), so failed sign-ins, which anyone who
+ * knows a client id can produce by the thousand, never reach us. `servicePrincipalCredentialKeyId` is not
+ * documented as filterable, so the key is matched here. Every page is read; anything short of the last page
+ * throws.
  */
 export class GraphSignIns implements SignInReaderPort {
     constructor(private readonly client: Client) {}
 
-    async signInsWithKeys(appId: string, keys: readonly { keyId: string; since: string }[]): Promise<SignInUsage[]> {
-        if (keys.length === 0) return [];
+    async successfulSignIns(query: SignInQuery): Promise<Extract<SignInRead, { complete: true }>> {
+        const { appId, keys } = query;
         const sinceMs = keys.map((k) => Date.parse(k.since));
         const earliest = new Date(Math.min(...sinceMs)).toISOString();
         const filter =
             `signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq '${appId.replace(/'/g, "''")}'` +
-            ` and createdDateTime ge ${earliest}`;
+            ` and status/errorCode eq 0 and createdDateTime ge ${earliest}`;
         const wanted = keys.map((k) => k.keyId.toLowerCase());
-        const usage = keys.map((): { count: number; lastSeen: string | undefined } => ({
+        const own = new Set(query.ownCorrelationIds.map((c) => c.toLowerCase()));
+        const uses = keys.map((k): { -readonly [K in keyof KeyUse]: KeyUse[K] } => ({
+            keyId: k.keyId,
             count: 0,
-            lastSeen: undefined,
+            first: null,
+            last: null,
         }));
+        const ownSeen: { correlationId: string; keyId: string; at: string }[] = [];
+        let pages = 0;
         try {
             let page = (await this.client
                 .api('/auditLogs/signIns')
@@ -42,23 +61,43 @@ export class GraphSignIns implements SignInReaderPort {
                 .filter(filter)
                 .top(1000)
                 .get()) as SignInPage;
-            for (let pages = 1; ; pages++) {
-                for (const record of page.value ?? []) {
-                    const index = wanted.indexOf(record.servicePrincipalCredentialKeyId?.toLowerCase() ?? '');
+            const seenLinks = new Set<string>();
+            for (;;) {
+                pages += 1;
+                if (!Array.isArray(page.value)) throw incomplete('a sign-in log page had no value array');
+                for (const record of page.value) {
+                    // Belt and braces: only successes count, whatever the server did with the filter.
+                    if (record.status?.errorCode !== 0) continue;
                     const at = record.createdDateTime;
-                    const entry = usage[index];
+                    const keyId = record.servicePrincipalCredentialKeyId?.toLowerCase() ?? '';
+                    if (!at || !keyId) continue;
+                    const correlation = record.correlationId?.toLowerCase();
+                    if (correlation && own.has(correlation)) {
+                        ownSeen.push({ correlationId: correlation, keyId, at });
+                        continue;
+                    }
+                    const index = wanted.indexOf(keyId);
+                    const entry = uses[index];
                     // Each key counts only from its own `since`; the query starts at the earliest of them.
-                    if (!entry || !at || Date.parse(at) < (sinceMs[index] ?? 0)) continue;
+                    if (!entry || Date.parse(at) < (sinceMs[index] ?? 0)) continue;
                     entry.count += 1;
-                    if (!entry.lastSeen || at > entry.lastSeen) entry.lastSeen = at;
+                    if (!entry.last || at > entry.last) entry.last = at;
+                    if (!entry.first || at < entry.first) entry.first = at;
                 }
                 const next = page['@odata.nextLink'];
-                if (!next || pages >= MAX_PAGES) break;
+                if (!next) break;
+                if (seenLinks.has(next) || pages >= PAGE_GUARD) throw incomplete('the sign-in log kept paging');
+                seenLinks.add(next);
                 page = (await this.client.api(next).get()) as SignInPage;
             }
         } catch (error) {
+            if (isRotatorError(error)) throw error;
             throw fromUpstreamError('graph', 'read sign-in logs', error);
         }
-        return usage;
+        return { complete: true, keys: uses, own: ownSeen, pages };
     }
+}
+
+function incomplete(message: string): RotatorError {
+    return new RotatorError('upstream', ErrorCodes.unavailable, `read sign-in logs: ${message}`, { retryable: true });
 }

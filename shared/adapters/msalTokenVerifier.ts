@@ -21,7 +21,7 @@ export interface TokenVerifierOptions {
 export class MsalTokenVerifier implements TokenVerifierPort {
     constructor(private readonly options: TokenVerifierOptions) {}
 
-    async checkSecret(appId: string, secret: Secret): Promise<TokenCheck> {
+    async checkSecret(appId: string, secret: Secret, correlationId?: string): Promise<TokenCheck> {
         const authority = `${this.options.authorityHost.replace(/\/+$/, '')}/${this.options.tenantId}`;
         const client = new ConfidentialClientApplication({
             auth: {
@@ -35,6 +35,7 @@ export class MsalTokenVerifier implements TokenVerifierPort {
             const result = await client.acquireTokenByClientCredential({
                 scopes: [this.options.scope],
                 skipCache: true,
+                ...(correlationId ? { correlationId } : {}),
             });
             if (!result?.accessToken) {
                 return {

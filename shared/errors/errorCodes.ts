@@ -18,6 +18,8 @@ export const ErrorCodes = {
     verificationFailed: 'verification_failed',
     consumerRefreshFailed: 'consumer_refresh_failed',
     stillInUse: 'still_in_use',
+    usageNotProven: 'usage_not_proven',
+    noSwitchEvidence: 'no_switch_evidence',
     invariantViolated: 'invariant_violated',
     unknown: 'unknown',
 } as const;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { type SignInRead } from '../domain/evidence';
 import { inputError } from '../errors/RotatorError';
 import { type Consumer } from './consumers';
 
@@ -60,7 +61,19 @@ export interface RotationPlan {
     };
     readonly gracePeriodDays: number;
     readonly propagationTimeoutSeconds: number;
-    readonly usageGate: { readonly windowMinutes: number; readonly recheckHours: number; readonly maxChecks: number };
+    readonly usageGate: {
+        /** Sign-in log latency + token lifetime (kept for plans recorded before the fields below existed). */
+        readonly windowMinutes: number;
+        readonly recheckHours: number;
+        readonly maxChecks: number;
+        readonly latencyMinutes?: number;
+        readonly tokenLifetimeMinutes?: number;
+    };
+    /**
+     * The operator accepted (tag `rotation-evidence: none-accepted`) that nothing can show this secret's consumers
+     * using the new key; the old key may then go on the sign-in log's silence alone.
+     */
+    readonly acceptNoEvidence?: boolean;
     readonly consumers: readonly ConsumerRef[];
 }
 
@@ -131,8 +144,12 @@ export const VerifyInputSchema = z.object({
     appId: id,
     keyId: id,
     fingerprint,
+    /** Where the value is: the stash before publication, the live secret after (the usage gate's own sign-in). */
+    source: z.enum(['stash', 'live']).default('stash'),
+    /** Sent as client-request-id, so the sign-in log can tell the rotator's own sign-in apart. */
+    correlationId: z.guid().optional(),
 });
-export type VerifyInput = z.output<typeof VerifyInputSchema>;
+export type VerifyInput = z.input<typeof VerifyInputSchema>;
 
 export interface VerifyResult {
     readonly ok: boolean;
@@ -141,6 +158,8 @@ export interface VerifyResult {
     readonly retryable: boolean;
     readonly mayBePropagationDelay: boolean;
     readonly detail: string;
+    /** Read from the live secret's tags (source `live` only): the operator waived switch evidence. */
+    readonly evidenceWaived?: boolean;
 }
 
 export const DiscardInputSchema = z.object({
@@ -187,17 +206,14 @@ export type RefreshInput = z.input<typeof RefreshInputSchema>;
 
 export const UsageInputSchema = z.object({
     appId: id,
-    keyId: id,
-    since: instant,
-    /** Another key to count in the same query (evidence that consumers switched to the new key). */
-    also: z.object({ keyId: id, since: instant }).optional(),
+    /** Each credential is counted from its own instant (old key: from when consumers should have switched). */
+    keys: z.array(z.object({ keyId: id, since: instant })).min(1).max(10),
+    /** Correlation ids of the rotator's own sign-ins: reported apart, so they prove log freshness, not use. */
+    ownCorrelationIds: z.array(z.guid()).max(1000).default([]),
 });
-export type UsageInput = z.output<typeof UsageInputSchema>;
-export interface UsageResult {
-    readonly count: number;
-    readonly lastSeen: string | null;
-    readonly also?: { readonly count: number; readonly lastSeen: string | null };
-}
+export type UsageInput = z.input<typeof UsageInputSchema>;
+/** A complete read of the sign-in log, or why it is not complete (never a partial count). */
+export type UsageResult = SignInRead;
 
 export const DeleteOldInputSchema = z.object({ appObjectId: id, keyId: id });
 export type DeleteOldInput = z.output<typeof DeleteOldInputSchema>;

@@ -11,6 +11,17 @@ export const ManagedTags = {
     rotationId: 'rotation-id',
 } as const;
 
+/**
+ * Set on a managed secret (value `none-accepted`) when no consumer of it can ever show that it uses the new key
+ * (no probe, no distinguishable sign-in): the operator accepts that the old key goes on the sign-in log's silence.
+ */
+export const EVIDENCE_WAIVER_TAG = 'rotation-evidence';
+export const EVIDENCE_WAIVER_VALUE = 'none-accepted';
+
+export function evidenceWaived(tags: Readonly<Record<string, string | undefined>>): boolean {
+    return tags[EVIDENCE_WAIVER_TAG]?.trim().toLowerCase() === EVIDENCE_WAIVER_VALUE;
+}
+
 export const SECRET_CONTENT_TYPE = 'application/vnd.entra.client-secret';
 
 /** Prefix of the Graph `displayName` of credentials this rotator creates; the suffix is the rotation id. */

@@ -1,4 +1,5 @@
 import { type AadstsClassification } from '../domain/aadsts';
+import { type SignInRead } from '../domain/evidence';
 import { type Secret } from '../security/Secret';
 import { type Consumer } from './consumers';
 
@@ -69,21 +70,25 @@ export type TokenCheck =
 
 /** Requests a token with exactly this secret: a fresh client, no cache, one network round trip. */
 export interface TokenVerifierPort {
-    checkSecret(appId: string, secret: Secret): Promise<TokenCheck>;
+    /** `correlationId` is sent as the request's client-request-id, so the sign-in log can tell this request apart. */
+    checkSecret(appId: string, secret: Secret, correlationId?: string): Promise<TokenCheck>;
 }
 
-export interface SignInUsage {
-    readonly count: number;
-    readonly lastSeen: string | undefined;
+export interface SignInQuery {
+    readonly appId: string;
+    /** Credentials of interest, each counted from its own instant; the query starts at the earliest. */
+    readonly keys: readonly { readonly keyId: string; readonly since: string }[];
+    /** Correlation ids the rotator sent with its own token requests: reported apart, never counted as use. */
+    readonly ownCorrelationIds: readonly string[];
 }
 
-/** Sign-in logs: client-credential sign-ins by an app with a given credential. */
+/** The sign-in log: successful service-principal sign-ins of one app, per credential. */
 export interface SignInReaderPort {
     /**
-     * Every sign-in attempt (success or failure) by the app with each credential since that credential's `since`:
-     * any attempt means a user. One log query serves all keys, so asking about two keys costs one read.
+     * Reads every page of the app's successful service-principal sign-ins since the earliest `since`. Throws on
+     * any failure (throttling included): a partial read must never look like "no sign-ins".
      */
-    signInsWithKeys(appId: string, keys: readonly { keyId: string; since: string }[]): Promise<SignInUsage[]>;
+    successfulSignIns(query: SignInQuery): Promise<Extract<SignInRead, { complete: true }>>;
 }
 
 export interface LifecycleEvent {

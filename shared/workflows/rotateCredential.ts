@@ -13,6 +13,9 @@ import {
     type UsageResult,
     type VerifyResult,
 } from '../rotation/contracts';
+import { type EvidenceItem, item, judgeUsage, newKeySignIns, switchProven } from '../domain/evidence';
+import { ErrorCodes } from '../errors/errorCodes';
+import { EVIDENCE_WAIVER_TAG, EVIDENCE_WAIVER_VALUE } from '../rotation/markers';
 import { Activities } from '../rotation/names';
 import { type LifecycleEvent, type RefreshOutcome } from '../rotation/ports';
 import { callActivity, type CallOptions } from './callActivity';
@@ -24,6 +27,8 @@ type Flow<T> = Generator<Task, T, unknown>;
 const VERIFY_FIRST_DELAY_SECONDS = 2;
 const VERIFY_MAX_DELAY_SECONDS = 30;
 const WEBHOOK_ATTEMPTS = 3;
+/** Consecutive successful token requests before a new secret counts as usable everywhere. */
+const VERIFY_SUCCESSES = 2;
 
 /**
  * Rotates one managed client secret (a Key Vault secret tagged with its app and key ids).
@@ -169,36 +174,40 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
     run.mark('refresh', 'succeeded', evidence.join('; ') || 'no consumers configured');
     yield* run.stepCompleted('refresh');
 
-    // confirm: evidence that consumers switched. Probes answered above; sign-ins with the new key are counted at
-    // the usage gate, in the same log query, once the sign-in log has caught up. Absence is not fatal: the usage
-    // gate is what protects the old credential.
-    const probeNames = confirmedProbes.length > 0 ? ` (${confirmedProbes.join(', ')})` : '';
-    const appEvidence =
-        resolvedApps.length > 0
-            ? `; ${resolvedApps.length} App Service app(s) re-resolved their Key Vault references to the new version (${resolvedApps.join(', ')})`
-            : '';
-    const probeEvidence = `${confirmedProbes.length} probe(s) report the new fingerprint${probeNames}${appEvidence}`;
-    run.mark('confirm', 'succeeded', `${probeEvidence}; sign-ins with the new key are counted at the usage gate`);
+    // confirm: what proves consumers switched. Probes answered above; sign-ins by consumers with the new key are
+    // read at the usage gate. Without any of it the old key stays (unless the operator waived it for this secret).
+    const refreshedAt = context.df.currentUtcDateTime;
+    for (const name of confirmedProbes) {
+        run.addEvidence('probe', 'newKeyInUse', `${name} reports the new fingerprint ${created.fingerprint}`);
+    }
+    for (const name of resolvedApps) {
+        run.addEvidence(
+            'appServiceReference',
+            'newKeyInUse',
+            `${name} re-resolved its Key Vault reference to the new version ${published.version}`,
+        );
+    }
+    if (plan.acceptNoEvidence) {
+        run.addEvidence(
+            'tag',
+            'noEvidenceAccepted',
+            `tag ${EVIDENCE_WAIVER_TAG}=${EVIDENCE_WAIVER_VALUE} on the secret`,
+        );
+    }
+    run.markConfirm();
 
     // grace: long enough for every consumer to have re-read the secret and for the sign-in window to be full.
-    const windowMinutes = plan.usageGate.windowMinutes;
-    const gateAt = laterOf(addHours(publishedAt, plan.gracePeriodDays * 24), addMinutes(publishedAt, windowMinutes));
-    run.mark('grace', 'waiting', `until ${gateAt.toISOString()}`);
+    const gate = gateTiming(plan, publishedAt, refreshedAt);
+    run.mark('grace', 'waiting', `until ${gate.at.toISOString()}`);
     run.publishStatus();
-    if (isBefore(context.df.currentUtcDateTime, gateAt)) yield context.df.createTimer(gateAt);
+    if (isBefore(context.df.currentUtcDateTime, gate.at)) yield context.df.createTimer(gate.at);
     run.mark('grace', 'succeeded', `${plan.gracePeriodDays} day(s) passed`);
 
     if (plan.oldKeyPresent) {
-        const clear = yield* usageGate(run, plan, publishedAt, created.keyId, probeEvidence);
-        if (clear === undefined) return run.record();
-        if (!clear) {
-            return yield* run.finish(
-                'AttentionRequired',
-                'usageGate',
-                'still_in_use',
-                `the old credential ${plan.oldKeyId} is still used for sign-ins after ${plan.usageGate.maxChecks} check(s); it was not deleted`,
-            );
-        }
+        const outcome = yield* usageGate(run, plan, created, publishedAt, gate.windowStart);
+        if (outcome === undefined) return run.record();
+        if (outcome !== 'clear')
+            return yield* run.finish('AttentionRequired', outcome.step, outcome.code, outcome.message);
         const deleted = yield* run.activity<DeleteOldResult>('deleteOld', Activities.deleteOldCredential, {
             appObjectId: plan.appObjectId,
             keyId: plan.oldKeyId,
@@ -206,13 +215,19 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
         if (!deleted) return run.record();
         run.mark('deleteOld', 'succeeded', deleted.result === 'removed' ? `removed ${plan.oldKeyId}` : 'already gone');
     } else {
+        run.mark('confirm', 'skipped', 'the old credential is already gone: nothing waits on the switch');
         run.mark('usageGate', 'skipped', 'the old credential is no longer on the application');
         run.mark('deleteOld', 'skipped', 'nothing to delete');
     }
     return yield* run.finish('Completed', 'deleteOld', 'completed', 'rotation completed');
 }
 
-/** Verification across Entra's propagation delay: one attempt per activity, durable timers between. */
+/**
+ * Verification across Entra's propagation delay: one attempt per activity, durable timers between. The new
+ * secret counts as usable after VERIFY_SUCCESSES consecutive successes (a fresh secret can work on one replica
+ * and not yet on another). It fails only once an attempt that *started* at or after the deadline failed, so an
+ * orchestrator that wakes up late still tries at least once more, however late.
+ */
 function* verifyWithPropagation(
     run: Run,
     plan: RotationPlan,
@@ -221,9 +236,13 @@ function* verifyWithPropagation(
     const { context, input } = run;
     const deadline = addSeconds(context.df.currentUtcDateTime, plan.propagationTimeoutSeconds);
     let delay = VERIFY_FIRST_DELAY_SECONDS;
+    let streak = 0;
     for (let attempt = 1; ; attempt++) {
         run.mark('verifyNew', 'running', `attempt ${attempt}`);
         run.publishStatus();
+        const startedAt = context.df.currentUtcDateTime;
+        const correlationId = context.df.newGuid(`${input.rotationId}:verify:${attempt}`);
+        run.ownSignIns.push(correlationId);
         let result: VerifyResult;
         try {
             result = yield* callActivity<VerifyResult>(context, Activities.verifyCredential, {
@@ -232,6 +251,7 @@ function* verifyWithPropagation(
                 appId: plan.appId,
                 keyId: created.keyId,
                 fingerprint: created.fingerprint,
+                correlationId,
             });
         } catch (error) {
             // Could not even try (vault or network down past retries): unproven means not published.
@@ -246,22 +266,31 @@ function* verifyWithPropagation(
             };
         }
         if (result.ok) {
-            run.mark(
-                'verifyNew',
-                'succeeded',
-                `token issued with the new secret (fresh client, no cache) on attempt ${attempt}`,
-            );
-            yield* run.stepCompleted('verifyNew');
-            return result;
+            streak += 1;
+            if (streak >= VERIFY_SUCCESSES) {
+                run.mark(
+                    'verifyNew',
+                    'succeeded',
+                    `token issued with the new secret (fresh client, no cache) ${streak} times in a row, last on attempt ${attempt}`,
+                );
+                yield* run.stepCompleted('verifyNew');
+                return result;
+            }
+            yield context.df.createTimer(addSeconds(context.df.currentUtcDateTime, VERIFY_FIRST_DELAY_SECONDS));
+            continue;
         }
-        const now = context.df.currentUtcDateTime;
+        streak = 0;
         const worthWaiting = result.mayBePropagationDelay || result.retryable;
-        if (!worthWaiting || !isBefore(now, deadline)) {
+        if (!worthWaiting || !isBefore(startedAt, deadline)) {
             run.mark('verifyNew', 'failed', `${result.category}: ${result.detail} (attempt ${attempt})`);
             return result;
         }
-        const next = addSeconds(now, delay);
-        yield context.df.createTimer(isBefore(next, deadline) ? next : deadline);
+        const now = context.df.currentUtcDateTime;
+        // Past the deadline already (a late wake-up): the next attempt runs at once and is the last.
+        if (isBefore(now, deadline)) {
+            const next = addSeconds(now, delay);
+            yield context.df.createTimer(isBefore(next, deadline) ? next : deadline);
+        }
         delay = Math.min(delay * 2, VERIFY_MAX_DELAY_SECONDS);
     }
 }
@@ -307,60 +336,151 @@ function* refreshConsumer(
 }
 
 /**
- * The old key may go only when no sign-in used it in the last (log latency + token lifetime) window, counted
- * from after the switch. Returns true when clear, false when still used after every re-check.
+ * When the gate first looks, and from when old-key sign-ins count: consumers are expected to have switched one
+ * token lifetime after they were refreshed; the first check waits for the grace period and for that instant
+ * plus the log's latency.
+ */
+function gateTiming(plan: RotationPlan, publishedAt: Date, refreshedAt: Date): { at: Date; windowStart: Date } {
+    const tokenLifetime = plan.usageGate.tokenLifetimeMinutes ?? plan.usageGate.windowMinutes;
+    const windowStart = addMinutes(refreshedAt, tokenLifetime);
+    const latency = plan.usageGate.latencyMinutes ?? 0;
+    return {
+        windowStart,
+        at: laterOf(addHours(publishedAt, plan.gracePeriodDays * 24), addMinutes(windowStart, latency)),
+    };
+}
+
+type GateOutcome = 'clear' | { step: StepName; code: string; message: string };
+
+/**
+ * The usage gate (rules in shared/domain/evidence.ts). Each check: the rotator signs in with the new key itself
+ * (a known event), waits the log's latency, then reads every page of the app's successful sign-ins since the
+ * switch. The old key may go only when the log is proven to reach past the grace period, shows no old-key
+ * sign-in since consumers should have switched, and something other than the rotator showed the new key in use.
+ * Returns undefined when the rotation already ended.
  */
 function* usageGate(
     run: Run,
     plan: RotationPlan,
+    created: Extract<CreateResult, { ok: true }>,
     publishedAt: Date,
-    newKeyId: string,
-    probeEvidence: string,
-): Flow<boolean | undefined> {
-    const { context } = run;
-    for (let check = 1; check <= plan.usageGate.maxChecks; check++) {
-        const now = context.df.currentUtcDateTime;
-        const since = laterOf(publishedAt, addMinutes(now, -plan.usageGate.windowMinutes));
+    windowStart: Date,
+): Flow<GateOutcome | undefined> {
+    const { context, input } = run;
+    const markers: { correlationId: string; at: string }[] = [];
+    const max = plan.usageGate.maxChecks;
+    let last: GateOutcome = 'clear';
+    for (let check = 1; check <= max; check++) {
         run.mark(
             'usageGate',
             'running',
-            `check ${check} of ${plan.usageGate.maxChecks}: sign-ins since ${since.toISOString()}`,
+            `check ${check} of ${max}: old-key sign-ins since ${windowStart.toISOString()}`,
         );
         run.publishStatus();
-        const usage = yield* run.activity<UsageResult>('usageGate', Activities.checkUsage, {
+
+        // A known event: the log has caught up to this moment once it shows this sign-in.
+        const correlationId = context.df.newGuid(`${input.rotationId}:gate:${check}`);
+        const markerAt = context.df.currentUtcDateTime.toISOString();
+        let own: VerifyResult;
+        try {
+            own = yield* callActivity<VerifyResult>(context, Activities.verifyCredential, {
+                vaultUrl: input.vaultUrl,
+                secretName: input.secretName,
+                appId: plan.appId,
+                keyId: created.keyId,
+                fingerprint: created.fingerprint,
+                source: 'live',
+                correlationId,
+            });
+        } catch (error) {
+            own = {
+                ok: false,
+                category: errorCodeOf(error),
+                aadstsCode: null,
+                retryable: true,
+                mayBePropagationDelay: false,
+                detail: firstLine(error),
+            };
+        }
+        if (own.ok) {
+            markers.push({ correlationId, at: markerAt });
+            run.ownSignIns.push(correlationId);
+            if (own.evidenceWaived && !run.evidence.some((e) => e.kind === 'noEvidenceAccepted')) {
+                run.addEvidence(
+                    'tag',
+                    'noEvidenceAccepted',
+                    `tag ${EVIDENCE_WAIVER_TAG}=${EVIDENCE_WAIVER_VALUE} on the secret`,
+                );
+            }
+        }
+        const latency = plan.usageGate.latencyMinutes ?? 0;
+        if (latency > 0) yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, latency));
+
+        const read = yield* run.activity<UsageResult>('usageGate', Activities.checkUsage, {
             appId: plan.appId,
-            keyId: plan.oldKeyId,
-            since: since.toISOString(),
-            also: { keyId: newKeyId, since: publishedAt.toISOString() },
+            keys: [
+                { keyId: plan.oldKeyId, since: windowStart.toISOString() },
+                { keyId: created.keyId, since: publishedAt.toISOString() },
+            ],
+            ownCorrelationIds: [...run.ownSignIns],
         });
-        if (!usage) return undefined;
-        const newKeyUse = `${usage.also?.count ?? 0} sign-in(s) with the new key since publish`;
-        run.mark('confirm', 'succeeded', `${probeEvidence}; ${newKeyUse}`);
-        if (usage.count === 0) {
-            run.mark(
-                'usageGate',
-                'succeeded',
-                `no sign-ins with ${plan.oldKeyId} since ${since.toISOString()} (check ${check}); ${newKeyUse}`,
-            );
-            yield* run.stepCompleted('usageGate');
-            return true;
+        if (!read) return undefined;
+        const now = context.df.currentUtcDateTime.toISOString();
+        const newUse = newKeySignIns(read, created.keyId, now);
+        if (newUse) run.setEvidence(newUse);
+        const verdict = judgeUsage({
+            oldKeyId: plan.oldKeyId,
+            newKeyId: created.keyId,
+            windowStart: windowStart.toISOString(),
+            markers,
+            read,
+            now,
+        });
+        run.setEvidence(verdict.evidence);
+        run.markConfirm();
+
+        let detail: string;
+        if (verdict.kind === 'clear') {
+            if (switchProven(run.evidence)) {
+                run.mark('usageGate', 'succeeded', `${verdict.evidence.detail} (check ${check})`);
+                yield* run.stepCompleted('usageGate');
+                return 'clear';
+            }
+            detail = `nothing shows a consumer using the new key ${created.keyId} (no probe, no consumer sign-in)`;
+            last = {
+                step: 'confirm',
+                code: ErrorCodes.noSwitchEvidence,
+                message: `${detail}; the old credential ${plan.oldKeyId} was kept. If no consumer can show it, set the tag ${EVIDENCE_WAIVER_TAG}=${EVIDENCE_WAIVER_VALUE} on the secret to let the sign-in log decide alone`,
+            };
+        } else if (verdict.kind === 'inUse') {
+            detail = verdict.evidence.detail;
+            yield* run.emit('Rotation.OldCredentialInUse', { step: 'usageGate', detail, check });
+            last = {
+                step: 'usageGate',
+                code: ErrorCodes.stillInUse,
+                message: `the old credential ${plan.oldKeyId} is still used for sign-ins after ${max} check(s) (${detail}); it was not deleted`,
+            };
+        } else {
+            detail = verdict.reason;
+            last = {
+                step: 'usageGate',
+                code: ErrorCodes.usageNotProven,
+                message: `it could not be proven that nothing uses the old credential ${plan.oldKeyId} after ${max} check(s) (${detail}); it was not deleted`,
+            };
         }
-        const detail = `${usage.count} sign-in(s) with the old key since ${since.toISOString()}, last at ${usage.lastSeen ?? 'unknown'}; ${newKeyUse}`;
-        yield* run.emit('Rotation.OldCredentialInUse', { step: 'usageGate', detail, check });
-        if (check === plan.usageGate.maxChecks) {
-            run.mark('usageGate', 'failed', detail);
-            return false;
-        }
+        if (check === max) break;
         run.mark('usageGate', 'waiting', `${detail}; re-checking in ${plan.usageGate.recheckHours} h`);
         run.publishStatus();
         yield context.df.createTimer(addHours(context.df.currentUtcDateTime, plan.usageGate.recheckHours));
     }
-    return false;
+    return last;
 }
 
 /** Timeline, events and error handling around activity calls for one rotation. */
 class Run {
     readonly timeline: Timeline;
+    /** Correlation ids of the rotator's own sign-ins with the new key: never evidence that consumers switched. */
+    readonly ownSignIns: string[] = [];
 
     constructor(
         readonly context: OrchestrationContext,
@@ -371,6 +491,43 @@ class Run {
 
     mark(step: StepName, state: 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped', detail = ''): void {
         this.timeline.mark(step, state, this.context.df.currentUtcDateTime, detail);
+    }
+
+    get evidence(): readonly EvidenceItem[] {
+        return this.timeline.record.evidence;
+    }
+
+    addEvidence(source: string, kind: EvidenceItem['kind'], detail: string): void {
+        this.timeline.record.evidence.push(
+            item(source, kind, this.context.df.currentUtcDateTime.toISOString(), detail),
+        );
+    }
+
+    /** Keeps one item per source and kind: the latest read replaces the previous one. */
+    setEvidence(entry: EvidenceItem): void {
+        const list = this.timeline.record.evidence;
+        const index = list.findIndex((e) => e.source === entry.source && e.kind === entry.kind);
+        // A read that is no longer "not proven" (or "in use") supersedes the earlier sign-in log verdicts.
+        if (entry.source === 'signInLog' && entry.kind !== 'newKeyInUse') {
+            for (let i = list.length - 1; i >= 0; i--) {
+                const e = list[i]!;
+                if (e.source === 'signInLog' && e.kind !== 'newKeyInUse') list.splice(i, 1);
+            }
+            list.push(entry);
+            return;
+        }
+        if (index >= 0) list[index] = entry;
+        else list.push(entry);
+    }
+
+    /** The confirm step states what proves the switch, and is succeeded only when something does. */
+    markConfirm(): void {
+        const proofs = this.evidence.filter((e) => e.kind === 'newKeyInUse' || e.kind === 'noEvidenceAccepted');
+        const detail =
+            proofs.length > 0
+                ? proofs.map((e) => `${e.source}: ${e.detail}`).join('; ')
+                : 'no evidence yet that a consumer uses the new key (probes, consumer sign-ins with the new key)';
+        this.mark('confirm', proofs.length > 0 ? 'succeeded' : 'waiting', detail);
     }
 
     publishStatus(): void {

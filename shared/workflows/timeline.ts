@@ -1,3 +1,4 @@
+import { type EvidenceItem } from '../domain/evidence';
 import { type Finding, type RotationPlan } from '../rotation/contracts';
 import { type LifecycleEvent } from '../rotation/ports';
 
@@ -32,6 +33,8 @@ export interface RotationRecord {
     /** The preflight plan's policy numbers and consumers (all references); kept for dry runs and audits. */
     plan: PlanSummary | null;
     steps: StepRecord[];
+    /** What each evidence source showed (probes, sign-in log, operator, …): the case for deleting the old key. */
+    evidence: EvidenceItem[];
 }
 
 export type PlanSummary = Pick<
@@ -66,6 +69,7 @@ export class Timeline {
             findings: [],
             plan: null,
             steps: [],
+            evidence: [],
         };
     }
 
@@ -106,6 +110,11 @@ export class Timeline {
     }
 
     snapshot(): RotationRecord {
-        return { ...this.record, findings: [...this.record.findings], steps: this.record.steps.map((s) => ({ ...s })) };
+        return {
+            ...this.record,
+            findings: [...this.record.findings],
+            steps: this.record.steps.map((s) => ({ ...s })),
+            evidence: this.record.evidence.map((e) => ({ ...e })),
+        };
     }
 }

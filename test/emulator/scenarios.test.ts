@@ -119,4 +119,41 @@ describe('Sign-in logs (api-fidelity §1.8)', () => {
         expect((await query(`${spFilter} and appId eq '${app.appId}'`)).json.value).toHaveLength(2);
         await t.control('/faults', { reset: true });
     });
+
+    it('§1.8 filters only on documented terms: status/errorCode and correlationId work, the credential keyId is refused', async () => {
+        const seeded = await t.control('/entra/seed', { applications: [{ displayName: 'filter-app' }] });
+        const app = seeded.applications[0];
+        const admin = await t.adminToken();
+        const spFilter = `signInEventTypes/any(t: t eq 'servicePrincipal') and appId eq '${app.appId}'`;
+        const query = (filter: string) =>
+            t.raw('GET', `/beta/auditLogs/signIns?$filter=${encodeURIComponent(filter)}`, { headers: auth(admin) });
+        await t.token(app.appId, app.clientSecret);
+        const failed = await t.raw('POST', `/${t.emulator.tenantId}/oauth2/v2.0/token`, {
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: new URLSearchParams({
+                client_id: app.appId,
+                client_secret: 'wrong-secret',
+                scope: 'https://graph.microsoft.com/.default',
+                grant_type: 'client_credentials',
+                'client-request-id': '0f8fad5b-d9cb-469f-a165-70867728950e',
+            }).toString(),
+        });
+        expect(failed.status).toBe(401);
+
+        const successes = await query(`${spFilter} and status/errorCode eq 0`);
+        expect(successes.status).toBe(200);
+        expect(successes.json.value).toHaveLength(1);
+        expect(successes.json.value[0]).toMatchObject({
+            status: { errorCode: 0 },
+            servicePrincipalCredentialKeyId: app.keyId,
+        });
+        const byCorrelation = await query(`${spFilter} and correlationId eq '0f8fad5b-d9cb-469f-a165-70867728950e'`);
+        expect(byCorrelation.json.value).toHaveLength(1);
+        expect(byCorrelation.json.value[0].status.errorCode).toBe(7000215);
+
+        // Not documented as filterable on the signIn resource: answered like any unsupported filter.
+        const byKey = await query(`${spFilter} and servicePrincipalCredentialKeyId eq '${app.keyId}'`);
+        expect(byKey.status).toBe(400);
+        expect(byKey.json.error.code).toBe('Request_UnsupportedQuery');
+    });
 });

@@ -33,15 +33,25 @@ export async function refreshConsumer(deps: RotationDeps, input: RefreshInput): 
     });
 }
 
-/** Step 8 (and the sign-in half of step 6): sign-in attempts with a credential, and optionally another, since an instant. */
+/**
+ * Step 8 (and the sign-in half of step 6): one complete read of the app's successful sign-ins. A failed,
+ * throttled or partial read is returned as "not complete", so the gate waits and re-checks instead of failing
+ * the rotation, and never takes it for "no sign-ins".
+ */
 export async function checkUsage(deps: RotationDeps, input: UsageInput): Promise<UsageResult> {
-    const keys = [{ keyId: input.keyId, since: input.since }, ...(input.also ? [input.also] : [])];
-    const [main, also] = await deps.signIns.signInsWithKeys(input.appId, keys);
-    const view = (u: { count: number; lastSeen: string | undefined } | undefined) => ({
-        count: u?.count ?? 0,
-        lastSeen: u?.lastSeen ?? null,
-    });
-    return { ...view(main), ...(input.also ? { also: view(also) } : {}) };
+    try {
+        return await deps.signIns.successfulSignIns({
+            appId: input.appId,
+            keys: input.keys,
+            ownCorrelationIds: input.ownCorrelationIds ?? [],
+        });
+    } catch (error) {
+        return { complete: false, reason: error instanceof Error ? firstLine(error.message) : 'read failed' };
+    }
+}
+
+function firstLine(message: string): string {
+    return (message.split('\n')[0] ?? '').slice(0, 300);
 }
 
 /** Step 9: remove the old credential. Already gone counts as done (the activity may run twice). */

@@ -3,7 +3,7 @@ import { fingerprintOf } from '../../security/fingerprint';
 import { type Finding, type PreflightInput, type RotationPlan, toConsumerRef } from '../contracts';
 import { appServiceFindings } from '../appServiceConsumers';
 import { type RotationDeps } from '../deps';
-import { credentialDisplayName, ManagedTags, normalizeVaultUrl } from '../markers';
+import { credentialDisplayName, evidenceWaived, ManagedTags, normalizeVaultUrl } from '../markers';
 
 /**
  * Step 1: everything that can be checked before anything changes. The plan it returns is the orchestrator's
@@ -34,7 +34,10 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
             windowMinutes: settings.usageGate.signInLogLatencyMinutes + settings.usageGate.tokenLifetimeMinutes,
             recheckHours: settings.usageGate.recheckHours,
             maxChecks: settings.usageGate.maxChecks,
+            latencyMinutes: settings.usageGate.signInLogLatencyMinutes,
+            tokenLifetimeMinutes: settings.usageGate.tokenLifetimeMinutes,
         },
+        acceptNoEvidence: false,
         consumers: [],
     };
 
@@ -63,6 +66,7 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
         warn('fingerprint_mismatch', 'the secret value changed outside the rotator (fingerprint tag differs)');
     }
 
+    plan.acceptNoEvidence = evidenceWaived(live.properties.tags);
     const { policy, findings: policyFindings } = applyOverrides(settings.policy, live.properties.tags);
     policyFindings.forEach((f) => warn('policy_override_ignored', `${f.setting} ${f.problem}`));
     plan.newCredential = { ...newCredentialWindow(now, policy) };

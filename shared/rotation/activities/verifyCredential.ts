@@ -1,7 +1,7 @@
 import { fingerprintOf } from '../../security/fingerprint';
 import { type DiscardInput, type VerifyInput, type VerifyResult } from '../contracts';
 import { type RotationDeps } from '../deps';
-import { ManagedTags, pendingSecretName } from '../markers';
+import { evidenceWaived, ManagedTags, pendingSecretName } from '../markers';
 
 /**
  * Step 3: one token round trip with the stashed value, through a brand-new client that cannot answer from a
@@ -9,14 +9,21 @@ import { ManagedTags, pendingSecretName } from '../markers';
  * slow replication costs no worker time and survives restarts.
  */
 export async function verifyCredential(deps: RotationDeps, input: VerifyInput): Promise<VerifyResult> {
-    const stash = await deps.secrets.getLatest(input.vaultUrl, pendingSecretName(input.secretName));
+    const live = input.source === 'live';
+    const name = live ? input.secretName : pendingSecretName(input.secretName);
+    const stash = await deps.secrets.getLatest(input.vaultUrl, name);
     if (!stash || stash.properties.tags[ManagedTags.keyId] !== input.keyId) {
-        return failed('stash_missing', 'the stashed value for this credential is missing; it cannot be verified');
+        return live
+            ? failed('live_changed', 'the live secret no longer holds this credential; it cannot be signed in with')
+            : failed('stash_missing', 'the stashed value for this credential is missing; it cannot be verified');
     }
     if (fingerprintOf(stash.value) !== input.fingerprint) {
-        return failed('stash_mismatch', 'the stashed value does not match the created credential');
+        return failed(
+            live ? 'live_mismatch' : 'stash_mismatch',
+            `the ${live ? 'live' : 'stashed'} value does not match the created credential`,
+        );
     }
-    const check = await deps.verifier.checkSecret(input.appId, stash.value);
+    const check = await deps.verifier.checkSecret(input.appId, stash.value, input.correlationId);
     if (check.ok) {
         return {
             ok: true,
@@ -25,6 +32,7 @@ export async function verifyCredential(deps: RotationDeps, input: VerifyInput): 
             retryable: false,
             mayBePropagationDelay: false,
             detail: 'token issued',
+            ...(live ? { evidenceWaived: evidenceWaived(stash.properties.tags) } : {}),
         };
     }
     const c = check.classification;

@@ -4,15 +4,20 @@ import { type GraphCall, requireRole } from './auth';
 import { parseFilter, rowOf } from './filter';
 import { contextUrl, page } from './query';
 
+/**
+ * The properties the signIn resource documents as filterable (signIn resource reference: appId, correlationId,
+ * createdDateTime, id, resourceId, servicePrincipalId eq; status `$filter (eq) on errorCode`; signInEventTypes
+ * any/eq). `servicePrincipalCredentialKeyId` and `clientCredentialType` carry no "Supports $filter" note, so a
+ * filter on them answers 400 here: a product that relied on them could break on real Graph.
+ */
 const FILTERABLE = new Set([
     'signineventtypes',
     'appid',
     'serviceprincipalid',
     'createddatetime',
     'resourceid',
-    'serviceprincipalcredentialkeyid',
+    'correlationid',
     'status/errorcode',
-    'clientcredentialtype',
     'id',
 ]);
 const SERVICE_PRINCIPAL_TYPES = /signInEventTypes\/any\(\s*(\w+)\s*:\s*\1\s+eq\s+'servicePrincipal'\s*\)/i;

@@ -1,3 +1,4 @@
+import { fingerprintOf } from '../../../shared/security/fingerprint';
 import {
     type AppCredentialsPort,
     type ApplicationInfo,
@@ -88,6 +89,11 @@ export class FakeDirectory implements AppCredentialsPort {
     /** The keyId whose value is `secret`, when the app holds one (what Entra checks on a token request). */
     keyIdFor(appId: string, secret: Secret): string | undefined {
         return this.#apps.get(appId)?.credentials.find((c) => c.secret.equals(secret))?.info.keyId;
+    }
+
+    /** The keyId whose value has this fingerprint (what a consumer holding that value would sign in with). */
+    keyIdForFingerprint(appId: string, fingerprint: string): string | undefined {
+        return this.#apps.get(appId)?.credentials.find((c) => fingerprintOf(c.secret) === fingerprint)?.info.keyId;
     }
 
     /** Every secret text this directory ever issued, for leak sweeps. */

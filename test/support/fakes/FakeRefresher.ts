@@ -19,16 +19,20 @@ export class FakeRefresher implements ConsumerRefresherPort {
         return this.calls.filter((c) => c.consumer === consumer).length;
     }
 
+    /** Called after a webhook consumer took the new secret (the world makes it sign in with it). */
+    onRefreshed: ((consumer: Consumer, request: RefreshRequest) => void) | undefined;
+
     refresh(consumer: Consumer, request: RefreshRequest): Promise<RefreshOutcome> {
         this.calls.push({ consumer: consumer.name, request: { ...request } });
         const script = this.#scripts.get(consumer.name);
         const outcome = script ? (script.length > 1 ? script.shift() : script[0]) : undefined;
-        if (outcome) return Promise.resolve(outcome);
-        return Promise.resolve(
-            consumer.type === 'probe'
+        const result: RefreshOutcome =
+            outcome ??
+            (consumer.type === 'probe'
                 ? { ok: true, detail: 'reports the new fingerprint', observedFingerprint: request.fingerprint }
-                : { ok: true, detail: 'refreshed (HTTP 204)' },
-        );
+                : { ok: true, detail: 'refreshed (HTTP 204)' });
+        if (result.ok && consumer.type === 'webhook') this.onRefreshed?.(consumer, request);
+        return Promise.resolve(result);
     }
 }
 

@@ -1,26 +1,45 @@
-import { type SignInReaderPort, type SignInUsage } from '../../../shared/rotation/ports';
+import { type KeyUse, type SignInRead } from '../../../shared/domain/evidence';
+import { type SignInQuery, type SignInReaderPort } from '../../../shared/rotation/ports';
 
 interface Usage {
     readonly appId: string;
     readonly keyId: string;
     readonly from: number;
-    readonly until: number;
+    until: number;
+    readonly client?: string;
+    readonly correlationId: string | undefined;
+    readonly success: boolean;
 }
 
 /**
- * Sign-in logs. `record` adds one sign-in at an instant; `useContinuously` models a client that keeps
- * signing in with a key (one sign-in a minute) from `from` until `until` or forever. Only sign-ins at or
- * before `now()` are visible, so a log query cannot see the future.
+ * Sign-in logs. `record` adds one sign-in at an instant; `useContinuously` models a client that keeps signing in
+ * with a key (one sign-in a minute) from `from` until `until` or forever. A sign-in is visible once `now()` has
+ * passed its time plus the ingestion latency, so a query cannot see the future or what is not ingested yet.
+ * `failNext` makes the next reads throw, as a throttled or broken Graph would.
  */
 export class FakeSignIns implements SignInReaderPort {
-    readonly queries: { readonly appId: string; readonly keyId: string; readonly since: string }[] = [];
+    readonly queries: SignInQuery[] = [];
     readonly #usages: Usage[] = [];
+    #failures: Error[] = [];
+    ingestionLatencyMs = 0;
 
     constructor(private readonly now: () => Date) {}
 
-    record(appId: string, keyId: string, at: Date | string): void {
+    record(
+        appId: string,
+        keyId: string,
+        at: Date | string,
+        options: { correlationId?: string; success?: boolean } = {},
+    ): void {
         const t = new Date(at).getTime();
-        this.#usages.push({ appId, keyId, from: t, until: t });
+        this.#usages.push({
+            appId,
+            keyId,
+            from: t,
+            until: t,
+            correlationId: options.correlationId,
+            success: options.success ?? true,
+        });
     }
 
     useContinuously(appId: string, keyId: string, from: Date | string, until?: Date | string): void {
@@ -29,30 +48,65 @@ export class FakeSignIns implements SignInReaderPort {
             keyId,
             from: new Date(from).getTime(),
             until: until === undefined ? Number.POSITIVE_INFINITY : new Date(until).getTime(),
+            correlationId: undefined,
+            success: true,
         });
     }
 
-    /** The port: one "query" per key, recorded individually so tests can assert each key's window. */
-    async signInsWithKeys(appId: string, keys: readonly { keyId: string; since: string }[]): Promise<SignInUsage[]> {
-        const result: SignInUsage[] = [];
-        for (const key of keys) result.push(await this.signInsWithKey(appId, key.keyId, key.since));
-        return result;
+    /** A named client switches to `keyId` at `from`: its earlier continuous use ends there. */
+    switchClient(client: string, appId: string, keyId: string, from: Date): void {
+        const t = from.getTime();
+        for (const u of this.#usages) if (u.client === client && u.until > t) u.until = t;
+        this.#usages.push({
+            appId,
+            keyId,
+            from: t,
+            until: Number.POSITIVE_INFINITY,
+            client,
+            correlationId: undefined,
+            success: true,
+        });
     }
 
-    signInsWithKey(appId: string, keyId: string, since: string): Promise<SignInUsage> {
-        this.queries.push({ appId, keyId, since });
-        const start = Date.parse(since);
-        const end = this.now().getTime();
-        let count = 0;
-        let last: number | undefined;
+    failNext(error: Error, times = 1): void {
+        for (let i = 0; i < times; i++) this.#failures.push(error);
+    }
+
+    successfulSignIns(query: SignInQuery): Promise<Extract<SignInRead, { complete: true }>> {
+        this.queries.push(query);
+        const failure = this.#failures.shift();
+        if (failure) return Promise.reject(failure);
+        const end = this.now().getTime() - this.ingestionLatencyMs;
+        const own = new Set(query.ownCorrelationIds.map((c) => c.toLowerCase()));
+        const ownSeen: { correlationId: string; keyId: string; at: string }[] = [];
+        const keys: KeyUse[] = query.keys.map((key) => {
+            const start = Date.parse(key.since);
+            let count = 0;
+            let first: number | undefined;
+            let last: number | undefined;
+            for (const u of this.#usages) {
+                if (u.appId !== query.appId || u.keyId !== key.keyId || !u.success) continue;
+                if (u.correlationId && own.has(u.correlationId.toLowerCase())) continue;
+                const lo = Math.max(u.from, start);
+                const hi = Math.min(u.until, end);
+                if (hi < lo) continue;
+                count += u.from === u.until ? 1 : Math.floor((hi - lo) / 60_000) + 1;
+                first = first === undefined ? lo : Math.min(first, lo);
+                last = last === undefined ? hi : Math.max(last, hi);
+            }
+            const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+            return { keyId: key.keyId, count, first: iso(first), last: iso(last) };
+        });
         for (const u of this.#usages) {
-            if (u.appId !== appId || u.keyId !== keyId) continue;
-            const lo = Math.max(u.from, start);
-            const hi = Math.min(u.until, end);
-            if (hi < lo) continue;
-            count += u.from === u.until ? 1 : Math.floor((hi - lo) / 60_000) + 1;
-            last = last === undefined ? hi : Math.max(last, hi);
+            if (u.appId !== query.appId || !u.success || !u.correlationId || u.from > end) continue;
+            if (own.has(u.correlationId.toLowerCase())) {
+                ownSeen.push({
+                    correlationId: u.correlationId.toLowerCase(),
+                    keyId: u.keyId,
+                    at: new Date(u.from).toISOString(),
+                });
+            }
         }
-        return Promise.resolve({ count, lastSeen: last === undefined ? undefined : new Date(last).toISOString() });
+        return Promise.resolve({ complete: true, keys, own: ownSeen, pages: 1 });
     }
 }

@@ -55,12 +55,17 @@ export class FakeVerifier implements TokenVerifierPort {
         return this;
     }
 
-    checkSecret(appId: string, secret: Secret): Promise<TokenCheck> {
+    /** Where a successful token request is logged (the world wires its sign-in log in). */
+    onSignIn: ((appId: string, keyId: string, correlationId: string | undefined) => void) | undefined;
+
+    checkSecret(appId: string, secret: Secret, correlationId?: string): Promise<TokenCheck> {
         this.calls.push({ appId, fingerprint: fingerprintOf(secret) });
         const scripted = this.#script.shift();
         if (scripted?.kind === 'throw') return Promise.reject(scripted.error);
         if (scripted) return Promise.resolve(scripted.check);
-        if (this.directory.keyIdFor(appId, secret) !== undefined) {
+        const keyId = this.directory.keyIdFor(appId, secret);
+        if (keyId !== undefined) {
+            this.onSignIn?.(appId, keyId, correlationId);
             return Promise.resolve({ ok: true, tokenExpiresOn: '2099-01-01T00:00:00.000Z' });
         }
         return Promise.resolve({ ok: false, classification: classificationFor(7000215) });

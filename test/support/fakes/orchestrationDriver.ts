@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 import { type OrchestrationContext, type RetryOptions, type Task } from 'durable-functions';
 
 import { type RotationRecord } from '../../../shared/workflows/timeline';
@@ -92,6 +94,8 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
             schedule({ kind: 'activity', name, input: roundTrip(input), withRetry: true }, retry),
         createTimer: (fireAt: Date): Task => schedule({ kind: 'timer', fireAt: fireAt.toISOString() }),
         setCustomStatus: (status: unknown): void => void statusTexts.push(JSON.stringify(status)),
+        // Deterministic like Durable's (name-based): the same name gives the same id on every replay.
+        newGuid: (name: string): string => deterministicGuid(name),
     };
     const context = { df, invocationId: 'test' } as unknown as OrchestrationContext;
 
@@ -177,4 +181,9 @@ async function runActivity(
 /** Durable stores inputs and outputs as JSON: anything that does not survive that is lost in production. */
 export function roundTrip(value: unknown): unknown {
     return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
+}
+
+function deterministicGuid(name: string): string {
+    const hex = createHash('sha1').update(name).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-5${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

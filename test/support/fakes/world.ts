@@ -33,6 +33,8 @@ export interface WorldOptions {
     /** Other password credentials on the application besides the old one. */
     readonly otherCredentials?: number;
     readonly start?: string;
+    /** Webhook consumers that took the new secret do not sign in with it afterwards (default: they do, hourly). */
+    readonly silentConsumers?: boolean;
 }
 
 /** A mutable clock the orchestration driver advances; the sign-in log reads it. */
@@ -82,9 +84,17 @@ export function createWorld(options: WorldOptions = {}): World {
     const vault = new FakeVault();
     const verifier = new FakeVerifier(directory);
     const signIns = new FakeSignIns(() => clock.now());
+    verifier.onSignIn = (appId, keyId, correlationId) =>
+        signIns.record(appId, keyId, clock.now(), { ...(correlationId ? { correlationId } : {}) });
     const notifier = new FakeNotifier();
     const refresher = new FakeRefresher();
     const { logger, lines } = recordingLogger();
+    if (!options.silentConsumers) {
+        refresher.onRefreshed = (consumer, request) => {
+            const keyId = directory.keyIdForFingerprint(APP_ID, request.fingerprint);
+            if (keyId) signIns.switchClient(consumer.name, APP_ID, keyId, clock.now());
+        };
+    }
 
     directory.addApp({ appId: APP_ID, objectId: APP_OBJECT_ID, displayName: 'orders-api' });
     const old = directory.seedCredential(APP_ID, {

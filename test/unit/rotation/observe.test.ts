@@ -22,42 +22,62 @@ describe('deleteOldCredential', () => {
 });
 
 describe('checkUsage', () => {
-    it('counts sign-ins with the key since the given instant', async () => {
+    it('counts successful sign-ins per key, each from its own since, in one read', async () => {
         const world = createWorld({ start: '2026-03-10T00:00:00.000Z' });
         world.signIns.record(APP_ID, world.oldKeyId, '2026-03-08T10:00:00.000Z');
         world.signIns.record(APP_ID, world.oldKeyId, '2026-03-09T10:00:00.000Z');
+        world.signIns.record(APP_ID, world.oldKeyId, '2026-03-09T10:30:00.000Z', { success: false });
+        world.signIns.record(APP_ID, 'new-key', '2026-03-08T12:00:00.000Z');
         world.signIns.record(APP_ID, 'other-key', '2026-03-09T11:00:00.000Z');
 
-        const since = '2026-03-09T00:00:00.000Z';
-        expect(await checkUsage(world.deps, { appId: APP_ID, keyId: world.oldKeyId, since })).toEqual({
-            count: 1,
-            lastSeen: '2026-03-09T10:00:00.000Z',
+        const usage = await checkUsage(world.deps, {
+            appId: APP_ID,
+            keys: [
+                { keyId: world.oldKeyId, since: '2026-03-09T00:00:00.000Z' },
+                { keyId: 'new-key', since: '2026-03-08T00:00:00.000Z' },
+            ],
         });
-        expect(world.signIns.queries).toEqual([{ appId: APP_ID, keyId: world.oldKeyId, since }]);
+        expect(usage).toEqual({
+            complete: true,
+            keys: [
+                {
+                    keyId: world.oldKeyId,
+                    count: 1,
+                    first: '2026-03-09T10:00:00.000Z',
+                    last: '2026-03-09T10:00:00.000Z',
+                },
+                { keyId: 'new-key', count: 1, first: '2026-03-08T12:00:00.000Z', last: '2026-03-08T12:00:00.000Z' },
+            ],
+            own: [],
+            pages: 1,
+        });
+        expect(world.signIns.queries).toHaveLength(1);
     });
 
-    it('counts a second key (the new one) in the same call, each from its own since', async () => {
+    it("reports the rotator's own sign-ins apart and never counts them as use", async () => {
         const world = createWorld({ start: '2026-03-10T00:00:00.000Z' });
-        world.signIns.record(APP_ID, 'new-key', '2026-03-08T12:00:00.000Z');
-        world.signIns.record(APP_ID, 'new-key', '2026-03-09T12:00:00.000Z');
-        world.signIns.record(APP_ID, world.oldKeyId, '2026-03-08T13:00:00.000Z');
+        const mine = '6f1c0b7e-1234-4abc-8def-0123456789ab';
+        world.signIns.record(APP_ID, 'new-key', '2026-03-09T12:00:00.000Z', { correlationId: mine });
         const usage = await checkUsage(world.deps, {
             appId: APP_ID,
-            keyId: world.oldKeyId,
-            since: '2026-03-09T00:00:00.000Z',
-            also: { keyId: 'new-key', since: '2026-03-08T00:00:00.000Z' },
+            keys: [{ keyId: 'new-key', since: '2026-03-08T00:00:00.000Z' }],
+            ownCorrelationIds: [mine],
         });
-        expect(usage).toEqual({ count: 0, lastSeen: null, also: { count: 2, lastSeen: '2026-03-09T12:00:00.000Z' } });
+        expect(usage).toMatchObject({
+            complete: true,
+            keys: [{ keyId: 'new-key', count: 0 }],
+            own: [{ correlationId: mine, keyId: 'new-key', at: '2026-03-09T12:00:00.000Z' }],
+        });
     });
 
-    it('reports lastSeen as null (not undefined) when nothing used the key, so it survives JSON', async () => {
+    it('a failed or throttled read is "not complete", never zero sign-ins', async () => {
         const world = createWorld();
+        world.signIns.failNext(new Error('throttled: graph read sign-in logs (HTTP 429)'));
         const usage = await checkUsage(world.deps, {
             appId: APP_ID,
-            keyId: world.oldKeyId,
-            since: '2026-01-01T00:00:00Z',
+            keys: [{ keyId: world.oldKeyId, since: '2026-01-01T00:00:00Z' }],
         });
-        expect(usage).toEqual({ count: 0, lastSeen: null });
+        expect(usage).toEqual({ complete: false, reason: 'throttled: graph read sign-in logs (HTTP 429)' });
     });
 });
 

@@ -22,6 +22,12 @@ const marked = (world: World): string[] =>
         .map((c) => c.keyId);
 const step = (record: RotationRecord, name: string) => record.steps.find((s) => s.name === name);
 const lastStatus = (run: DriveResult): RotationRecord => JSON.parse(run.statusTexts.at(-1) ?? 'null') as RotationRecord;
+/** Actions up to publication (the usage gate's own sign-ins are verify calls too). */
+const beforePublish = (run: DriveResult): DriveResult['actions'] =>
+    run.actions.slice(
+        0,
+        indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.publishCredential),
+    );
 const indexOfAction = (run: DriveResult, predicate: (a: DriveResult['actions'][number]) => boolean): number =>
     run.actions.findIndex(predicate);
 
@@ -33,9 +39,11 @@ describe('rotateCredential (driven without a host)', () => {
                 A.preflight,
                 A.createCredential,
                 A.verifyCredential,
+                A.verifyCredential,
                 A.publishCredential,
                 A.refreshConsumer,
                 A.refreshConsumer,
+                A.verifyCredential,
                 A.checkUsage,
                 A.deleteOldCredential,
             ]);
@@ -68,23 +76,31 @@ describe('rotateCredential (driven without a host)', () => {
         it('deletes the old key only after the grace timer and a clean usage gate', async () => {
             const { world, run } = await runScenario(scenarios.happy!);
             const publishAt = run.attempts.find((a) => a.name === A.publishCredential)?.at ?? '';
-            const grace = indexOfAction(run, (a) => a.kind === 'timer');
+            const publish = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.publishCredential);
+            const grace = indexOfAction(run, (a) => a.kind === 'timer' && Date.parse(a.fireAt) > Date.parse(publishAt));
             const gate = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.checkUsage);
             const del = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.deleteOldCredential);
-            expect(grace).toBeGreaterThan(-1);
+            expect(grace).toBeGreaterThan(publish);
             expect(grace).toBeLessThan(gate);
             expect(gate).toBeLessThan(del);
-            expect(run.timers).toHaveLength(1);
+            // After publication: the grace timer, then the sign-in log's latency after the gate's own sign-in.
+            const graceAt = (run.actions[grace] as { fireAt: string }).fireAt;
+            const after = run.timers.filter((t) => Date.parse(t) > Date.parse(publishAt));
+            expect(after).toHaveLength(2);
             // Grace is 7 days from publication: one durable timer, longer than six days.
-            expect(Date.parse(run.timers[0]!) - Date.parse(publishAt)).toBeGreaterThanOrEqual(7 * 86_400_000 - 1_000);
+            expect(Date.parse(graceAt) - Date.parse(publishAt)).toBeGreaterThanOrEqual(7 * 86_400_000 - 1_000);
+            expect(Date.parse(after[1]!) - Date.parse(graceAt)).toBeGreaterThanOrEqual(30 * 60_000);
             const deleteAt = run.attempts.find((a) => a.name === A.deleteOldCredential)?.at ?? '';
-            expect(Date.parse(deleteAt)).toBeGreaterThan(Date.parse(run.timers[0]!));
+            expect(Date.parse(deleteAt)).toBeGreaterThan(Date.parse(after[1]!));
 
-            // The gate asked about the old key over the (latency + token lifetime) window before the check.
-            const query = world.signIns.queries.find((q) => q.keyId === world.oldKeyId);
-            const gateAction = run.actions[gate];
-            expect(gateAction).toMatchObject({ input: { appId: APP_ID, keyId: world.oldKeyId } });
-            expect(query?.since).toBe(addMinutes(new Date(run.timers[0]!), -120).toISOString());
+            // The gate read old-key sign-ins from one token lifetime after the refresh, not a short window.
+            const refreshedAt = run.attempts.filter((a) => a.name === A.refreshConsumer).at(-1)!.at;
+            const query = world.signIns.queries.at(-1);
+            expect(query?.appId).toBe(APP_ID);
+            expect(query?.keys[0]?.keyId).toBe(world.oldKeyId);
+            const since = Date.parse(query!.keys[0]!.since);
+            expect(since - addMinutes(new Date(refreshedAt), 90).getTime()).toBeGreaterThanOrEqual(0);
+            expect(since - addMinutes(new Date(refreshedAt), 90).getTime()).toBeLessThanOrEqual(2_000);
         });
 
         it('honours a grace override of 30 days with a single long timer', async () => {
@@ -92,9 +108,9 @@ describe('rotateCredential (driven without a host)', () => {
                 world: { consumers: [webhook('api')], liveTags: { 'grace-days': '30' } },
             });
             expect(run.output.status).toBe('Completed');
-            expect(run.timers).toHaveLength(1);
             const publishAt = run.attempts.find((a) => a.name === A.publishCredential)?.at ?? '';
-            expect(Date.parse(run.timers[0]!) - Date.parse(publishAt)).toBeGreaterThanOrEqual(30 * 86_400_000 - 1_000);
+            const grace = run.timers.find((t) => Date.parse(t) > Date.parse(publishAt))!;
+            expect(Date.parse(grace) - Date.parse(publishAt)).toBeGreaterThanOrEqual(30 * 86_400_000 - 1_000);
         });
 
         it('tells consumers the new version and fingerprint, in the configured order', async () => {
@@ -139,7 +155,10 @@ describe('rotateCredential (driven without a host)', () => {
             expect(statuses[0]?.steps).toEqual([expect.objectContaining({ name: 'preflight', state: 'running' })]);
             const waiting = statuses.find((s) => step(s, 'grace')?.state === 'waiting');
             expect(waiting?.status).toBe('Running');
-            expect(step(waiting!, 'grace')?.detail).toBe(`until ${run.timers[0]}`);
+            const publishAt = run.attempts.find((a) => a.name === A.publishCredential)?.at ?? '';
+            expect(step(waiting!, 'grace')?.detail).toBe(
+                `until ${run.timers.find((t) => Date.parse(t) > Date.parse(publishAt))}`,
+            );
             expect(lastStatus(run)).toEqual(run.output);
         });
     });
@@ -148,11 +167,12 @@ describe('rotateCredential (driven without a host)', () => {
         it('waits out propagation (7000215 twice) with durable timers between attempts, then completes', async () => {
             const { world, run } = await runScenario(scenarios.propagation!);
             expect(run.output.status).toBe('Completed');
-            const verify = run.actions
+            const verify = beforePublish(run)
                 .map((a, i) => ({ a, i }))
                 .filter(({ a }) => a.kind === 'activity' && a.name === A.verifyCredential)
                 .map(({ i }) => i);
-            expect(verify).toHaveLength(3);
+            // Two failures, then two successes in a row.
+            expect(verify).toHaveLength(4);
             // A timer sits between consecutive attempts, and nothing else happens there.
             for (let k = 1; k < verify.length; k++) {
                 const between = run.actions.slice(verify[k - 1]! + 1, verify[k]);
@@ -162,8 +182,9 @@ describe('rotateCredential (driven without a host)', () => {
             const attempts = run.attempts.filter((a) => a.name === A.verifyCredential);
             expect(Date.parse(first!) - Date.parse(attempts[0]!.at)).toBe(2_000);
             expect(Date.parse(second!) - Date.parse(attempts[1]!.at)).toBe(4_000);
-            expect(step(run.output, 'verifyNew')?.detail).toContain('attempt 3');
-            expect(world.verifier.calls).toHaveLength(3);
+            expect(step(run.output, 'verifyNew')?.detail).toContain('2 times in a row, last on attempt 4');
+            // Four before publication, one more for the usage gate's own sign-in.
+            expect(world.verifier.calls).toHaveLength(5);
         });
 
         it('waits out throttling (retryable, not a propagation delay) the same way', async () => {
@@ -172,7 +193,7 @@ describe('rotateCredential (driven without a host)', () => {
                 arrange: (w) => void w.verifier.failWith(90055, 2),
             });
             expect(run.output.status).toBe('Completed');
-            expect(world.verifier.calls).toHaveLength(3);
+            expect(world.verifier.calls).toHaveLength(5);
             expect(work(run).filter((n) => n === A.discardCredential)).toEqual([]);
         });
 
@@ -226,6 +247,7 @@ describe('rotateCredential (driven without a host)', () => {
                 A.preflight,
                 A.createCredential,
                 A.verifyCredential,
+                A.verifyCredential,
                 A.publishCredential,
                 A.refreshConsumer,
             ]);
@@ -234,7 +256,8 @@ describe('rotateCredential (driven without a host)', () => {
             expect(run.output.reason?.code).toBe('consumer_refresh_failed');
             expect(step(run.output, 'refresh')?.state).toBe('failed');
             expect(keys(world).sort()).toEqual([world.oldKeyId, run.output.newKeyId].sort());
-            expect(run.timers).toEqual([]);
+            // Only the pause between the two verification successes.
+            expect(run.timers).toHaveLength(1);
         });
 
         it('retries a retryable webhook failure with timers, up to three attempts', async () => {
@@ -280,7 +303,7 @@ describe('rotateCredential (driven without a host)', () => {
             });
             expect(run.output.status).toBe('Completed');
             expect(world.refresher.callsFor('health')).toBe(3);
-            expect(step(run.output, 'confirm')?.detail).toContain('1 probe(s)');
+            expect(step(run.output, 'confirm')?.detail).toContain('probe: health reports the new fingerprint');
         });
 
         it('stops polling a probe at its maximum wait', async () => {
@@ -303,13 +326,22 @@ describe('rotateCredential (driven without a host)', () => {
                 arrange: (w) => void w.refresher.script('health', [refreshFailed('reports the old fingerprint', true)]),
             });
             expect(world.refresher.callsFor('health')).toBeGreaterThan(1);
-            expect(run.output.status).toBe('Completed');
-            expect(step(run.output, 'confirm')?.detail).toMatch(/^0 /);
+            // Nothing else shows the new key in use, so the old key stays.
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('no_switch_evidence');
+            expect(step(run.output, 'confirm')).toMatchObject({ state: 'failed' });
+            expect(run.output.evidence.filter((e) => e.kind === 'newKeyInUse')).toEqual([]);
+            expect(keys(world)).toContain(world.oldKeyId);
         });
 
         it('confirm evidence names the probes that reported the new fingerprint', async () => {
             const { run } = await runScenario(scenarios.happy!);
-            expect(step(run.output, 'confirm')?.detail).toContain('1 probe(s) report the new fingerprint');
+            expect(step(run.output, 'confirm')?.detail).toContain(
+                `probe: api-health reports the new fingerprint ${run.output.newFingerprint}`,
+            );
+            expect(run.output.evidence).toContainEqual(
+                expect.objectContaining({ source: 'probe', kind: 'newKeyInUse' }),
+            );
         });
 
         it('a continue consumer failure is recorded and the rotation completes', async () => {
@@ -326,10 +358,10 @@ describe('rotateCredential (driven without a host)', () => {
             const { world, run } = await runScenario(scenarios.stillInUse!);
             const checks = run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage);
             expect(checks).toHaveLength(3);
-            // Grace timer, then a 24 h timer between each pair of checks.
-            expect(run.timers).toHaveLength(3);
-            expect(Date.parse(run.timers[2]!) - Date.parse(run.timers[1]!)).toBeGreaterThanOrEqual(24 * 3_600_000);
-            expect(Date.parse(run.timers[2]!) - Date.parse(run.timers[1]!)).toBeLessThan(24 * 3_600_000 + 60_000);
+            const reads = run.attempts.filter((a) => a.name === A.checkUsage).map((a) => Date.parse(a.at));
+            // A 24 h re-check timer (plus the log latency after the gate's own sign-in) between checks.
+            expect(reads[1]! - reads[0]!).toBeGreaterThanOrEqual(24.5 * 3_600_000);
+            expect(reads[1]! - reads[0]!).toBeLessThan(24.5 * 3_600_000 + 60_000);
             expect(work(run)).not.toContain(A.deleteOldCredential);
             expect(run.output.status).toBe('AttentionRequired');
             expect(run.output.reason?.code).toBe('still_in_use');
@@ -337,14 +369,14 @@ describe('rotateCredential (driven without a host)', () => {
             expect(world.notifier.types().filter((t) => t === 'Rotation.OldCredentialInUse')).toHaveLength(3);
         });
 
-        it('deletes once a later check is clean', async () => {
+        // Regression (defect 1): each check once looked only at the last (latency + token lifetime) window, so a
+        // consumer seen on the old key earlier in the grace period was forgotten by a later check.
+        it('old-key use seen anywhere after the switch keeps the key on every later check', async () => {
             const { world, run } = await runScenario(scenarios.inUseThenStops!);
-            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
-            expect(run.output.status).toBe('Completed');
-            expect(keys(world)).toEqual([run.output.newKeyId]);
-            expect(world.notifier.types().filter((t) => t === 'Rotation.OldCredentialInUse')).toHaveLength(1);
-            const deleteAt = run.attempts.find((a) => a.name === A.deleteOldCredential)!.at;
-            expect(Date.parse(deleteAt)).toBeGreaterThan(addDays(new Date(START), 8).getTime());
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(3);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('still_in_use');
+            expect(keys(world)).toContain(world.oldKeyId);
         });
 
         it('only counts sign-ins after the switch, never before publication', async () => {
@@ -356,7 +388,7 @@ describe('rotateCredential (driven without a host)', () => {
             expect(run.output.status).toBe('Completed');
             const publishAt = run.attempts.find((a) => a.name === A.publishCredential)!.at;
             for (const q of world.signIns.queries)
-                expect(Date.parse(q.since)).toBeGreaterThanOrEqual(Date.parse(publishAt));
+                for (const k of q.keys) expect(Date.parse(k.since)).toBeGreaterThanOrEqual(Date.parse(publishAt));
         });
 
         it('old key already absent: completes without a usage gate or delete', async () => {
@@ -367,6 +399,152 @@ describe('rotateCredential (driven without a host)', () => {
             expect(step(run.output, 'usageGate')?.state).toBe('skipped');
             expect(step(run.output, 'deleteOld')?.state).toBe('skipped');
             expect(run.output.findings.map((f) => f.code)).toContain('old_key_missing');
+        });
+    });
+
+    describe('evidence rules (gate and confirm)', () => {
+        const PUBLISH_PLUS = (hours: number) => addHours(new Date(START), hours);
+
+        it('defect 1: a consumer that signs in with the old key once, 10 h after publication, keeps its key', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => w.signIns.record(APP_ID, w.oldKeyId, PUBLISH_PLUS(10)),
+            });
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('still_in_use');
+            expect(work(run)).not.toContain(A.deleteOldCredential);
+            expect(keys(world)).toContain(world.oldKeyId);
+            expect(run.output.evidence).toContainEqual(expect.objectContaining({ kind: 'oldKeyInUse' }));
+        });
+
+        it('old-key sign-ins before consumers were expected to switch (refresh + one token lifetime) do not count', async () => {
+            const { run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                // 30 minutes after publication: still inside the token lifetime (90 min) after the refresh.
+                arrange: (w) => w.signIns.record(APP_ID, w.oldKeyId, addMinutes(new Date(START), 30)),
+            });
+            expect(run.output.status).toBe('Completed');
+        });
+
+        it('defect 2: a failed or throttled read is "not proven": it waits, re-checks and never deletes on it', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => w.signIns.failNext(new Error('throttled: graph read sign-in logs (HTTP 429)'), 3),
+            });
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('usage_not_proven');
+            expect(run.output.reason?.message).toContain('HTTP 429');
+            expect(work(run)).not.toContain(A.deleteOldCredential);
+            expect(keys(world)).toContain(world.oldKeyId);
+        });
+
+        it('a read that fails once is re-checked later and the rotation completes', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => w.signIns.failNext(new Error('unavailable: graph read sign-in logs (HTTP 503)'), 1),
+            });
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
+            expect(run.output.status).toBe('Completed');
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+        });
+
+        it("defect 9: a log that has not ingested the rotator's own sign-in proves nothing; the gate waits for it", async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => {
+                    w.signIns.ingestionLatencyMs = 4 * 3_600_000;
+                    // The pinned consumer signs in hourly on the old key from 8 days on: with a 4 h lag the first
+                    // check sees none of it.
+                    w.signIns.useContinuously(APP_ID, w.oldKeyId, addDays(new Date(START), 7));
+                },
+            });
+            const details = world.notifier.events.map((e) => e.data.detail).filter(Boolean);
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('still_in_use');
+            expect(keys(world)).toContain(world.oldKeyId);
+            expect(details.length).toBeGreaterThan(0);
+        });
+
+        it('defect 9: with a 4 h lag and nothing using the old key, the gate waits for the log and then completes', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => void (w.signIns.ingestionLatencyMs = 4 * 3_600_000),
+            });
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
+            expect(run.output.status).toBe('Completed');
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+            const quiet = run.output.evidence.find((e) => e.kind === 'oldKeyQuiet');
+            expect(quiet?.detail).toContain("log proven complete to there by the rotator's own sign-in");
+        });
+
+        it("defect 4: without a probe or consumer sign-ins with the new key, the old key stays (the rotator's own sign-ins do not count)", async () => {
+            const { world, run } = await runScenario({ world: { consumers: [webhook('api')], silentConsumers: true } });
+            expect(run.output.status).toBe('AttentionRequired');
+            expect(run.output.reason?.code).toBe('no_switch_evidence');
+            expect(run.output.reason?.message).toContain('rotation-evidence=none-accepted');
+            expect(step(run.output, 'confirm')?.state).toBe('failed');
+            expect(keys(world)).toContain(world.oldKeyId);
+            expect(world.notifier.types().at(-1)).toBe('Rotation.AttentionRequired');
+        });
+
+        it('defect 4: the operator tag rotation-evidence=none-accepted lets the sign-in log decide alone, and is recorded', async () => {
+            const { world, run } = await runScenario({
+                world: {
+                    consumers: [webhook('api')],
+                    silentConsumers: true,
+                    liveTags: { 'rotation-evidence': 'none-accepted' },
+                },
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+            expect(run.output.evidence).toContainEqual(
+                expect.objectContaining({ source: 'tag', kind: 'noEvidenceAccepted' }),
+            );
+            expect(step(run.output, 'confirm')).toMatchObject({ state: 'succeeded' });
+        });
+
+        it('defect 4: consumer sign-ins with the new key are recorded as the evidence of the switch', async () => {
+            const { run } = await runScenario({ world: { consumers: [webhook('api')] } });
+            expect(run.output.status).toBe('Completed');
+            const proof = run.output.evidence.find((e) => e.kind === 'newKeyInUse');
+            expect(proof).toMatchObject({ source: 'signInLog' });
+            expect(proof?.detail).toContain(`with the new key ${run.output.newKeyId} by consumers`);
+        });
+
+        it('defect 5: an orchestrator that wakes after the propagation deadline still tries again', async () => {
+            const { world, run } = await runScenario(
+                {
+                    world: { consumers: [webhook('api')], propagationTimeoutSeconds: 60 },
+                    arrange: (w) => void w.verifier.failWith(7000215, 1),
+                },
+                // Every activity "takes" 2 minutes: the first failed attempt returns past the 60 s deadline.
+                { activityLatencyMs: 120_000 },
+            );
+            expect(run.output.status).toBe('Completed');
+            const verifies = beforePublish(run).filter((a) => a.kind === 'activity' && a.name === A.verifyCredential);
+            expect(verifies).toHaveLength(3);
+            expect(world.verifier.calls.length).toBeGreaterThanOrEqual(3);
+        });
+
+        it('defect 5: one success is not enough; a failure after it resets the count', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => {
+                    w.verifier.failWith(7000215, 1);
+                },
+                hook: () => {
+                    let calls = 0;
+                    return (name, _input, w) => {
+                        if (name !== A.verifyCredential) return;
+                        calls += 1;
+                        // attempt 1 fails (scripted), 2 succeeds, 3 fails again, then 4 and 5 succeed.
+                        if (calls === 3) w.verifier.failWith(7000215, 1);
+                    };
+                },
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(step(run.output, 'verifyNew')?.detail).toContain('2 times in a row, last on attempt 5');
+            expect(world.verifier.calls.length).toBe(6);
         });
     });
 
