@@ -414,7 +414,15 @@ function* usageGate(
             }
         }
         const latency = plan.usageGate.latencyMinutes ?? 0;
-        if (latency > 0) yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, latency));
+        if (latency > 0) {
+            run.mark(
+                'usageGate',
+                'waiting',
+                `check ${check} of ${max}: ${latency} min for the sign-in log to take in the rotator's own sign-in`,
+            );
+            run.publishStatus();
+            yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, latency));
+        }
 
         const read = yield* run.activity<UsageResult>('usageGate', Activities.checkUsage, {
             appId: plan.appId,

@@ -8,6 +8,7 @@ import { vaultResourceId } from '../emulator/keyvault/vault';
 import { eventually, postToWebhook, rotations, settle } from './support/triggers';
 import { claimsOf, expiredCopy, forgedCopy } from './support/tokens';
 import { type ApiResult, type RotationView, World } from './support/world';
+import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
 const STATUSES = ['Pending', 'Running', 'Completed', 'Failed', 'AttentionRequired', 'Terminated'];
 /** What a durable HTTP response would leak: management URLs and their keys. */
@@ -31,10 +32,10 @@ describe('operator API through the local host against the tenant emulator', () =
     beforeAll(async () => {
         world = await World.start({
             apps: [
-                { displayName: 'manual', expiresInDays: 100, secretName: 'manual-secret' },
-                { displayName: 'dry', expiresInDays: 100, secretName: 'dry-secret' },
-                { displayName: 'guarded', expiresInDays: 100, secretName: 'guarded-secret' },
-                { displayName: 'stash', expiresInDays: 100, secretName: 'stash-secret' },
+                { displayName: 'manual', expiresInDays: 100, secretName: 'manual-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'dry', expiresInDays: 100, secretName: 'dry-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'guarded', expiresInDays: 100, secretName: 'guarded-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'stash', expiresInDays: 100, secretName: 'stash-secret', tags: NO_EVIDENCE_SOURCE },
             ],
         });
         const seeded = await world.emu.expectOk(

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AppHost, startAppHost } from '../sandbox/appHost';
 import { type CountingProxy, startCountingProxy } from './support/countingProxy';
 import { type RotationView, World } from './support/world';
+import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
 /** Client-credentials sign-ins (= token requests) of one client id, from the emulator's sign-in log. */
 async function signInsOf(world: World, appId: string): Promise<number> {
@@ -31,7 +32,9 @@ describe('Graph calls per rotation', () => {
 
     beforeAll(async () => {
         world = await World.start({
-            apps: [{ displayName: 'counted', expiresInDays: 20, secretName: 'counted-secret' }],
+            apps: [
+                { displayName: 'counted', expiresInDays: 20, secretName: 'counted-secret', tags: NO_EVIDENCE_SOURCE },
+            ],
         });
         proxy = await startCountingProxy(world.emulator);
         host = await startAppHost({

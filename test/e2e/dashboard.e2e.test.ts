@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type InventoryView, runScan, tenantCredentials } from './support/triggers';
 import { type RotationView, World } from './support/world';
+import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
 const HOUR = 3_600;
 const DAY_MS = 86_400_000;
@@ -37,8 +38,8 @@ const CHROMIUM_ARGS = [
 ];
 
 const APPS = [
-    { displayName: 'orders-api', expiresInDays: 60, secretName: 'orders-api-secret' },
-    { displayName: 'billing-worker', expiresInDays: 3, secretName: 'billing-worker-secret' },
+    { displayName: 'orders-api', expiresInDays: 60, secretName: 'orders-api-secret', tags: NO_EVIDENCE_SOURCE },
+    { displayName: 'billing-worker', expiresInDays: 3, secretName: 'billing-worker-secret', tags: NO_EVIDENCE_SOURCE },
     // Not due yet (so the scan leaves it alone); its consumer is pinned to the current Key Vault version.
     { displayName: 'teams-agent', expiresInDays: 45, secretName: 'teams-agent-secret' },
     { displayName: 'legacy-batch', expiresInDays: -5 },

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { fingerprintOfText } from '../../shared/security/fingerprint';
 import { World } from './support/world';
+import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
 const DAY = 86_400;
 const HOUR = 3_600;
@@ -20,13 +21,33 @@ describe('rotation workflow through the local host against the tenant emulator',
     beforeAll(async () => {
         world = await World.start({
             apps: [
-                { displayName: 'happy', expiresInDays: 20, secretName: 'happy-secret' },
-                { displayName: 'propagation', expiresInDays: 20, secretName: 'propagation-secret' },
-                { displayName: 'already-expired', expiresInDays: -3, secretName: 'expired-secret' },
+                { displayName: 'happy', expiresInDays: 20, secretName: 'happy-secret', tags: NO_EVIDENCE_SOURCE },
+                {
+                    displayName: 'propagation',
+                    expiresInDays: 20,
+                    secretName: 'propagation-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
+                {
+                    displayName: 'already-expired',
+                    expiresInDays: -3,
+                    secretName: 'expired-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
                 { displayName: 'pinned', expiresInDays: 10, secretName: 'pinned-secret' },
                 { displayName: 'healthy', expiresInDays: 10, secretName: 'healthy-secret' },
                 { displayName: 'abort', expiresInDays: 10, secretName: 'abort-secret' },
-                { displayName: 'concurrent', expiresInDays: 10, secretName: 'concurrent-secret' },
+                {
+                    displayName: 'concurrent',
+                    expiresInDays: 10,
+                    secretName: 'concurrent-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
+                // No consumer, no waiver: nothing can show the new key in use.
+                { displayName: 'silent', expiresInDays: 10, secretName: 'silent-secret' },
+                { displayName: 'nightly', expiresInDays: 90, secretName: 'nightly-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'flooded', expiresInDays: 90, secretName: 'flooded-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'lagged', expiresInDays: 90, secretName: 'lagged-secret', tags: NO_EVIDENCE_SOURCE },
             ],
             // One day of grace and two-hour re-checks keep the virtual clock moving in small steps, so simulated
             // consumers (signing in every 250 ms of real time) leave a realistic trail in the sign-in log.
@@ -121,7 +142,9 @@ describe('rotation workflow through the local host against the tenant emulator',
         ]);
         const at = (name: string) => Date.parse(done.steps.find((s) => s.name === name)!.at);
         expect(at('deleteOld')).toBeGreaterThanOrEqual(at('publish') + DAY * 1000);
-        expect(done.steps.find((s) => s.name === 'usageGate')?.detail).toMatch(/no sign-ins with/);
+        expect(done.steps.find((s) => s.name === 'usageGate')?.detail).toMatch(
+            /no successful sign-in with the old key/,
+        );
 
         const after = await world.passwords(app.appId);
         expect(after.map((p) => p.keyId)).toEqual([done.newKeyId]);
@@ -209,9 +232,10 @@ describe('rotation workflow through the local host against the tenant emulator',
         const done = await world.waitForRotation(id, { advanceSeconds: HOUR, timeoutMs: 120_000 });
         expect(done.status).toBe('Completed');
         expect(done.steps.find((s) => s.name === 'refresh')?.detail).toMatch(/healthy-health: ok/);
-        expect(done.steps.find((s) => s.name === 'confirm')?.detail).toMatch(
-            /^1 probe\(s\) report the new fingerprint/,
-        );
+        expect(done.steps.find((s) => s.name === 'confirm')).toMatchObject({
+            state: 'succeeded',
+            detail: expect.stringContaining(`probe: healthy-health reports the new fingerprint ${done.newFingerprint}`),
+        });
         const healthy = world.consumers.find((c) => c.name === 'healthy-worker')!;
         expect((await healthy.health()).secretFingerprint).toBe(done.newFingerprint);
     });
@@ -247,6 +271,78 @@ describe('rotation workflow through the local host against the tenant emulator',
         expect(passwords.map((p) => p.keyId)).toEqual([done.newKeyId]);
     });
 
+    it('no probe and no consumer sign-in with the new key: the old key is kept and the waiver is offered', async () => {
+        const app = world.app('silent');
+        const done = await world.waitForRotation(await world.startRotation('silent-secret'), {
+            advanceSeconds: HOUR,
+            timeoutMs: 120_000,
+        });
+        expect(done.status).toBe('AttentionRequired');
+        expect(done.outcome?.code).toBe('no_switch_evidence');
+        expect(done.outcome?.message).toContain('rotation-evidence=none-accepted');
+        expect(done.steps.find((s) => s.name === 'confirm')?.state).toBe('failed');
+        expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
+    });
+
+    it('a consumer that signs in with the old key once, 10 hours after publication, keeps its key', async () => {
+        const app = world.app('nightly');
+        const id = await world.startRotation('nightly-secret');
+        await waitForStep(world, id, 'grace', 'waiting');
+        await world.emu.advanceClock(10 * HOUR);
+        // The nightly job: one token request with the secret it still holds, then silence until the gate.
+        await world.emu.token(app.appId, app.clientSecret, 'https://graph.microsoft.com/.default');
+        const done = await world.waitForRotation(id, { advanceSeconds: HOUR, timeoutMs: 120_000 });
+        expect(done.status).toBe('AttentionRequired');
+        expect(done.outcome?.code).toBe('still_in_use');
+        expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
+    });
+
+    it('a flood of failed sign-ins for the client id does not hide the real old-key sign-in', async () => {
+        const app = world.app('flooded');
+        const id = await world.startRotation('flooded-secret');
+        await waitForStep(world, id, 'grace', 'waiting');
+        // Just before the gate: one real sign-in with the old key, then more failed ones than the old reader's
+        // 20-page cap (anyone who knows a client id can do this).
+        await world.emu.advanceClock(DAY - 2 * HOUR);
+        await world.emu.token(app.appId, app.clientSecret, 'https://graph.microsoft.com/.default');
+        const flood = await floodWrongSecret(world, app.appId, 21_000);
+        expect(flood).toBe(21_000);
+        const done = await world.waitForRotation(id, { advanceSeconds: HOUR, timeoutMs: 180_000 });
+        expect(done.status).toBe('AttentionRequired');
+        expect(done.outcome?.code).toBe('still_in_use');
+        expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
+    }, 240_000);
+
+    it('a sign-in log lagging 4 hours is not read as "unused": the gate waits for its own sign-in to appear', async () => {
+        const app = world.app('lagged');
+        const id = await world.startRotation('lagged-secret');
+        await waitForStep(world, id, 'grace', 'waiting');
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/faults', { signInIngestionLatencySeconds: 4 * HOUR }),
+            'faults',
+        );
+        try {
+            // An old-key sign-in an hour before the gate: not in the log until 3 hours after the first check.
+            await world.emu.advanceClock(DAY - HOUR);
+            await world.emu.token(app.appId, app.clientSecret, 'https://graph.microsoft.com/.default');
+            const notCaughtUp = await waitForStep(
+                world,
+                id,
+                'usageGate',
+                'waiting',
+                (d) => /has not caught up/.test(d),
+                { advanceSeconds: 15 * 60 },
+            );
+            expect(notCaughtUp.status).toBe('Running');
+            const done = await world.waitForRotation(id, { advanceSeconds: HOUR, timeoutMs: 120_000 });
+            expect(done.status).toBe('AttentionRequired');
+            expect(done.outcome?.code).toBe('still_in_use');
+            expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
+        } finally {
+            await world.emu.call('POST', '/_emulator/faults', { signInIngestionLatencySeconds: 0 });
+        }
+    });
+
     it('canary: no old or new secret value in host state, logs, events or any HTTP response', async () => {
         const secrets: string[] = [];
         for (const app of world.tenant.apps) {
@@ -273,12 +369,15 @@ async function waitForStep(
     step: string,
     state: string,
     detail: (d: string) => boolean = () => true,
+    options: { advanceSeconds?: number } = {},
 ): Promise<Awaited<ReturnType<World['rotation']>>> {
     const deadline = Date.now() + 60_000;
     for (;;) {
         const view = await world.rotation(id);
         const s = view.steps.find((x) => x.name === step);
         if (s && s.state === state && detail(s.detail)) return view;
+        if (options.advanceSeconds && view.steps.some((x) => x.state === 'waiting'))
+            await world.emu.advanceClock(options.advanceSeconds);
         if (!['Pending', 'Running'].includes(view.status))
             throw new Error(`rotation ended (${view.status}) before ${step}:${state}`);
         if (Date.now() > deadline) throw new Error(`timed out waiting for ${step}:${state}`);
@@ -291,4 +390,20 @@ function filesUnder(dir: string): string[] {
         const path = join(dir, name);
         return statSync(path).isDirectory() ? filesUnder(path) : [path];
     });
+}
+
+/** Wrong-secret token requests for a client id, 32 at a time; resolves with how many were refused. */
+async function floodWrongSecret(world: World, appId: string, count: number): Promise<number> {
+    let refused = 0;
+    let next = 0;
+    const worker = async (): Promise<void> => {
+        while (next < count) {
+            next += 1;
+            await world.emu.token(appId, 'not-the-secret', 'https://graph.microsoft.com/.default').catch(() => {
+                refused += 1;
+            });
+        }
+    };
+    await Promise.all(Array.from({ length: 32 }, worker));
+    return refused;
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { World } from './support/world';
+import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
 const HOUR = 3_600;
 const DAY = 86_400;
@@ -12,11 +13,11 @@ describe('rotation under tenant policy and host crashes', () => {
     beforeAll(async () => {
         world = await World.start({
             apps: [
-                { displayName: 'clamped', expiresInDays: 10, secretName: 'clamped-secret' },
-                { displayName: 'refused', expiresInDays: 10, secretName: 'refused-secret' },
-                { displayName: 'chaos', expiresInDays: 10, secretName: 'chaos-secret' },
-                { displayName: 'killed', expiresInDays: 10, secretName: 'killed-secret' },
-                { displayName: 'full', expiresInDays: 10, secretName: 'full-secret' },
+                { displayName: 'clamped', expiresInDays: 10, secretName: 'clamped-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'refused', expiresInDays: 10, secretName: 'refused-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'chaos', expiresInDays: 10, secretName: 'chaos-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'killed', expiresInDays: 10, secretName: 'killed-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'full', expiresInDays: 10, secretName: 'full-secret', tags: NO_EVIDENCE_SOURCE },
             ],
             settings: {
                 GRACE_PERIOD_DAYS: '1',

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { vaultResourceId } from '../emulator/keyvault/vault';
 import { eventually, postToWebhook, rotations, settle, subscribeKeyVaultEvents } from './support/triggers';
 import { type RotationView, World } from './support/world';
+import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
 const NEAR_EXPIRY = 'Microsoft.KeyVault.SecretNearExpiry';
 
@@ -36,13 +37,13 @@ describe('Key Vault events through the local host against the tenant emulator', 
     beforeAll(async () => {
         world = await World.start({
             apps: [
-                { displayName: 'near', expiresInDays: 20, secretName: 'near-secret' },
-                { displayName: 'dup', expiresInDays: 20, secretName: 'dup-secret' },
-                { displayName: 'victim', expiresInDays: 20, secretName: 'victim-secret' },
-                { displayName: 'far', expiresInDays: 60, secretName: 'far-secret' },
-                { displayName: 'stale', expiresInDays: 90, secretName: 'stale-secret' },
+                { displayName: 'near', expiresInDays: 20, secretName: 'near-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'dup', expiresInDays: 20, secretName: 'dup-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'victim', expiresInDays: 20, secretName: 'victim-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'far', expiresInDays: 60, secretName: 'far-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'stale', expiresInDays: 90, secretName: 'stale-secret', tags: NO_EVIDENCE_SOURCE },
                 { displayName: 'plain', expiresInDays: 10 },
-                { displayName: 'late', expiresInDays: 100, secretName: 'late-secret' },
+                { displayName: 'late', expiresInDays: 100, secretName: 'late-secret', tags: NO_EVIDENCE_SOURCE },
             ],
         });
         topic = vaultResourceId(world.emu.descriptor.baseUrl);

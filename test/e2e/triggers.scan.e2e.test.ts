@@ -7,6 +7,7 @@ import { makeClientCertificate } from '../emulator/support/clientCert';
 import { startAppHost } from '../sandbox/appHost';
 import { eventually, inventory, type InventoryView, rotations, runScan, tenantCredentials } from './support/triggers';
 import { World } from './support/world';
+import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
 /** Plain applications seeded in bulk, so a scan needs several 999-application pages. */
 const BULK_APPS = 2_100;
@@ -36,10 +37,20 @@ describe('timer scan through the local host against the tenant emulator', () => 
     beforeAll(async () => {
         world = await World.start({
             apps: [
-                { displayName: 'due-managed', expiresInDays: 20, secretName: 'due-secret' },
-                { displayName: 'due7-managed', expiresInDays: 5, secretName: 'due7-secret' },
-                { displayName: 'later-managed', expiresInDays: 60, secretName: 'later-secret' },
-                { displayName: 'manual-managed', expiresInDays: 15, secretName: 'manual-secret' },
+                { displayName: 'due-managed', expiresInDays: 20, secretName: 'due-secret', tags: NO_EVIDENCE_SOURCE },
+                { displayName: 'due7-managed', expiresInDays: 5, secretName: 'due7-secret', tags: NO_EVIDENCE_SOURCE },
+                {
+                    displayName: 'later-managed',
+                    expiresInDays: 60,
+                    secretName: 'later-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
+                {
+                    displayName: 'manual-managed',
+                    expiresInDays: 15,
+                    secretName: 'manual-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
                 { displayName: 'soon-unmanaged', expiresInDays: 20 },
                 // Half an hour more than 7 days: a small clock move crosses the 7-day threshold while the rotations
                 // the first scan starts stay in their grace period.

@@ -1,5 +1,13 @@
 import { type EmulatorClient } from './emulatorClient';
 
+/**
+ * The per-secret waiver of switch evidence: for test apps that have no consumer (no probe, nothing signing in with
+ * the new key), so their rotations can complete on the sign-in log's silence alone.
+ */
+export const NO_EVIDENCE_SOURCE: Readonly<Record<string, string>> = Object.freeze({
+    'rotation-evidence': 'none-accepted',
+});
+
 export const OPERATOR_API_URI = 'api://entra-credential-rotator';
 const GRAPH = 'https://graph.microsoft.com';
 const VAULT_SCOPE = 'https://vault.azure.net/.default';

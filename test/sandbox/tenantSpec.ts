@@ -1,4 +1,4 @@
-import { type AppSpec } from './seedTenant';
+import { type AppSpec, NO_EVIDENCE_SOURCE } from './seedTenant';
 
 /**
  * The sandbox tenant: 25 app registrations with credentials in every state. Seven are managed (a Key Vault secret
@@ -8,17 +8,27 @@ export const SANDBOX_APPS: readonly AppSpec[] = [
     // Managed.
     { displayName: 'teams-agent', expiresInDays: 3, secretName: 'teams-agent-secret' },
     { displayName: 'payroll-agent', expiresInDays: 3, secretName: 'payroll-agent-secret' },
-    { displayName: 'billing-api', expiresInDays: 20, secretName: 'billing-api-secret' },
-    { displayName: 'legacy-crm-connector', expiresInDays: -5, secretName: 'legacy-crm-secret' },
+    { displayName: 'billing-api', expiresInDays: 20, secretName: 'billing-api-secret', tags: NO_EVIDENCE_SOURCE },
+    {
+        displayName: 'legacy-crm-connector',
+        expiresInDays: -5,
+        secretName: 'legacy-crm-secret',
+        tags: NO_EVIDENCE_SOURCE,
+    },
     // Already holds five client secrets (the limit): the rotation must refuse before adding a sixth.
     { displayName: 'crowded-app', expiresInDays: 10, secretName: 'crowded-app-secret', extraPasswords: 4 },
     {
         displayName: 'reports-service',
         expiresInDays: 60,
         secretName: 'reports-service-secret',
-        tags: { 'grace-days': '1' },
+        tags: { 'grace-days': '1', ...NO_EVIDENCE_SOURCE },
     },
-    { displayName: 'inventory-sync', expiresInDays: 250, secretName: 'inventory-sync-secret' },
+    {
+        displayName: 'inventory-sync',
+        expiresInDays: 250,
+        secretName: 'inventory-sync-secret',
+        tags: NO_EVIDENCE_SOURCE,
+    },
     // Unmanaged.
     { displayName: 'hr-portal', expiresInDays: -12 },
     { displayName: 'mail-relay', expiresInDays: -40 },
