@@ -1,3 +1,5 @@
+import { ErrorCodes } from '../../errors/errorCodes';
+import { isRotatorError } from '../../errors/RotatorError';
 import { type RefreshOutcome } from '../ports';
 import {
     type DeleteOldInput,
@@ -46,6 +48,9 @@ export async function checkUsage(deps: RotationDeps, input: UsageInput): Promise
             ownCorrelationIds: input.ownCorrelationIds ?? [],
         });
     } catch (error) {
+        // Throttling goes back to the orchestrator as a wait (callActivity sleeps until Retry-After and reads
+        // again); anything else is an incomplete read, which the gate treats as "not proven".
+        if (isRotatorError(error) && error.code === ErrorCodes.throttled) throw error;
         return { complete: false, reason: error instanceof Error ? firstLine(error.message) : 'read failed' };
     }
 }

@@ -4,6 +4,7 @@ import { addDays, addHours, addMinutes } from '../../../shared/domain/time';
 import { credentialDisplayName, pendingSecretName } from '../../../shared/rotation/markers';
 import { Activities } from '../../../shared/rotation/names';
 import { type RotationRecord } from '../../../shared/workflows/timeline';
+import { throttledError } from '../../../shared/pacing/throttled';
 import { unavailable } from '../../support/fakes/failures';
 import { refreshFailed } from '../../support/fakes/FakeRefresher';
 import { driveRotation, type DriveResult } from '../../support/fakes/orchestrationDriver';
@@ -436,6 +437,17 @@ describe('rotateCredential (driven without a host)', () => {
             expect(run.output.reason?.message).toContain('HTTP 429');
             expect(work(run)).not.toContain(A.deleteOldCredential);
             expect(keys(world)).toContain(world.oldKeyId);
+        });
+
+        it('a throttled read waits for Retry-After on a durable timer and reads again, without spending a check', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) => w.signIns.failNext(throttledError('graph read sign-in logs (HTTP 429)', 30_000), 2),
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(run.attempts.filter((a) => a.name === A.checkUsage)).toHaveLength(3);
+            expect(world.signIns.queries).toHaveLength(3);
+            expect(keys(world)).toEqual([run.output.newKeyId]);
         });
 
         it('a read that fails once is re-checked later and the rotation completes', async () => {

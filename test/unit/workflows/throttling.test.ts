@@ -11,9 +11,12 @@ import { APP_ID, createWorld, START } from '../../support/fakes/world';
 const throttled = (seconds: number) =>
     throttledError('graph addPassword failed (HTTP 429, TooManyRequests)', seconds * 1000);
 
+/** No consumer here can show the new key in use: the operator's waiver lets the old key go on the log alone. */
+const NO_EVIDENCE_SOURCE = { liveTags: { 'rotation-evidence': 'none-accepted' } };
+
 describe('throttling is a reason to wait, never to fail (callActivity + activity table)', () => {
     it('a create throttled more often than the retry policy allows still completes, after durable timers of Retry-After', async () => {
-        const world = createWorld();
+        const world = createWorld(NO_EVIDENCE_SOURCE);
         // 6 throttled answers: more than upstreamRetry's 4 attempts, over longer than the whole 2.5-minute write window.
         world.directory.failures.failNext('addPassword', throttled(120), 6);
         const run = await driveRotation(world, { input: rotationInput() });
@@ -38,7 +41,7 @@ describe('throttling is a reason to wait, never to fail (callActivity + activity
     });
 
     it('a throttled delete waits too: the rotation completes and the old key goes exactly once', async () => {
-        const world = createWorld();
+        const world = createWorld(NO_EVIDENCE_SOURCE);
         const oldKey = world.oldKeyId;
         let armed = true;
         const run = await driveRotation(world, {
@@ -59,7 +62,7 @@ describe('throttling is a reason to wait, never to fail (callActivity + activity
     });
 
     it(`gives up only after ${THROTTLE_WAIT_HOURS} h of throttling, as throttled, with nothing left behind`, async () => {
-        const world = createWorld();
+        const world = createWorld(NO_EVIDENCE_SOURCE);
         world.directory.failures.failNext('addPassword', throttled(3600), 100);
         const run = await driveRotation(world, { input: rotationInput(), maxActions: 1000 });
         expect(run.output.status).toBe('Failed');
@@ -71,7 +74,7 @@ describe('throttling is a reason to wait, never to fail (callActivity + activity
     });
 
     it('tags every activity input with the step key and the rotation priority', async () => {
-        const world = createWorld();
+        const world = createWorld(NO_EVIDENCE_SOURCE);
         const run = await driveRotation(world, { input: rotationInput({ trigger: 'timer' }) });
         for (const action of run.actions) {
             if (action.kind !== 'activity') continue;
