@@ -55,7 +55,10 @@ describe('rotateCredential with an App Service consumer', () => {
         expect(world.refresher.callsFor('payroll')).toBe(2);
         const confirm = run.output.steps.find((s) => s.name === 'confirm')?.detail ?? '';
         expect(confirm).toContain(
-            '1 App Service app(s) re-resolved their Key Vault references to the new version (payroll)',
+            'appServiceReference: payroll re-resolved its Key Vault reference to the new version',
+        );
+        expect(run.output.evidence).toContainEqual(
+            expect.objectContaining({ source: 'appServiceReference', kind: 'newKeyInUse' }),
         );
         expect(run.output.steps.find((s) => s.name === 'refresh')?.detail).toContain(
             'payroll: ok (payroll GRAPH resolve',
@@ -79,6 +82,8 @@ describe('rotateCredential with an App Service consumer', () => {
         // 30 s apart within 120 s: the first call and four more, then the deadline has passed.
         expect(world.refresher.callsFor('payroll')).toBe(5);
         expect(run.output.steps.find((s) => s.name === 'refresh')?.detail).toContain('payroll: failed (throttled)');
-        expect(run.output.status).toBe('Completed');
+        // The rotation goes on, but nothing then shows the new key in use: the old key stays.
+        expect(run.output.status).toBe('AttentionRequired');
+        expect(run.output.reason?.code).toBe('no_switch_evidence');
     });
 });
