@@ -53,9 +53,10 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         endpoint: config.resourceManager.endpoint,
         scope: config.resourceManager.scope,
     });
+    const secrets = new KeyVaultSecrets(secretClients, budget);
     const rotation: RotationDeps = {
         credentials: new GraphApplications(graph),
-        secrets: new KeyVaultSecrets(secretClients, budget),
+        secrets,
         verifier: new MsalTokenVerifier({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,
@@ -72,7 +73,11 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
             state,
         ),
         refresher: new RoutingRefresher(
-            new HttpConsumerRefresher(config.consumers.webhookSigningKey),
+            new HttpConsumerRefresher({
+                sharedKey: config.consumers.webhookSigningKey,
+                consumerKey: async (name) => (await secrets.getLatest(config.keyVault.defaultVaultUrl, name))?.value,
+                allowHttp: config.localEndpoints,
+            }),
             new AppServiceRefresher(appService, consumers),
         ),
         appService,

@@ -39,6 +39,12 @@ export const ConsumerSchema = z.discriminatedUnion('type', [
         type: z.literal('webhook'),
         url,
         timeoutSeconds: z.number().int().min(1).max(120).default(30),
+        /**
+         * This consumer's own HMAC key: the name of a secret in the rotator's vault (KEY_VAULT_URL) holding it.
+         * Without it the shared CONSUMER_WEBHOOK_SIGNING_KEY signs, and every consumer holding that key could
+         * forge requests to the others.
+         */
+        signingKeySecretName: z.string().refine(isValidSecretName, 'not a valid Key Vault secret name').optional(),
     }),
     z.object({
         ...base,

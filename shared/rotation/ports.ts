@@ -119,7 +119,7 @@ export interface RefreshRequest {
     readonly secretVersion: string;
     readonly fingerprint: string;
     readonly rotationId: string;
-    /** When the orchestration asked (the webhook timestamp). */
+    /** When the orchestration asked (in the body; the signed timestamp is the send time). */
     readonly requestedAt: string;
 }
 

@@ -97,11 +97,25 @@ async function main(): Promise<void> {
         }
     }
 
-    function verifySignature(req: IncomingMessage, body: string): boolean {
+    /** Nonces seen within the freshness window: a replayed request is refused even with a valid signature. */
+    const seenNonces = new Map<string, number>();
+    const FRESHNESS_MS = 5 * 60_000;
+
+    /** The receiver contract (README "Consumers"): valid HMAC, a timestamp within 5 minutes, a nonce never seen. */
+    function verifySignature(req: IncomingMessage, body: string): string | undefined {
         const timestamp = String(req.headers['x-rotator-timestamp'] ?? '');
+        const nonce = String(req.headers['x-rotator-nonce'] ?? '');
         const presented = String(req.headers['x-rotator-signature'] ?? '');
-        const expected = `sha256=${createHmac('sha256', secrets.signingKey).update(`${timestamp}.${body}`).digest('hex')}`;
-        return presented.length === expected.length && timingSafeEqual(Buffer.from(presented), Buffer.from(expected));
+        const expected = `sha256=${createHmac('sha256', secrets.signingKey).update(`${timestamp}.${nonce}.${body}`).digest('hex')}`;
+        const valid =
+            presented.length === expected.length && timingSafeEqual(Buffer.from(presented), Buffer.from(expected));
+        if (!valid || nonce === '') return 'bad signature';
+        const now = Date.now();
+        if (!(Math.abs(now - Date.parse(timestamp)) <= FRESHNESS_MS)) return 'stale timestamp';
+        for (const [seen, at] of seenNonces) if (now - at > FRESHNESS_MS) seenNonces.delete(seen);
+        if (seenNonces.has(nonce)) return 'replayed nonce';
+        seenNonces.set(nonce, now);
+        return undefined;
     }
 
     await loadSecret();
@@ -129,8 +143,9 @@ async function main(): Promise<void> {
                 return;
             }
             if (req.method === 'POST' && req.url === '/refresh') {
-                if (!verifySignature(req, body)) {
-                    send(401, { error: 'bad signature' });
+                const refused = verifySignature(req, body);
+                if (refused) {
+                    send(401, { error: refused });
                     return;
                 }
                 loadSecret().then(
