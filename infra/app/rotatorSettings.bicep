@@ -31,6 +31,9 @@ param signingKeySecretName string
 @description('Blob container URL for the rotator\'s state (the identity holds Storage Blob Data Owner on the account).')
 param stateStoreLocation string
 
+@description('Client id of the app registration the dashboard signs in with (authorization code + PKCE; a SPA redirect URI https://<app>/api/dashboard). Empty: the dashboard asks for a pasted token.')
+param dashboardClientId string = ''
+
 param additionalKeyVaultUrls string = ''
 @description('Optional App Service discovery scopes: /subscriptions/<id>[/resourceGroups/<name>], comma-separated.')
 param appServiceDiscoveryScopes string = ''
@@ -82,6 +85,7 @@ output appSettings object = {
   // Operator API: the app registration issues v2 tokens (aud = client id); v1 tokens carry the identifier URI.
   OPERATOR_API_AUDIENCE: 'api://${operatorApiAppId}'
   OPERATOR_API_CLIENT_ID: operatorApiAppId
+  DASHBOARD_CLIENT_ID: dashboardClientId
   // Schedule and policy.
   SCAN_SCHEDULE: scanSchedule
   ROTATE_BEFORE_DAYS: string(rotateBeforeDays)

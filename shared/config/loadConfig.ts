@@ -31,8 +31,15 @@ export interface AppConfig {
         readonly discoveryScopes: readonly string[];
     };
     readonly eventGrid: { readonly topicEndpoint: string; readonly topicKey: Secret | undefined };
-    /** Identifier URI (v1.0 token audience) and client id (v2.0 token audience) of the operator API app. */
-    readonly operatorApi: { readonly audience: string; readonly clientId: string | undefined };
+    /**
+     * Identifier URI (v1.0 token audience) and client id (v2.0 token audience) of the operator API app, and the
+     * client id the dashboard signs in with (unset: the dashboard asks for a pasted token).
+     */
+    readonly operatorApi: {
+        readonly audience: string;
+        readonly clientId: string | undefined;
+        readonly dashboardClientId: string | undefined;
+    };
     readonly scanSchedule: string;
     readonly policy: RotationPolicy;
     readonly verification: { readonly propagationTimeoutSeconds: number };
@@ -152,7 +159,11 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
             discoveryScopes: s.APP_SERVICE_DISCOVERY_SCOPES,
         },
         eventGrid: { topicEndpoint: s.EVENT_GRID_TOPIC_ENDPOINT, topicKey: optionalSecret(s.EVENT_GRID_TOPIC_KEY) },
-        operatorApi: { audience: s.OPERATOR_API_AUDIENCE, clientId: s.OPERATOR_API_CLIENT_ID },
+        operatorApi: {
+            audience: s.OPERATOR_API_AUDIENCE,
+            clientId: s.OPERATOR_API_CLIENT_ID,
+            dashboardClientId: s.DASHBOARD_CLIENT_ID,
+        },
         scanSchedule: s.SCAN_SCHEDULE,
         policy,
         verification: { propagationTimeoutSeconds: s.PROPAGATION_TIMEOUT_SECONDS },

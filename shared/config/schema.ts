@@ -67,6 +67,8 @@ const SettingsObject = z.object({
     // Identifier URI (the audience of v1.0 tokens) and client id (the audience of v2.0 tokens) of the API app.
     OPERATOR_API_AUDIENCE: trimmed.pipe(z.string().min(1)),
     OPERATOR_API_CLIENT_ID: guid.optional(),
+    // The dashboard's sign-in (a single-page-app redirect URI on this app registration); empty: paste a token.
+    DASHBOARD_CLIENT_ID: guid.optional(),
     // Schedule and policy.
     SCAN_SCHEDULE: ncrontab.default('0 0 2 * * *'),
     ROTATE_BEFORE_DAYS: intIn(1, 365).default(30),

@@ -202,7 +202,7 @@ function rotationTitle(rotation) {
     return String(rotation.secretName || '?') + (rotation.dryRun ? ' (dry run)' : '');
 }
 
-var HEADLINE = ['secretName', 'step', 'status', 'code', 'detail'];
+var HEADLINE = ['secretName', 'appDisplayName', 'step', 'status', 'code', 'detail'];
 
 /**
  * One entry of the notification feed: a headline (which secret, which step, what happened) and the event's
@@ -213,6 +213,7 @@ function notificationLine(event) {
     function text(v) { return Array.isArray(v) ? v.join(', ') : String(v); }
     var headline = HEADLINE.filter(function (k) { return data[k] !== undefined && data[k] !== null && data[k] !== ''; })
         .map(function (k) { return text(data[k]); });
+    if (typeof data.daysRemaining === 'number') headline.push(daysText(Math.floor(data.daysRemaining)));
     var facts = Object.keys(data).sort()
         .filter(function (k) { return HEADLINE.indexOf(k) < 0 && data[k] !== null && data[k] !== undefined; })
         .map(function (k) { return [k, text(data[k])]; });
@@ -225,6 +226,303 @@ function notificationLine(event) {
         headline: headline.join(' \u00b7 '),
         facts: facts
     };
+}
+
+var DAY_MS = 86400000;
+var STEP_ORDER = ['preflight', 'create', 'verifyNew', 'publish', 'refresh', 'confirm', 'grace', 'usageGate', 'deleteOld'];
+var STEP_LABEL = {
+    preflight: 'preflight', create: 'create', verifyNew: 'verify', publish: 'publish', refresh: 'refresh',
+    confirm: 'confirm', grace: 'grace', usageGate: 'usage gate', deleteOld: 'delete old'
+};
+var TERMINAL = { Completed: true, Failed: true, AttentionRequired: true, Terminated: true };
+
+function ms(iso) {
+    var t = Date.parse(String(iso || ''));
+    return isNaN(t) ? null : t;
+}
+
+/**
+ * "Now" for pictures and relative times: the newest time the data itself carries when that is ahead of the wall
+ * clock (the sandbox's virtual clock runs days ahead), else the wall clock (Azure, where both agree).
+ */
+function referenceNow(inventory, rotations, wallMs) {
+    var best = wallMs;
+    function see(iso) { var t = ms(iso); if (t !== null && t > best) best = t; }
+    if (inventory) see(inventory.generatedAt);
+    (rotations || []).forEach(function (r) {
+        see(r.updatedAt);
+        (r.steps || []).forEach(function (s) { see(s.at); });
+    });
+    return best;
+}
+
+/** A duration for people: 45 s, 12 min, 3.5 h, 2 d. */
+function durationText(milliseconds) {
+    if (typeof milliseconds !== 'number' || !isFinite(milliseconds) || milliseconds < 0) return '';
+    var s = milliseconds / 1000;
+    if (s < 90) return Math.round(s) + ' s';
+    if (s < 90 * 60) return Math.round(s / 60) + ' min';
+    if (s < 48 * 3600) return (Math.round(s / 360) / 10) + ' h';
+    return (Math.round(s / 8640) / 10) + ' d';
+}
+
+/** Rotations of each secret, newest first (dry runs included, marked as such): the history per secret. */
+function historyBySecret(rotations) {
+    var out = {};
+    (rotations || []).slice().sort(function (a, b) { return (ms(b.createdAt) || 0) - (ms(a.createdAt) || 0); })
+        .forEach(function (r) {
+            var key = String(r.secretName || '?');
+            (out[key] = out[key] || []).push(r);
+        });
+    return out;
+}
+
+/** Who or what started a rotation, as the API reports it. */
+function startedBy(rotation) {
+    var r = rotation || {};
+    var trigger = { timer: 'the scheduled scan', keyVaultEvent: 'a Key Vault event', api: 'the operator API' }[r.trigger] || (r.trigger ? String(r.trigger) : 'unknown');
+    var who = r.requestedBy ? String(r.requestedBy.name || r.requestedBy.id || r.requestedBy) : '';
+    return (who ? who + ' via ' + trigger : trigger) + (r.reason ? ' \u2014 \u201c' + r.reason + '\u201d' : '');
+}
+
+/**
+ * What needs a human, most urgent first. Failed and AttentionRequired rotations are grouped per secret: one card
+ * says how many rotations of that secret ended the same way and since when (a secret that fails on every scan
+ * is one card, not one per scan). Then expired managed credentials, unmanaged credentials expiring within the
+ * alert window, and a paused rotator.
+ */
+function needsAction(inventory, rotations, options) {
+    var opts = options || {};
+    var windowDays = typeof opts.alertWindowDays === 'number' ? opts.alertWindowDays
+        : inventory && typeof inventory.alertWindowDays === 'number' ? inventory.alertWindowDays : 30;
+    var cards = [];
+    var history = historyBySecret((rotations || []).filter(function (r) { return !r.dryRun; }));
+    Object.keys(history).forEach(function (secret) {
+        var list = history[secret];
+        var latest = list[0];
+        if (latest.status !== 'Failed' && latest.status !== 'AttentionRequired') return;
+        var code = latest.outcome ? latest.outcome.code : '';
+        var same = [];
+        for (var i = 0; i < list.length; i++) {
+            var r = list[i];
+            if (r.status !== latest.status || (r.outcome ? r.outcome.code : '') !== code) break;
+            same.push(r);
+        }
+        cards.push({
+            kind: 'rotation',
+            severity: latest.status === 'AttentionRequired' ? 0 : 1,
+            tone: 's-bad',
+            key: 'rotation:' + secret,
+            title: secret + ' \u2014 ' + latest.status,
+            detail: latest.outcome ? latest.outcome.code + ': ' + latest.outcome.message : 'no outcome recorded',
+            count: same.length,
+            since: same[same.length - 1].createdAt || null,
+            rotationId: String(latest.id),
+            secretName: secret,
+            vaultUrl: latest.vaultUrl || null,
+            next: latest.status === 'AttentionRequired'
+                ? 'Look at the evidence below, fix the consumer, then Rotate now again.'
+                : 'Fix the cause (see the message), then Rotate now or wait for the next scan.'
+        });
+    });
+    var items = (inventory && inventory.items) || [];
+    var expiredManaged = items.filter(function (c) { return c.managed && c.daysRemaining < 0; });
+    expiredManaged.forEach(function (c) {
+        cards.push({
+            kind: 'expired', severity: 0, tone: 's-bad', key: 'expired:' + c.appId + '/' + c.keyId,
+            title: (c.appDisplayName || c.appId) + ' \u2014 managed credential expired',
+            detail: (c.secretName ? c.secretName + ': ' : '') + 'expired ' + -c.daysRemaining + ' d ago (' + String(c.endDateTime).slice(0, 10) + '); its consumers fail to sign in.',
+            count: 1, since: c.endDateTime, secretName: c.secretName || null, vaultUrl: c.vaultUrl || null, rotationId: null,
+            next: 'Rotate now; if it fails, see that rotation\u2019s outcome.'
+        });
+    });
+    // Old keys a rotation is retiring (GracePeriod) are the rotation's business, not a separate alarm.
+    var soon = items.filter(function (c) {
+        return !c.managed && c.state !== 'GracePeriod' && c.state !== 'Rotating' && c.daysRemaining <= windowDays;
+    }).sort(function (a, b) { return a.daysRemaining - b.daysRemaining; });
+    if (soon.length > 0) {
+        var expired = soon.filter(function (c) { return c.daysRemaining < 0; }).length;
+        cards.push({
+            kind: 'unmanaged', severity: 2, tone: 's-warn', key: 'unmanaged',
+            title: soon.length + ' unmanaged credential' + (soon.length === 1 ? '' : 's') + ' expire within ' + windowDays + ' days' + (expired ? ' (' + expired + ' already expired)' : ''),
+            detail: soon.slice(0, 6).map(function (c) { return (c.appDisplayName || c.appId) + ' ' + daysText(c.daysRemaining); }).join(', ') + (soon.length > 6 ? ', \u2026' : ''),
+            count: soon.length, since: null, secretName: null, vaultUrl: null, rotationId: null,
+            next: 'Renew them by hand, or onboard them (tag a Key Vault secret) so the rotator manages them.'
+        });
+    }
+    if (inventory && inventory.paused) {
+        cards.push({
+            kind: 'paused', severity: 1, tone: 's-warn', key: 'paused', title: 'Rotation is paused',
+            detail: 'Scans still run and alert, but nothing rotates (ROTATION_PAUSED=true). Dry runs still work.',
+            count: 1, since: null, secretName: null, vaultUrl: null, rotationId: null,
+            next: 'Set ROTATION_PAUSED=false when the dry runs look right.'
+        });
+    }
+    return cards.sort(function (a, b) { return a.severity - b.severity; });
+}
+
+/** Rotations still running (not dry runs first, newest first). */
+function inFlight(rotations) {
+    return (rotations || []).filter(function (r) { return !TERMINAL[r.status]; })
+        .sort(function (a, b) { return (a.dryRun ? 1 : 0) - (b.dryRun ? 1 : 0) || (ms(b.createdAt) || 0) - (ms(a.createdAt) || 0); });
+}
+
+/**
+ * What the confirm step really proved. Probes that reported the new fingerprint and sign-ins with the new key
+ * prove consumers switched; neither means "no evidence yet", never a green tick, whatever the step's state says.
+ */
+function confirmEvidence(rotation) {
+    var steps = (rotation && rotation.steps) || [];
+    function step(name) { for (var i = 0; i < steps.length; i++) if (steps[i].name === name) return steps[i]; return null; }
+    var confirm = step('confirm');
+    var gate = step('usageGate');
+    if (!confirm) return { verdict: 'pending', probes: null, newKeySignIns: null, text: 'not reached yet' };
+    var probesMatch = /(\d+) probe\(s\) report the new fingerprint/i.exec(String(confirm.detail || ''));
+    var signInMatch = /(\d+) sign-in\(s\) with the new key/i.exec(String((gate && gate.detail) || '') + ' ' + String(confirm.detail || ''));
+    var probes = probesMatch ? Number(probesMatch[1]) : null;
+    var signIns = signInMatch ? Number(signInMatch[1]) : null;
+    if (confirm.state === 'failed') return { verdict: 'failed', probes: probes, newKeySignIns: signIns, text: String(confirm.detail || 'failed') };
+    if ((probes || 0) > 0 || (signIns || 0) > 0) {
+        var parts = [];
+        if (probes) parts.push(probes + ' probe(s) report the new fingerprint');
+        if (signIns) parts.push(signIns + ' sign-in(s) with the new key');
+        return { verdict: 'proven', probes: probes, newKeySignIns: signIns, text: parts.join('; ') };
+    }
+    return {
+        verdict: 'unproven', probes: probes, newKeySignIns: signIns,
+        text: 'no evidence yet that consumers switched' + (gate ? '' : ' (sign-ins with the new key are counted at the usage gate)')
+    };
+}
+
+/**
+ * The step bar: every step from preflight to delete, in order, with its state, how long it took (from the
+ * previous step's mark to its own) and, for a waiting step, until when.
+ */
+function stepBar(rotation, nowMs) {
+    var steps = (rotation && rotation.steps) || [];
+    var byName = {};
+    steps.forEach(function (s) { byName[s.name] = s; });
+    var previous = ms(rotation && rotation.createdAt);
+    var confirm = confirmEvidence(rotation);
+    var terminal = !!TERMINAL[rotation && rotation.status];
+    return STEP_ORDER.map(function (name) {
+        var s = byName[name];
+        if (!s) return { name: name, label: STEP_LABEL[name], state: terminal ? 'not-run' : 'pending', duration: '', until: null, detail: '' };
+        var at = ms(s.at);
+        var state = s.state;
+        if (name === 'confirm' && state === 'succeeded' && confirm.verdict === 'unproven') state = 'unproven';
+        var until = null;
+        if (state === 'waiting') {
+            var u = /until (\S+)/.exec(String(s.detail || ''));
+            var again = /re-checking in (\d+(?:\.\d+)?) h/.exec(String(s.detail || ''));
+            if (u && ms(u[1]) !== null) until = new Date(ms(u[1])).toISOString();
+            else if (again && at !== null) until = new Date(at + Number(again[1]) * 3600000).toISOString();
+        }
+        var running = state === 'running' || state === 'waiting';
+        var duration = running ? (at !== null && typeof nowMs === 'number' ? durationText(nowMs - at) + ' so far' : '')
+            : at !== null && previous !== null ? durationText(at - previous) : '';
+        if (!running && at !== null) previous = at;
+        return {
+            name: name, label: STEP_LABEL[name], state: state, duration: duration, until: until,
+            detail: name === 'confirm' && confirm.verdict !== 'pending' ? confirm.text : String(s.detail || '')
+        };
+    });
+}
+
+/**
+ * A rotation's evidence as a readable list: consumers refreshed, probes, references (key ids, version,
+ * fingerprints), sign-ins with the old and the new key. Structured evidence the API returns per step
+ * ("evidence: [{kind, ...}]") is listed as given.
+ */
+function evidenceList(rotation, events) {
+    var r = rotation || {};
+    var out = [];
+    function add(group, text) { if (text) out.push({ group: group, text: String(text) }); }
+    var plan = r.plan || {};
+    (plan.consumers || []).forEach(function (c) { add('consumers', 'configured: ' + c); });
+    (r.steps || []).forEach(function (s) {
+        var detail = String(s.detail || '');
+        if (Array.isArray(s.evidence)) {
+            s.evidence.forEach(function (e) {
+                var fields = Object.keys(e || {}).filter(function (k) { return k !== 'kind' && e[k] !== null && e[k] !== undefined; })
+                    .map(function (k) { return k + ' ' + (typeof e[k] === 'object' ? JSON.stringify(e[k]) : e[k]); });
+                add(String((e && e.kind) || s.name), fields.join(', '));
+            });
+        }
+        if (s.name === 'refresh' && detail && detail !== 'no consumers configured') {
+            detail.split('; ').forEach(function (part) {
+                if (/^\d+ consumer\(s\)$/.test(part)) return;
+                add(/probe|health/i.test(part) ? 'probes' : 'consumers', part);
+            });
+        } else if (s.name === 'refresh' && detail === 'no consumers configured') add('consumers', 'no consumers configured');
+        if (s.name === 'verifyNew' && s.state === 'succeeded') add('references', 'new secret verified: ' + detail);
+        if (s.name === 'usageGate' && detail) add('sign-ins', detail);
+    });
+    signInObservations(r, events).forEach(function (o) { add('sign-ins', 'check ' + (o.check === null ? '?' : o.check) + ': ' + o.detail); });
+    var confirm = confirmEvidence(r);
+    if (confirm.verdict !== 'pending') add('probes', 'confirm: ' + confirm.text);
+    if (r.oldKeyId) add('references', 'old key ' + r.oldKeyId + (r.oldFingerprint ? ' (fingerprint ' + r.oldFingerprint + ')' : ''));
+    if (r.newKeyId) add('references', 'new key ' + r.newKeyId + (r.newFingerprint ? ' (fingerprint ' + r.newFingerprint + ')' : ''));
+    if (r.newSecretVersion) add('references', 'secret version ' + r.newSecretVersion);
+    return out;
+}
+
+/**
+ * The expiry picture: every listed credential expiring within "days" (and those already expired, pinned to the
+ * left edge) as a mark at its fraction of the way along, in the managed or the unmanaged lane.
+ */
+function expiryTimeline(items, nowMs, days) {
+    var span = (days || 90) * DAY_MS;
+    var marks = [];
+    var expired = 0;
+    (items || []).forEach(function (c) {
+        var end = ms(c.endDateTime);
+        if (end === null) return;
+        var delta = end - nowMs;
+        if (delta > span) return;
+        if (delta < 0) expired++;
+        marks.push({
+            key: String(c.appId) + '/' + String(c.keyId),
+            x: delta < 0 ? 0 : delta / span,
+            expired: delta < 0,
+            lane: c.managed ? 'managed' : 'unmanaged',
+            state: String(c.state),
+            tone: delta < 0 ? 's-bad' : stateTone(c.state),
+            label: (c.appDisplayName || c.appId) + (c.secretName ? ' (' + c.secretName + ')' : '') + ': ' + String(c.endDateTime).slice(0, 10) + ', ' + daysText(Math.floor(delta / DAY_MS)) + ', ' + c.state
+        });
+    });
+    var ticks = [];
+    for (var d = 0; d <= (days || 90); d += 30) ticks.push({ x: d / (days || 90), label: d === 0 ? 'today' : '+' + d + ' d' });
+    return { marks: marks.sort(function (a, b) { return a.x - b.x; }), ticks: ticks, expired: expired, days: days || 90 };
+}
+
+/**
+ * The notification feed, summarised: one line per kind of event per secret, with how many and when last
+ * (32 identical Rotation.Failed for one secret become one line "x32").
+ */
+function notificationGroups(events) {
+    var groups = [];
+    var index = {};
+    (events || []).forEach(function (e) {
+        var data = e.data || {};
+        var key = String(e.type) + '|' + String(data.secretName || e.subject || '') + '|' + String(data.code || '');
+        var g = index[key];
+        if (!g) {
+            g = index[key] = { key: key, type: String(e.type), secretName: data.secretName ? String(data.secretName) : String(e.subject || ''), count: 0, last: String(e.time), first: String(e.time), line: notificationLine(e) };
+            groups.push(g);
+        }
+        g.count++;
+        if (String(e.time) > g.last) { g.last = String(e.time); g.line = notificationLine(e); }
+        if (String(e.time) < g.first) g.first = String(e.time);
+    });
+    return groups.sort(function (a, b) { return a.last < b.last ? 1 : a.last > b.last ? -1 : 0; });
+}
+
+/** The question "Rotate now" asks before it starts anything. */
+function rotateQuestion(secretName, dryRun) {
+    return dryRun
+        ? 'Dry run for ' + secretName + ': check everything, change nothing.'
+        : 'Rotate ' + secretName + ' now? A new secret is created, verified and published; consumers are refreshed; the old one is deleted only after the grace period and the usage gate.';
 }
 
 /** A readable message for a failed API call (the API answers { error: { code, message } }). */
@@ -249,7 +547,20 @@ var api = {
     latestRotations: latestRotations,
     rotationTitle: rotationTitle,
     notificationLine: notificationLine,
-    apiErrorText: apiErrorText
+    apiErrorText: apiErrorText,
+    STEP_ORDER: STEP_ORDER,
+    referenceNow: referenceNow,
+    durationText: durationText,
+    historyBySecret: historyBySecret,
+    startedBy: startedBy,
+    needsAction: needsAction,
+    inFlight: inFlight,
+    confirmEvidence: confirmEvidence,
+    stepBar: stepBar,
+    evidenceList: evidenceList,
+    expiryTimeline: expiryTimeline,
+    notificationGroups: notificationGroups,
+    rotateQuestion: rotateQuestion
 };
 if (typeof module === 'object' && module && module.exports) module.exports = api;
 else root.DashboardLogic = api;

@@ -14,6 +14,7 @@ const DAY_MS = 86_400_000;
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HAVE_CHROMIUM = existsSync(CHROMIUM);
 const SCREENSHOT = resolve(__dirname, '..', '..', 'test-results', 'dashboard.png');
+const SCREENSHOT_NARROW = resolve(__dirname, '..', '..', 'test-results', 'dashboard-narrow.png');
 
 const SKIP_REASON = `no Chromium at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 if (!HAVE_CHROMIUM) console.warn(`dashboard browser test skipped: ${SKIP_REASON}`);
@@ -51,8 +52,10 @@ const APPS = [
 
 /**
  * The operator dashboard in headless Chromium against the app on the local host and the tenant emulator: the
- * operator signs in with a token in the URL fragment, sees the scan's counts, starts a dry run and a rotation
- * with the buttons, and watches the rotation reach Completed with its evidence and notifications.
+ * operator signs in the standard single-page-app way (msal-browser, authorization code + PKCE, through the
+ * emulator's sign-in page), sees what needs action first, the scan's counts and the expiry picture, starts a dry
+ * run and a rotation (each asks for confirmation and a reason), and watches the rotation's step bar reach
+ * Completed with its evidence and notifications.
  */
 describe.skipIf(!HAVE_CHROMIUM)(
     `dashboard in headless Chromium${HAVE_CHROMIUM ? '' : ` (skipped: ${SKIP_REASON})`}`,
@@ -98,6 +101,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
                 headless: true,
                 args: CHROMIUM_ARGS,
                 viewport: { width: 1280, height: 900 },
+                // The emulator serves HTTPS with its own local CA (real Entra's certificate is publicly trusted);
+                // everything else about the sign-in is the real protocol.
+                ignoreHTTPSErrors: true,
             });
             page = context.pages()[0] ?? (await context.newPage());
             page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -117,20 +123,42 @@ describe.skipIf(!HAVE_CHROMIUM)(
             await world?.close();
         });
 
-        it('signs in from the fragment, strips it from the address bar, and shows the seeded counts', async () => {
+        it('signs in with Entra (code + PKCE via msal-browser), comes back clean, and shows the seeded counts', async () => {
             // Ground truth first, independent of the app: every credential in the tenant and the emulator's clock.
             // (Taken before the scan, which starts the due rotation of billing-worker and so adds a credential.)
             const now = (await world.emu.now()).getTime();
             const all = await tenantCredentials(world);
             await runScan(world);
-            const token = await world.operatorToken();
-            await page.goto(`${world.host.baseUrl}/api/dashboard?refresh=1000#access_token=${token}`);
+            const authority = new URL(world.emulator.baseUrl).origin;
+            const sentToEntra: string[] = [];
+            page.on('request', (req) => {
+                if (req.url().startsWith(authority)) sentToEntra.push(`${req.method()} ${new URL(req.url()).pathname}`);
+            });
+            await page.goto(`${world.host.baseUrl}/api/dashboard?refresh=1000`);
+            await page.click('#signin-button', { timeout: 30_000 });
+            // The emulator's sign-in page: the sandbox operator user, one click, no password.
+            await page.click(`button[name="login_user"][data-upn="${world.tenant.user?.userPrincipalName}"]`);
             await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
-            expect(page.url()).not.toContain('access_token');
-            expect(page.url()).not.toContain(token.slice(0, 20));
-            expect(await page.evaluate(() => (globalThis as unknown as PageGlobals).location.href)).not.toContain(
-                'access_token',
+            expect(await page.textContent('#who')).toBe('Sandbox Operator \u00b7 Rotation.Read, Rotation.Write');
+            // The authorization response is gone from the address bar.
+            expect(page.url()).toBe(`${world.host.baseUrl}/api/dashboard?refresh=1000`);
+            expect(sentToEntra).toEqual(
+                expect.arrayContaining([
+                    `GET /${world.emulator.tenantId}/v2.0/.well-known/openid-configuration`,
+                    `GET /${world.emulator.tenantId}/oauth2/v2.0/authorize`,
+                    `POST /${world.emulator.tenantId}/oauth2/v2.0/authorize`,
+                    `POST /${world.emulator.tenantId}/oauth2/v2.0/token`,
+                ]),
             );
+            // Needs action comes first on the page, then rotations in flight, then the expiry picture.
+            const order = await page.$$eval('main > section h2', (hs) => hs.map((x) => x.id));
+            expect(order.slice(0, 3)).toEqual(['action-title', 'inflight-title', 'timeline-title']);
+            const marks = await page.$$eval('#timeline [data-mark]', (els) =>
+                els.map((e) => ({ key: e.getAttribute('data-mark'), lane: e.getAttribute('data-lane') })),
+            );
+            const orders = world.app('orders-api');
+            expect(marks).toContainEqual({ key: `${orders.appId}/${orders.keyId}`, lane: 'managed' });
+            expect(marks.some((m) => m.key?.startsWith(world.app('healthy-service').appId))).toBe(false);
 
             const days = all.map((c) => (Date.parse(c.endDateTime) - now) / DAY_MS);
             const managed = APPS.filter((a) => a.secretName).length;
@@ -165,8 +193,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
                     buttons: [...tr.querySelectorAll('button')].map((b) => b.textContent),
                 })),
             );
-            const orders = rows.find((r) => r.secret === 'orders-api-secret');
-            expect(orders?.buttons).toEqual(['Rotate now', 'Dry run']);
+            const ordersRow = rows.find((r) => r.secret === 'orders-api-secret');
+            expect(ordersRow?.buttons).toEqual(['Rotate now', 'Dry run']);
             const legacy = rows.find((r) => r.text.includes('legacy-batch'));
             expect(legacy?.buttons).toEqual([]);
             expect(legacy?.text).toContain('Expired');
@@ -187,11 +215,22 @@ describe.skipIf(!HAVE_CHROMIUM)(
                 const forged = (await world.operatorToken()).replace(/\.[^.]+$/, '.AAAA');
                 await other.goto(`${world.host.baseUrl}/api/dashboard#access_token=${forged}`);
                 await other.waitForSelector('#signin:not([hidden])', { timeout: 15_000 });
-                expect(await other.textContent('#who')).toMatch(/^Signed out: 401 /);
+                expect(await other.textContent('#signin-message')).toMatch(/^Signed out: 401 /);
                 expect(await other.isHidden('#main')).toBe(true);
             } finally {
                 await other.close();
             }
+        });
+
+        it('"Rotate now" asks first: cancelling starts nothing', async () => {
+            const before = (await world.api<{ total: number }>('GET', '/api/rotations')).body.total;
+            await page.click('tr[data-secret="orders-api-secret"] button[data-action="rotate"]');
+            await page.waitForSelector('#confirm-dialog[open]');
+            expect(await page.textContent('#confirm-title')).toBe('Rotate orders-api-secret now?');
+            await page.click('#confirm-dialog button[value="cancel"]');
+            await page.waitForSelector('#confirm-dialog:not([open])', { state: 'attached' });
+            await new Promise((r) => setTimeout(r, 1500));
+            expect((await world.api<{ total: number }>('GET', '/api/rotations')).body.total).toBe(before);
         });
 
         it('"Dry run" plans without changing anything', async () => {
@@ -199,7 +238,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
             const id = await clickAndGetId(
                 page,
                 'tr[data-secret="orders-api-secret"] button[data-action="dry-run"]',
-                /^Dry run (\S+) started$/,
+                /^Dry run of orders-api-secret started \((\S+)\)$/,
+                'check before the real one',
             );
             const card = `details[data-rotation-id="${id}"]`;
             await page.waitForSelector(`${card}[data-status="Completed"]`, { timeout: 60_000 });
@@ -213,9 +253,12 @@ describe.skipIf(!HAVE_CHROMIUM)(
             const id = await clickAndGetId(
                 page,
                 'tr[data-secret="orders-api-secret"] button[data-action="rotate"]',
-                /^Rotation (\S+) started$/,
+                /^Rotation of orders-api-secret started \((\S+)\)$/,
+                'expiring soon, rotating early',
             );
             const card = `details[data-rotation-id="${id}"]`;
+            // While it runs it is in the "in flight" block with its step bar.
+            await page.waitForSelector(`#inflight [data-rotation="${id}"] .stepbar`, { timeout: 30_000 });
 
             // Days pass on the virtual clock, an hour per step, while the rotation waits out its grace period.
             const done = await advanceUntilDone(world, id);
@@ -223,17 +266,41 @@ describe.skipIf(!HAVE_CHROMIUM)(
             await page.waitForSelector(`${card}[data-status="Completed"]`, { timeout: 30_000 });
             expect(await page.getAttribute(card, 'open')).not.toBeNull();
 
+            // Who started it and why, as the API recorded it.
+            expect(await page.textContent(`${card} > summary`)).toContain(
+                'the operator API \u2014 \u201cexpiring soon, rotating early\u201d',
+            );
             const steps = await page.$$eval(`${card} li.step`, (lis) =>
                 lis.map((li) => ({ name: li.getAttribute('data-step'), state: li.getAttribute('data-state') })),
             );
             expect(steps.map((s) => s.name)).toEqual(done.steps.map((s) => s.name));
             expect(steps.every((s) => s.state === 'succeeded')).toBe(true);
-            const chips = await page.$$eval(`${card} [data-evidence]`, (els) => els.map((e) => e.textContent ?? ''));
-            expect(chips).toContain(`new keyId: ${done.newKeyId}`);
-            expect(chips).toContain(`new fingerprint: ${done.newFingerprint}`);
-            expect(chips).toContain(`old keyId: ${app.keyId}`);
-            expect(chips).toContain('sign-ins with old key: none');
-            expect(await page.textContent(`${card} .facts`)).toContain(done.oldFingerprint ?? 'missing');
+            // The step bar: preflight to delete, each with its state; the confirm step is honest. No consumer
+            // of orders-api reported the new fingerprint or signed in with it, so it is "no evidence yet".
+            const bar = await page.$$eval(`${card} .stepbar li`, (lis) =>
+                lis.map((li) => [li.getAttribute('data-step'), li.getAttribute('data-state')]),
+            );
+            expect(bar).toEqual([
+                ['preflight', 'succeeded'],
+                ['create', 'succeeded'],
+                ['verifyNew', 'succeeded'],
+                ['publish', 'succeeded'],
+                ['refresh', 'succeeded'],
+                ['confirm', 'unproven'],
+                ['grace', 'succeeded'],
+                ['usageGate', 'succeeded'],
+                ['deleteOld', 'succeeded'],
+            ]);
+            expect(await page.textContent(`${card} .stepbar li[data-step="confirm"]`)).toContain('no evidence yet');
+            const evidence = await page.$$eval(`${card} [data-evidence]`, (els) =>
+                els.map((e) => `${e.getAttribute('data-evidence')}: ${e.textContent ?? ''}`),
+            );
+            expect(evidence).toContain(`references: new key ${done.newKeyId} (fingerprint ${done.newFingerprint})`);
+            expect(evidence).toContain(`references: old key ${app.keyId} (fingerprint ${done.oldFingerprint})`);
+            expect(evidence).toContain('consumers: no consumers configured');
+            expect(evidence.some((e) => new RegExp(`^sign-ins: no sign-ins with ${app.keyId} since `).test(e))).toBe(
+                true,
+            );
 
             // The rotation's notifications are in the feed, newest first (the feed is the app's own record).
             const feed = async () =>
@@ -244,22 +311,20 @@ describe.skipIf(!HAVE_CHROMIUM)(
                         text: li.textContent ?? '',
                     })),
                 );
-            await page.waitForFunction(
-                (key) =>
-                    [
-                        ...(globalThis as unknown as PageGlobals).document.querySelectorAll(
-                            '#notifications li[data-type="Rotation.Completed"]',
-                        ),
-                    ].some((li) => (li.textContent ?? '').includes(key)),
-                `newKeyId=${done.newKeyId}`,
-                { timeout: 15_000 },
-            );
             const { rotationId } = done as RotationView & { rotationId: string };
             expect(rotationId).toBeTruthy();
-            const mine = (await feed()).filter((l) => l.rotation === rotationId);
-            expect(mine[0]?.type).toBe('Rotation.Completed');
-            expect(mine.at(-1)?.type).toBe('Rotation.Started');
-            expect(mine.every((l) => l.text.includes('orders-api-secret'))).toBe(true);
+            await page.waitForSelector(
+                `#notifications li[data-type="Rotation.Completed"][data-rotation="${rotationId}"]`,
+                {
+                    timeout: 15_000,
+                },
+            );
+            // One line per kind of event and secret, newest first: Completed above Started.
+            const lines = (await feed()).filter((l) => l.text.includes('orders-api-secret'));
+            const types = lines.map((l) => l.type);
+            expect(types.indexOf('Rotation.Completed')).toBeGreaterThanOrEqual(0);
+            expect(types.indexOf('Rotation.Completed')).toBeLessThan(types.indexOf('Rotation.Started'));
+            expect(new Set(types).size).toBe(types.length);
         });
 
         it('a consumer pinned to the old version: the page shows AttentionRequired, the sign-ins, and the old key kept', async () => {
@@ -267,7 +332,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
             const id = await clickAndGetId(
                 page,
                 'tr[data-secret="teams-agent-secret"] button[data-action="rotate"]',
-                /^Rotation (\S+) started$/,
+                /^Rotation of teams-agent-secret started \((\S+)\)$/,
+                'pinned consumer check',
             );
             const card = `details[data-rotation-id="${id}"]`;
             const done = await advanceUntilDone(world, id);
@@ -282,13 +348,19 @@ describe.skipIf(!HAVE_CHROMIUM)(
             const gate = await page.getAttribute(`${card} li.step[data-step="usageGate"]`, 'data-state');
             expect(gate).toBe('failed');
             expect(await page.$(`${card} li.step[data-step="deleteOld"]`)).toBeNull();
-            const chips = await page.$$eval(`${card} li.step[data-step="usageGate"] [data-evidence="signIns"]`, (els) =>
-                els.map((e) => e.textContent ?? ''),
+            expect(await page.getAttribute(`${card} .stepbar li[data-step="deleteOld"]`, 'data-state')).toBe('not-run');
+            const checks = await page.$$eval(`${card} li[data-evidence="sign-ins"]`, (els) =>
+                els.map((e) => e.textContent ?? '').filter((t) => t.startsWith('check ')),
             );
             // Every usage-gate check saw the pinned consumer signing in with the old key.
-            expect(chips.length).toBeGreaterThanOrEqual(1);
-            for (const chip of chips) expect(chip).toMatch(/^check \d+: [1-9]\d* sign-in\(s\) with the old key since /);
-            expect(await page.textContent(`${card} .facts`)).toContain('still_in_use');
+            expect(checks.length).toBeGreaterThanOrEqual(1);
+            for (const check of checks)
+                expect(check).toMatch(/^check \d+: [1-9]\d* sign-in\(s\) with the old key since /);
+            expect(await page.textContent(`${card} .outcome`)).toContain('still_in_use');
+            // It is the first thing on the page: a card in "Needs action" for that secret.
+            const action = '#actions [data-action-card="rotation"][data-secret="teams-agent-secret"]';
+            await page.waitForSelector(action, { timeout: 15_000 });
+            expect(await page.textContent(action)).toContain('teams-agent-secret \u2014 AttentionRequired');
             // The old credential really is still there (ground truth from the tenant, not the page).
             expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
             await page.waitForSelector(`#notifications li[data-type="Rotation.OldCredentialInUse"]`, {
@@ -315,14 +387,34 @@ describe.skipIf(!HAVE_CHROMIUM)(
             mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
             await page.screenshot({ path: SCREENSHOT, fullPage: true });
             expect(existsSync(SCREENSHOT)).toBe(true);
+            // A phone-sized window: nothing may overflow sideways.
+            await page.setViewportSize({ width: 390, height: 844 });
+            await page.waitForTimeout(500);
+            const overflow = await page.evaluate(() => {
+                const d = (
+                    globalThis as unknown as {
+                        document: { documentElement: { scrollWidth: number; clientWidth: number } };
+                    }
+                ).document.documentElement;
+                return d.scrollWidth - d.clientWidth;
+            });
+            expect(overflow).toBeLessThanOrEqual(0);
+            await page.screenshot({ path: SCREENSHOT_NARROW, fullPage: false });
+            await page.setViewportSize({ width: 1280, height: 900 });
         });
     },
 );
 
-/** Clicks a button and returns the id the page's status line reports (a new line, not the previous one). */
-async function clickAndGetId(page: Page, selector: string, pattern: RegExp): Promise<string> {
+/**
+ * Clicks a button, confirms with a reason in the dialog it opens, and returns the id the page's status line
+ * reports (a new line, not the previous one).
+ */
+async function clickAndGetId(page: Page, selector: string, pattern: RegExp, reason: string): Promise<string> {
     const before = (await page.textContent('#status')) ?? '';
     await page.click(selector);
+    await page.waitForSelector('#confirm-dialog[open]');
+    await page.fill('#confirm-reason', reason);
+    await page.click('#confirm-ok');
     // Functions, not strings: the page's content security policy (rightly) refuses to evaluate strings.
     await page.waitForFunction(
         ([source, previous]) => {

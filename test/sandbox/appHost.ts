@@ -52,6 +52,8 @@ export function sandboxSettings(options: AppHostOptions): Record<string, string>
         // The emulator serves Resource Manager too; the audience stays the public cloud's.
         RESOURCE_MANAGER_URL: d.baseUrl,
         OPERATOR_API_CLIENT_ID: options.tenant.api.appId,
+        // The dashboard signs the sandbox operator user in to the operator API registration itself.
+        ...(options.tenant.user ? { DASHBOARD_CLIENT_ID: options.tenant.api.appId } : {}),
         // Scans run when asked (POST /admin/functions/scanCredentials); a fast virtual clock would otherwise fire
         // the daily schedule every few seconds.
         SCAN_SCHEDULE: '0 0 0 1 1 *',

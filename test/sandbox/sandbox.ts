@@ -7,7 +7,7 @@ import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from './a
 import { ensureAppServiceSites, siteResourceId } from './appServiceSites';
 import { type RunningConsumer, startConsumer } from './consumerProcess';
 import { EmulatorClient } from './emulatorClient';
-import { type SeededTenant, seedTenant } from './seedTenant';
+import { registerDashboardRedirect, type SeededTenant, seedTenant } from './seedTenant';
 import { SANDBOX_APPS } from './tenantSpec';
 
 export interface SandboxOptions {
@@ -168,6 +168,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             },
         });
         cleanup.push(() => host.close());
+        await registerDashboardRedirect(emu, tenant, `${host.baseUrl}/api/dashboard`);
 
         // Key Vault's NearExpiry/Expired events reach the app the way Event Grid delivers them in Azure.
         await emu.expectOk(
@@ -209,6 +210,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
                 principals: emulator.principals,
             },
             operator: tenant.operator,
+            ...(tenant.user ? { signIn: { userPrincipalName: tenant.user.userPrincipalName } } : {}),
             rotator: { clientId: tenant.rotator.clientId, servicePrincipalId: tenant.rotator.servicePrincipalId },
             stateDir,
             hostStateDir,

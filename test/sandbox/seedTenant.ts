@@ -9,6 +9,7 @@ export const NO_EVIDENCE_SOURCE: Readonly<Record<string, string>> = Object.freez
 });
 
 export const OPERATOR_API_URI = 'api://entra-credential-rotator';
+export const SANDBOX_OPERATOR_UPN = 'operator@sandbox.onmicrosoft.com';
 const GRAPH = 'https://graph.microsoft.com';
 const VAULT_SCOPE = 'https://vault.azure.net/.default';
 
@@ -39,7 +40,12 @@ export interface SeededApp {
 export interface SeededTenant {
     readonly rotator: { readonly clientId: string; readonly clientSecret: string; readonly servicePrincipalId: string };
     readonly operator: { readonly clientId: string; readonly clientSecret: string; readonly scope: string };
-    readonly api: { readonly appId: string; readonly identifierUri: string };
+    readonly api: { readonly appId: string; readonly identifierUri: string; readonly objectId?: string };
+    /**
+     * The sandbox operator user the dashboard signs in as (authorization code + PKCE through the emulator's
+     * sign-in page; no password). Absent in state seeded before interactive sign-in existed.
+     */
+    readonly user?: { readonly id: string; readonly userPrincipalName: string };
     /** The identity simulated consumers read their secrets with (Key Vault Secrets User only). */
     readonly reader: { readonly clientId: string; readonly clientSecret: string };
     readonly apps: readonly SeededApp[];
@@ -67,9 +73,20 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
             // As the deployed registration (infra/scripts/operator-api.sh): v2.0 tokens, audience = client id.
             requestedAccessTokenVersion: 2,
             appRoles: [
-                { value: 'Rotation.Read', displayName: 'Read rotations and the credential inventory' },
-                { value: 'Rotation.Write', displayName: 'Start rotations' },
+                {
+                    value: 'Rotation.Read',
+                    displayName: 'Read rotations and the credential inventory',
+                    allowedMemberTypes: ['User', 'Application'],
+                },
+                {
+                    value: 'Rotation.Write',
+                    displayName: 'Start rotations',
+                    allowedMemberTypes: ['User', 'Application'],
+                },
             ],
+            // The dashboard signs users in to this same registration (its SPA redirect URI is set at start).
+            scopes: ['user_impersonation'],
+            spaRedirectUris: [],
             password: false,
         },
     ]);
@@ -93,6 +110,23 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
     if (!api || !rotator?.clientSecret || !operator?.clientSecret || !reader?.clientSecret) {
         throw new Error('seeding the principals failed');
     }
+    const seededUsers = await emu.expectOk(
+        emu.call<{ users: { id: string; userPrincipalName: string }[] }>('POST', '/_emulator/entra/seed', {
+            users: [
+                {
+                    displayName: 'Sandbox Operator',
+                    userPrincipalName: SANDBOX_OPERATOR_UPN,
+                    roles: [
+                        { resource: OPERATOR_API_URI, role: 'Rotation.Read' },
+                        { resource: OPERATOR_API_URI, role: 'Rotation.Write' },
+                    ],
+                },
+            ],
+        }),
+        'seeding the operator user',
+    );
+    const user = seededUsers.users[0];
+    if (!user) throw new Error('seeding the operator user failed');
     await emu.expectOk(
         emu.call('POST', '/_emulator/keyVault/roleAssignments', {
             principalId: reader.servicePrincipalId,
@@ -167,10 +201,38 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
             clientSecret: operator.clientSecret,
             scope: `${OPERATOR_API_URI}/.default`,
         },
-        api: { appId: api.appId, identifierUri: OPERATOR_API_URI },
+        api: { appId: api.appId, identifierUri: OPERATOR_API_URI, objectId: api.id },
+        user,
         reader: { clientId: reader.appId, clientSecret: reader.clientSecret },
         apps: seeded,
     };
+}
+
+/**
+ * Points the dashboard's sign-in at where the app runs now: the operator API registration's single-page-app
+ * redirect URI is the dashboard URL (its port may differ between runs), set through Graph as an admin would.
+ */
+export async function registerDashboardRedirect(
+    emu: EmulatorClient,
+    tenant: SeededTenant,
+    dashboardUrl: string,
+): Promise<void> {
+    if (!tenant.api.objectId) return;
+    const token = await emu.adminToken(`${GRAPH}/.default`);
+    await emu.expectOk(
+        emu.call(
+            'PATCH',
+            `/v1.0/applications/${tenant.api.objectId}`,
+            // Both loopback spellings, so the page works whichever one the browser was given.
+            {
+                spa: {
+                    redirectUris: [...new Set([dashboardUrl, dashboardUrl.replace('//localhost:', '//127.0.0.1:')])],
+                },
+            },
+            { authorization: `Bearer ${token}` },
+        ),
+        'registering the dashboard redirect URI',
+    );
 }
 
 async function addPasswordAsAdmin(

@@ -70,12 +70,18 @@ async function main(): Promise<void> {
     const r = sandbox.readyLine as { apiBaseUrl: string; dashboardUrl: string; stateDir: string };
     const seeded = sandbox.tenant.apps.length > 0;
     const out = (line: string): void => void process.stdout.write(`${line}\n`);
+    const stateArg = options.state === '.state/sandbox' ? '' : ` -- --state ${options.state}`;
     out(
         [
             '',
             `Sandbox ready in ${((Date.now() - started) / 1000).toFixed(1)} s. The virtual clock runs ${options.clockRate / 3600} h per second.`,
             `  Dashboard:   ${r.dashboardUrl}`,
-            `  Sign in:     npm run -s sandbox:token${options.state === '.state/sandbox' ? '' : ` -- --state ${options.state}`}, then paste the token`,
+            sandbox.tenant.user
+                ? `  Sign in:     open the dashboard and click "Sign in" (user ${sandbox.tenant.user.userPrincipalName}, no password).\n` +
+                  `               The sign-in page is the emulator's, at ${sandbox.emulator.baseUrl}, with a local certificate:\n` +
+                  `               the first time, your browser asks you to trust it (or import ${sandbox.emulator.caCertPath}).\n` +
+                  `               For curl: TOKEN=$(npm run -s sandbox:token${stateArg})`
+                : `  Sign in:     npm run -s sandbox:token${stateArg}, then paste the token (state from before sign-in; --reset)`,
             `  API:         ${r.apiBaseUrl}/rotations, ${r.apiBaseUrl}/credentials`,
             `  State:       ${r.stateDir}  (--reset starts over)`,
             '',

@@ -7,7 +7,13 @@ import { startEmulator } from '../../emulator/core/server';
 import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from '../../sandbox/appHost';
 import { type RunningConsumer, startConsumer } from '../../sandbox/consumerProcess';
 import { EmulatorClient } from '../../sandbox/emulatorClient';
-import { type AppSpec, type SeededApp, type SeededTenant, seedTenant } from '../../sandbox/seedTenant';
+import {
+    type AppSpec,
+    registerDashboardRedirect,
+    type SeededApp,
+    type SeededTenant,
+    seedTenant,
+} from '../../sandbox/seedTenant';
 
 export type RotationView = {
     id: string;
@@ -124,6 +130,7 @@ export class World {
             settings: options.settings,
             consumers: consumerConfig,
         });
+        await registerDashboardRedirect(emu, tenant, `${host.baseUrl}/api/dashboard`);
         return new World(emulator, emu, tenant, hostStateDir, root, host, options, consumers, consumerConfig);
     }
 

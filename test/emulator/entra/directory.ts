@@ -4,6 +4,7 @@ import {
     type ApplicationRecord,
     type DirectorySnapshot,
     type ServicePrincipalRecord,
+    type UserRecord,
 } from './model';
 
 /** Identifier URIs compare case-insensitively and without a trailing slash (`https://x/` = `https://x`). */
@@ -19,6 +20,7 @@ export class Directory {
     readonly applications = new Map<string, ApplicationRecord>();
     readonly servicePrincipals = new Map<string, ServicePrincipalRecord>();
     readonly appRoleAssignments = new Map<string, AppRoleAssignmentRecord>();
+    readonly users = new Map<string, UserRecord>();
     private readonly appObjectIdByAppId = new Map<string, string>();
     private readonly spIdByAppId = new Map<string, string>();
     private readonly appIdByUri = new Map<string, string>();
@@ -28,6 +30,7 @@ export class Directory {
         this.applications.clear();
         this.servicePrincipals.clear();
         this.appRoleAssignments.clear();
+        this.users.clear();
         this.appObjectIdByAppId.clear();
         this.spIdByAppId.clear();
         this.appIdByUri.clear();
@@ -135,6 +138,7 @@ export class Directory {
             applications: [...this.applications.values()],
             servicePrincipals: [...this.servicePrincipals.values()],
             appRoleAssignments: [...this.appRoleAssignments.values()],
+            users: [...this.users.values()],
         };
     }
 
@@ -143,6 +147,7 @@ export class Directory {
         for (const app of snapshot.applications) this.addApplication(app);
         for (const sp of snapshot.servicePrincipals) this.addServicePrincipal(sp);
         for (const assignment of snapshot.appRoleAssignments) this.addAssignment(assignment);
+        for (const user of snapshot.users ?? []) this.users.set(user.id, user);
     }
 
     private indexUris(appId: string, uris: readonly string[]): void {

@@ -7,10 +7,11 @@ import { type TenantRuntime, type TenantSettings } from './runtime';
 import { SeedError, seed } from './seed';
 import { type SignInRecord } from './signIns';
 import { STS, stsErrorResponse } from './stsErrors';
-import { handleTokenRequest } from './tokenEndpoint';
+import { handleTokenRequest, tokenPreflight } from './tokenEndpoint';
+import { UserSignIn } from './userSignIn';
 
 const ROUTE =
-    /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/v2\.0\/keys|discovery\/keys|oauth2\/v2\.0\/token)$/;
+    /^\/([^/]+)\/(v2\.0\/\.well-known\/openid-configuration|\.well-known\/openid-configuration|discovery\/v2\.0\/keys|discovery\/keys|oauth2\/v2\.0\/token|oauth2\/v2\.0\/authorize)$/;
 
 interface EntraSnapshot {
     directory: DirectorySnapshot;
@@ -22,6 +23,7 @@ const json = (body: unknown, status = 200): EmuResponse => ({ status, body });
 
 /** The Entra STS: discovery, JWKS and the v2 token endpoint. Owns the directory's persistence. */
 export function createEntraModule(runtime: TenantRuntime): ServiceModule {
+    const userSignIn = new UserSignIn(runtime);
     return {
         name: 'entra',
         matches: (request: EmuRequest) => ROUTE.test(request.path),
@@ -30,14 +32,19 @@ export function createEntraModule(runtime: TenantRuntime): ServiceModule {
             if (tenant.toLowerCase() !== runtime.tenantId) {
                 return Promise.resolve(stsErrorResponse(STS.tenantNotFound(tenant), runtime.clock.now(), undefined));
             }
+            if (route === 'oauth2/v2.0/authorize') return Promise.resolve(userSignIn.authorize(request));
+            if (route === 'oauth2/v2.0/token' && request.method === 'OPTIONS')
+                return Promise.resolve(tokenPreflight(request));
             if (route === 'oauth2/v2.0/token') {
-                const response = handleTokenRequest(runtime, request, tenant);
+                const response = handleTokenRequest(runtime, request, tenant, userSignIn);
                 context.markDirty(); // the sign-in log grew
                 return Promise.resolve(response);
             }
             const cache = {
                 'cache-control': 'max-age=86400, private',
                 'content-type': 'application/json; charset=utf-8',
+                // Browsers (MSAL.js) read discovery and keys cross-origin.
+                'access-control-allow-origin': '*',
             };
             const body = route.includes('keys')
                 ? jwks(runtime)

@@ -68,8 +68,17 @@ export interface AppRoleAssignmentRecord {
     createdDateTime: string;
 }
 
+/** A member user who can sign in interactively (the emulator asks for no password). */
+export interface UserRecord {
+    id: string;
+    userPrincipalName: string;
+    displayName: string;
+}
+
 export interface DirectorySnapshot {
     applications: ApplicationRecord[];
     servicePrincipals: ServicePrincipalRecord[];
     appRoleAssignments: AppRoleAssignmentRecord[];
+    /** Absent in state saved before users existed. */
+    users?: UserRecord[];
 }

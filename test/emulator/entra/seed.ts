@@ -39,7 +39,8 @@ export function appRolesFrom(value: unknown): AppRoleDefinition[] {
  * - `{count, displayNamePrefix?, passwordsPerApp?, servicePrincipals?}` creates many plain apps fast (the
  *   secrets are random and never returned: only the metadata matters at that scale);
  * - `{applications:[{displayName, identifierUris?, appRoles?, servicePrincipal?, password?, roles?, owners?,
- *   requestedAccessTokenVersion?}]}` creates fully wired principals and returns their ids and secrets once.
+ *   requestedAccessTokenVersion?, scopes?, spaRedirectUris?}], users?:[{displayName, userPrincipalName, roles?}]}`
+ *   creates fully wired principals (and interactive users) and returns their ids and secrets once.
  */
 export function seed(runtime: TenantRuntime, body: unknown): object {
     if (!isRecord(body)) throw new SeedError('Body must be a JSON object.');
@@ -80,8 +81,10 @@ export function seed(runtime: TenantRuntime, body: unknown): object {
         }
         return { created: count, elapsedMs: Math.round(performance.now() - started) };
     }
-    if (!Array.isArray(body['applications'])) throw new SeedError('Expected "count" or "applications".');
-    const created = body['applications'].map((entry: unknown) => {
+    if (!Array.isArray(body['applications']) && !Array.isArray(body['users']))
+        throw new SeedError('Expected "count", "applications" or "users".');
+    const applications: unknown[] = Array.isArray(body['applications']) ? body['applications'] : [];
+    const created = applications.map((entry: unknown) => {
         if (!isRecord(entry) || typeof entry['displayName'] !== 'string') {
             throw new SeedError('Every application needs a displayName.');
         }
@@ -90,10 +93,29 @@ export function seed(runtime: TenantRuntime, body: unknown): object {
             identifierUris: strings(entry['identifierUris']),
             appRoles: appRolesFrom(entry['appRoles']),
             owners: strings(entry['owners']),
-            extra:
-                typeof entry['requestedAccessTokenVersion'] === 'number'
-                    ? { api: { requestedAccessTokenVersion: entry['requestedAccessTokenVersion'] } }
-                    : {},
+            extra: {
+                ...(typeof entry['requestedAccessTokenVersion'] === 'number' || Array.isArray(entry['scopes'])
+                    ? {
+                          api: {
+                              ...(typeof entry['requestedAccessTokenVersion'] === 'number'
+                                  ? { requestedAccessTokenVersion: entry['requestedAccessTokenVersion'] }
+                                  : {}),
+                              // Delegated permissions the API exposes (what a user's token carries in `scp`).
+                              oauth2PermissionScopes: strings(entry['scopes']).map((value) => ({
+                                  id: newGuid(),
+                                  value,
+                                  type: 'User',
+                                  isEnabled: true,
+                                  adminConsentDisplayName: value,
+                                  adminConsentDescription: value,
+                              })),
+                          },
+                      }
+                    : {}),
+                ...(Array.isArray(entry['spaRedirectUris'])
+                    ? { spa: { redirectUris: strings(entry['spaRedirectUris']) } }
+                    : {}),
+            },
         });
         let secret: { clientSecret: string; keyId: string } | undefined;
         if (entry['password'] !== false) {
@@ -126,5 +148,36 @@ export function seed(runtime: TenantRuntime, body: unknown): object {
         }
         return { id: app.id, appId: app.appId, servicePrincipalId, ...secret };
     });
-    return { created: created.length, applications: created, elapsedMs: Math.round(performance.now() - started) };
+    // Users after applications, so a user can be given a role on an API seeded in the same call.
+    const users = (Array.isArray(body['users']) ? body['users'] : []).map((entry: unknown) => {
+        if (
+            !isRecord(entry) ||
+            typeof entry['displayName'] !== 'string' ||
+            typeof entry['userPrincipalName'] !== 'string'
+        )
+            throw new SeedError('Every user needs a displayName and a userPrincipalName.');
+        const user = {
+            id: newGuid(),
+            displayName: entry['displayName'],
+            userPrincipalName: entry['userPrincipalName'],
+        };
+        directory.users.set(user.id, user);
+        for (const grant of (Array.isArray(entry['roles']) ? entry['roles'] : []) as RoleGrant[]) {
+            const resource = directory.resourceByIdentifier(String(grant.resource));
+            const role =
+                resource && directory.resourceDefinition(resource).appRoles.find((r) => r.value === grant.role);
+            if (!resource || !role)
+                throw new SeedError(`Unknown role ${String(grant.role)} on ${String(grant.resource)}.`);
+            if (!role.allowedMemberTypes.includes('User'))
+                throw new SeedError(`Role ${role.value} cannot be assigned to users (allowedMemberTypes).`);
+            assignRole(directory, now, user.id, resource.id, role.id);
+        }
+        return { id: user.id, userPrincipalName: user.userPrincipalName };
+    });
+    return {
+        created: created.length,
+        applications: created,
+        users,
+        elapsedMs: Math.round(performance.now() - started),
+    };
 }

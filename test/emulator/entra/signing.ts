@@ -31,6 +31,14 @@ export class SigningKey {
         return new SigningKey(readFileSync(path, 'utf8'));
     }
 
+    /** A secret derived from the private key, for MACs over opaque tokens (refresh tokens) that must survive a restart. */
+    macKey(): Buffer {
+        return createHash('sha256')
+            .update('refresh-token-mac|')
+            .update(this.privateKey.export({ type: 'pkcs8', format: 'der' }))
+            .digest();
+    }
+
     /** The JWKS document entry (`kid`, `x5t` and the RSA modulus/exponent). */
     jwk(): object {
         const { n, e } = this.publicKey.export({ format: 'jwk' });

@@ -3,6 +3,7 @@ import { ASSERTION_TYPE, type ClientAuthResult, checkAssertion, checkSecret } fr
 import { type ApplicationRecord, type ServicePrincipalRecord } from './model';
 import { type TenantRuntime, TOKEN_LIFETIME_SECONDS } from './runtime';
 import { STS, type StsErrorSpec, stsErrorResponse } from './stsErrors';
+import { type UserSignIn } from './userSignIn';
 
 const OIDC_SCOPES = new Set(['openid', 'profile', 'offline_access']);
 
@@ -29,8 +30,34 @@ function basicCredentials(header: string | undefined): { id: string; secret: str
     }
 }
 
-/** `POST /{tenant}/oauth2/v2.0/token` for client_credentials (secret or assertion), api-fidelity §2. */
-export function handleTokenRequest(runtime: TenantRuntime, request: EmuRequest, tenant: string): EmuResponse {
+/** A CORS preflight of the token endpoint (MSAL's `X-AnchorMailbox` header makes one). */
+export function tokenPreflight(request: EmuRequest): EmuResponse {
+    const origin = request.headers['origin'];
+    return {
+        status: 200,
+        headers: origin
+            ? {
+                  'access-control-allow-origin': origin,
+                  'access-control-allow-methods': 'POST, OPTIONS',
+                  'access-control-allow-headers': request.headers['access-control-request-headers'] ?? '',
+                  'access-control-max-age': '86400',
+                  vary: 'Origin',
+              }
+            : {},
+        body: '',
+    };
+}
+
+/**
+ * `POST /{tenant}/oauth2/v2.0/token`: client_credentials (secret or assertion), api-fidelity §2; and the user grants
+ * of single-page apps (authorization_code with PKCE, refresh_token), answered by `userSignIn`.
+ */
+export function handleTokenRequest(
+    runtime: TenantRuntime,
+    request: EmuRequest,
+    tenant: string,
+    userSignIn?: UserSignIn,
+): EmuResponse {
     const now = runtime.clock.now();
     const params = formParams(request);
     const correlationId =
@@ -42,6 +69,30 @@ export function handleTokenRequest(runtime: TenantRuntime, request: EmuRequest, 
 
     const grantType = params.get('grant_type');
     if (!grantType) return fail(STS.missingParameter('grant_type'));
+    if (userSignIn && (grantType === 'authorization_code' || grantType === 'refresh_token')) {
+        const origin = request.headers['origin'];
+        const result =
+            grantType === 'authorization_code'
+                ? userSignIn.redeemCode(params, origin)
+                : userSignIn.redeemRefreshToken(params, origin);
+        const cors: Record<string, string> = result.corsOrigin
+            ? { 'access-control-allow-origin': result.corsOrigin, vary: 'Origin' }
+            : {};
+        if (!result.ok) {
+            const response = fail(result.error);
+            return { ...response, headers: { ...response.headers, ...cors } };
+        }
+        return {
+            status: 200,
+            headers: {
+                'content-type': 'application/json; charset=utf-8',
+                'cache-control': 'no-store, no-cache',
+                pragma: 'no-cache',
+                ...cors,
+            },
+            body: result.body,
+        };
+    }
     if (grantType !== 'client_credentials') return fail(STS.unsupportedGrant(grantType));
     const basic = basicCredentials(request.headers['authorization']);
     const clientId = params.get('client_id') ?? basic?.id;
