@@ -6,8 +6,23 @@
 set -eu
 # shellcheck source=lib.sh
 . "$(dirname "$0")/lib.sh"
-require_env AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME KEY_VAULT_SYSTEM_TOPIC_NAME AZURE_STORAGE_ACCOUNT_NAME \
-  DEAD_LETTER_CONTAINER_NAME
+require_env AZURE_SUBSCRIPTION_ID AZURE_RESOURCE_GROUP AZURE_FUNCTION_APP_NAME KEY_VAULT_SYSTEM_TOPIC_NAME \
+  AZURE_STORAGE_ACCOUNT_NAME DEAD_LETTER_CONTAINER_NAME
+
+# The signing key is a Key Vault reference. If the app resolved it before the identity's vault role propagated,
+# the reference stays unresolved (the app refuses to start its services) until a restart: check and restart.
+# A relative URI makes az rest use the Resource Manager endpoint of the signed-in cloud.
+site="/subscriptions/$AZURE_SUBSCRIPTION_ID/resourceGroups/$AZURE_RESOURCE_GROUP/providers/Microsoft.Web/sites/$AZURE_FUNCTION_APP_NAME"
+references_resolved() {
+  unresolved=$(az rest --method GET --uri "$site/config/configreferences/appsettings?api-version=2023-12-01" \
+    --query "length(value[?properties.status != 'Resolved'])" --output tsv) || return 1
+  [ "$unresolved" = 0 ] && return 0
+  log "$unresolved Key Vault reference(s) not resolved yet; restarting the app"
+  az functionapp restart --resource-group "$AZURE_RESOURCE_GROUP" --name "$AZURE_FUNCTION_APP_NAME" --output none
+  return 1
+}
+retry "$RETRY_ATTEMPTS" "$RETRY_DELAY" references_resolved ||
+  die 'Key Vault references of the app do not resolve; does the identity hold Key Vault Secrets Officer on the vault, and does the signing key exist?'
 
 function_exists() {
   az functionapp function show --resource-group "$AZURE_RESOURCE_GROUP" --name "$AZURE_FUNCTION_APP_NAME" \

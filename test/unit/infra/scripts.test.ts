@@ -219,6 +219,7 @@ describe('postprovision.sh (Graph grants, then the signing key with temporary va
 describe('postdeploy.sh (Key Vault event wiring)', () => {
     const script = 'infra/scripts/postdeploy.sh';
     const env = {
+        AZURE_SUBSCRIPTION_ID: 'sub-1',
         AZURE_RESOURCE_GROUP: 'rg-1',
         AZURE_FUNCTION_APP_NAME: 'func-1',
         KEY_VAULT_SYSTEM_TOPIC_NAME: 'evgst-1',
@@ -227,13 +228,14 @@ describe('postdeploy.sh (Key Vault event wiring)', () => {
         ...fast,
     };
     const deploy = { when: `'deployment group create '*`, then: 'exit 0' };
+    const resolved: FakeRule = { when: `*configreferences*`, then: 'echo 0' };
 
     it('deploys the subscription template once the function exists, on every deploy, keeping no flag', () => {
         for (const flag of [{}, { ROTATOR_WIRE_KEY_VAULT_EVENTS: 'true' }] as Record<string, string>[]) {
             const run = runWithFakeCli(
                 script,
                 [],
-                { az: [{ when: `'functionapp function show '*`, then: 'exit 0' }, deploy] },
+                { az: [resolved, { when: `'functionapp function show '*`, then: 'exit 0' }, deploy] },
                 { ...env, ...flag },
             );
             expect(run.status).toBe(0);
@@ -252,12 +254,56 @@ describe('postdeploy.sh (Key Vault event wiring)', () => {
         const run = runWithFakeCli(
             script,
             [],
-            { az: [{ when: `'functionapp function show '*`, then: 'exit 3' }, deploy] },
+            { az: [resolved, { when: `'functionapp function show '*`, then: 'exit 3' }, deploy] },
             env,
         );
         expect(run.status).toBe(1);
-        expect(run.calls).toHaveLength(2);
+        expect(run.calls.filter((c) => c.includes('functionapp function show'))).toHaveLength(2);
+        expect(run.calls.filter((c) => c.startsWith('az deployment'))).toEqual([]);
         expect(run.stderr).toContain('onKeyVaultEvent was not found');
+    });
+});
+
+describe('postdeploy.sh (unresolved Key Vault references)', () => {
+    const script = 'infra/scripts/postdeploy.sh';
+    const env = {
+        AZURE_SUBSCRIPTION_ID: 'sub-1',
+        AZURE_RESOURCE_GROUP: 'rg-1',
+        AZURE_FUNCTION_APP_NAME: 'func-1',
+        KEY_VAULT_SYSTEM_TOPIC_NAME: 'evgst-1',
+        AZURE_STORAGE_ACCOUNT_NAME: 'st1',
+        DEAD_LETTER_CONTAINER_NAME: 'eventgrid-deadletter',
+        ROTATOR_RETRY_ATTEMPTS: '3',
+        ROTATOR_RETRY_DELAY: '0',
+    };
+    const wired: FakeRule[] = [
+        { when: `'functionapp function show '*`, then: 'exit 0' },
+        { when: `'deployment group create '*`, then: 'exit 0' },
+        { when: `'functionapp restart '*`, then: 'exit 0' },
+    ];
+    // The first check reports one unresolved reference, later ones none (a counter file in the fake's HOME).
+    const resolvesAfterRestart: FakeRule = {
+        when: '*configreferences*',
+        then: 'if [ -e "$HOME/restarted" ]; then echo 0; else touch "$HOME/restarted"; echo 1; fi',
+    };
+
+    it('restarts the app once when a reference is unresolved, then finds it resolved', () => {
+        const run = runWithFakeCli(script, [], { az: [resolvesAfterRestart, ...wired] }, env);
+        expect(run.status).toBe(0);
+        expect(run.calls).toContain(
+            'az rest --method GET --uri /subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.Web/sites/func-1' +
+                "/config/configreferences/appsettings?api-version=2023-12-01 --query length(value[?properties.status != 'Resolved']) --output tsv",
+        );
+        expect(run.calls.filter((c) => c.startsWith('az functionapp restart'))).toEqual([
+            'az functionapp restart --resource-group rg-1 --name func-1 --output none',
+        ]);
+    });
+
+    it('fails with a hint when references never resolve', () => {
+        const run = runWithFakeCli(script, [], { az: [{ when: '*configreferences*', then: 'echo 1' }, ...wired] }, env);
+        expect(run.status).toBe(1);
+        expect(run.calls.filter((c) => c.startsWith('az functionapp restart'))).toHaveLength(3);
+        expect(run.stderr).toContain('Key Vault Secrets Officer');
     });
 });
 
