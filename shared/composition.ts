@@ -88,6 +88,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
             appServiceDiscoveryScopes: config.resourceManager.discoveryScopes,
             usageGate: config.usageGate,
         },
+        budget,
         ...overrides,
         consumers,
     };

@@ -2,11 +2,10 @@ import { type Context, type Middleware } from '@microsoft/microsoft-graph-client
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { currentPacing } from '../pacing/pacingContext';
-import { type QuotaBudget, type QuotaName } from '../pacing/quotaBudget';
+import { GRAPH_SCOPE, type QuotaBudget, type QuotaName } from '../pacing/quotaBudget';
 import { parseRetryAfterMs } from './upstreamError';
 
-/** The one Graph app + tenant pair this deployment is: every quota is counted per that pair. */
-const SCOPE = 'app+tenant';
+const SCOPE = GRAPH_SCOPE;
 
 /** Which budgeted quota a Graph request spends, if any (api-fidelity §1.6). */
 export function graphQuotaOf(method: string, url: string): QuotaName | undefined {
@@ -41,7 +40,7 @@ export class GraphThrottleMiddleware implements Middleware {
         const pacing = currentPacing();
         if (!hasHeader(context, 'x-ms-throttle-priority'))
             setHeader(context, 'x-ms-throttle-priority', pacing.priority);
-        if (quota) {
+        if (quota && !pacing.prepaid?.delete(quota)) {
             const admission = this.budget.admit(quota, SCOPE, pacing.key && `${pacing.key}|${quota}`, pacing.priority);
             if (!admission.admitted) {
                 // Answered locally as the service would, so the adapter maps it like any 429 (graph-client

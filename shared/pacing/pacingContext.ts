@@ -1,6 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-import { type Priority } from './quotaBudget';
+import { type Priority, type QuotaName } from './quotaBudget';
 
 /**
  * Who is calling, for the quota budgets: the orchestration step (so a reservation is found again when the step
@@ -9,6 +9,8 @@ import { type Priority } from './quotaBudget';
 export interface PacingContext {
     readonly key?: string;
     readonly priority: Priority;
+    /** Turns the activity already took before starting its work; the first call on that quota uses it. */
+    readonly prepaid?: Set<QuotaName>;
 }
 
 const storage = new AsyncLocalStorage<PacingContext>();

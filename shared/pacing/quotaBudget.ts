@@ -33,6 +33,9 @@ export const DOCUMENTED_QUOTAS = {
 
 export type QuotaName = keyof typeof DOCUMENTED_QUOTAS;
 
+/** The one Graph app + tenant pair this deployment is: Graph counts its quotas per that pair. */
+export const GRAPH_SCOPE = 'app+tenant';
+
 /** Pace at this fraction of a limit: room for clock skew between us and the service, and for retries. */
 const PACE = 0.9;
 /** A turn this close is waited for inside the call; anything later is a reservation. */

@@ -1,6 +1,7 @@
 import { type AppServicePort } from '../appService/ports';
 import { type RotationPolicy } from '../domain/policy';
 import { type Logger } from '../logging/logger';
+import { type QuotaBudget } from '../pacing/quotaBudget';
 import { type ConsumersConfig } from './consumers';
 import {
     type AppCredentialsPort,
@@ -23,6 +24,8 @@ export interface RotationDeps {
     /** Resource Manager for App Service consumers and discovery (absent: none can be checked). */
     readonly appService?: AppServicePort;
     readonly settings: RotationSettings;
+    /** The process's quota budgets (absent in tests that do not pace). */
+    readonly budget?: QuotaBudget;
 }
 
 export interface RotationSettings {

@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+
 import { z } from 'zod';
 
 import { type Logger } from '../../logging/logger';
 import { type PacingContext, runWithPacing } from '../../pacing/pacingContext';
-import { asThrottledResult } from '../../pacing/throttled';
+import { GRAPH_SCOPE, type QuotaName } from '../../pacing/quotaBudget';
+import { asThrottledResult, type ThrottledResult } from '../../pacing/throttled';
 import { PACING_FIELD } from '../../workflows/callActivity';
 import {
     CreateInputSchema,
@@ -37,8 +40,29 @@ function entry<S extends z.ZodType>(
         name,
         async (deps, raw, log) => {
             const input = parseActivityInput(schema, raw, name);
+            const pacing = pacingOf(raw);
+            const quota = ACTIVITY_QUOTA.get(name);
+            if (quota && deps.budget) {
+                // Take the step's turn before its reads, so a step that must wait for quota costs no calls at all.
+                const turn = deps.budget.admit(
+                    quota,
+                    GRAPH_SCOPE,
+                    pacing.key && `${pacing.key}|${quota}`,
+                    pacing.priority,
+                );
+                if (!turn.admitted) {
+                    return {
+                        throttled: {
+                            retryAfterSeconds: Math.max(1, Math.ceil(turn.retryAfterMs / 1000)),
+                            detail: `${name}: waiting for its ${quota} turn`,
+                        },
+                    } satisfies ThrottledResult;
+                }
+                if (turn.waitMs > 0) await sleep(turn.waitMs);
+            }
             try {
-                return await runWithPacing(pacingOf(raw), () => run(deps, input, log));
+                const context = { ...pacing, ...(quota && deps.budget ? { prepaid: new Set([quota]) } : {}) };
+                return await runWithPacing(context, () => run(deps, input, log));
             } catch (error) {
                 // Throttling is a reason to wait, not a failure: hand it back as a value so Durable spends no
                 // retry on it and the orchestrator sleeps on a durable timer (callActivity).
@@ -54,6 +78,13 @@ function entry<S extends z.ZodType>(
         },
     ];
 }
+
+/** The Graph quota each activity's main call spends (its first call on it uses the turn taken up front). */
+const ACTIVITY_QUOTA: ReadonlyMap<string, QuotaName> = new Map<string, QuotaName>([
+    [Activities.createCredential, 'graphWrites'],
+    [Activities.deleteOldCredential, 'graphWrites'],
+    [Activities.checkUsage, 'signInReads'],
+]);
 
 const PacingSchema = z
     .object({ key: z.string().max(1024).optional(), priority: z.enum(['high', 'normal', 'low']).default('normal') })
