@@ -8,6 +8,7 @@ import {
     patchApplication,
 } from './applications';
 import { type GraphCall } from './auth';
+import { applicationsDelta } from './delta';
 import { GraphError } from './errors';
 import { addKey, removeKey } from './keys';
 import { listOwners, addOwner, removeOwner } from './owners';
@@ -32,6 +33,7 @@ const KEY = "(/[^/()]+|\\(appId='[^']*'\\))";
 const ROUTES: [string, RegExp, Handler][] = [
     ['GET', /^\/applications$/, listApplications],
     ['GET', /^\/applications\/\$count$/, countApplications],
+    ['GET', /^\/applications\/(?:microsoft\.graph\.)?delta(?:\(\))?$/, applicationsDelta],
     ['POST', /^\/applications$/, createApplication],
     ['GET', new RegExp(`^/applications${KEY}$`), getApplication],
     ['PATCH', new RegExp(`^/applications${KEY}$`), patchApplication],
