@@ -8,6 +8,7 @@ import { HttpClock, systemClock } from './adapters/clocks';
 import { EventGridNotifier } from './adapters/eventGridNotifier';
 import { FileStateStore } from './adapters/fileStateStore';
 import { GraphApplications } from './adapters/graphApplications';
+import { DeltaApplicationScanner } from './adapters/graphApplicationDelta';
 import { GraphApplicationScanner } from './adapters/graphApplicationScanner';
 import { createGraphClient } from './adapters/graphClient';
 import { GraphSignIns } from './adapters/graphSignIns';
@@ -98,7 +99,8 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         clock,
         budget,
         state,
-        scanner: new GraphApplicationScanner(graph),
+        // Change tracking after one full sync; the snapshot and deltaLink live in the state store.
+        scanner: new DeltaApplicationScanner(graph, state, new GraphApplicationScanner(graph)),
         managedIndex: new KeyVaultManagedIndex(secretClients),
         authorize: createOperatorAuth({
             tenantId: config.tenantId,

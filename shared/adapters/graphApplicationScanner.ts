@@ -12,7 +12,7 @@ interface GraphCredential {
     endDateTime?: string | null;
 }
 
-interface GraphAppPage {
+export interface GraphAppPage {
     value?: {
         id: string;
         appId: string;
@@ -24,7 +24,7 @@ interface GraphAppPage {
 }
 
 /** Only what classification needs; `keyCredentials` in a list never includes the key blob. */
-const SELECT = 'id,appId,displayName,passwordCredentials,keyCredentials';
+export const SELECT = 'id,appId,displayName,passwordCredentials,keyCredentials';
 const PAGE_SIZE = 999;
 /** graph-client honours Retry-After on 429/503/504; these are its attempts per page before we step in. */
 const HANDLER_RETRIES = new RetryHandlerOptions(1, 6);
@@ -92,7 +92,7 @@ function prefetch<T>(request: Promise<T>): Promise<T> {
     return request;
 }
 
-function toScanned(app: NonNullable<GraphAppPage['value']>[number]): ScannedApplication {
+export function toScanned(app: NonNullable<GraphAppPage['value']>[number]): ScannedApplication {
     const credentials: Credential[] = [];
     const add = (kind: Credential['kind'], list: GraphCredential[] | undefined): void => {
         for (const c of list ?? []) {

@@ -21,6 +21,11 @@ export interface ScanBenchOptions {
     readonly passwordsPerApp?: number;
     /** Also time a bare keep-alive HTTPS client over the same pages: the floor the emulator itself allows. */
     readonly baseline?: boolean;
+    /**
+     * The delta path: a first scan (full sync through the product's change-tracking scanner), then this fraction
+     * of the applications gets a new password, then the measured scan reads only the changes.
+     */
+    readonly deltaChangeFraction?: number;
 }
 
 export interface ScanBenchResult {
@@ -31,6 +36,8 @@ export interface ScanBenchResult {
     readonly idealSeconds: number;
     readonly ratio: number;
     readonly peakRssMb: number;
+    /** With deltaChangeFraction: the full sync's and the delta pass's Graph pages. */
+    readonly delta?: { readonly changed: number; readonly fullSync: unknown; readonly deltaPass: unknown };
 }
 
 const CHILD = resolve(__dirname, 'scanChild.ts');
@@ -90,7 +97,18 @@ export async function runScanBench(options: ScanBenchOptions): Promise<ScanBench
             topicKey: emulator.eventGrid.topicKey,
             now: (await emu.now()).toISOString(),
         };
-        const child = await runChild(input, emulator.caCertPath);
+        let deltaReport: ScanBenchResult['delta'];
+        let child: ChildResult;
+        if (options.deltaChangeFraction !== undefined) {
+            const deltaStateDir = join(emulator.stateDir, 'scan-state');
+            const first = await runChild({ ...input, deltaStateDir }, emulator.caCertPath);
+            const changed = await changeSome(emu, options.deltaChangeFraction);
+            child = await runChild({ ...input, deltaStateDir }, emulator.caCertPath);
+            deltaReport = { changed, fullSync: first.delta, deltaPass: child.delta };
+            if (child.delta) child = { ...child, pages: child.delta.graphPages };
+        } else {
+            child = await runChild(input, emulator.caCertPath);
+        }
         process.stderr.write(
             `scan: ${round(child.waitSeconds, 2)} s waiting for pages, ${round(child.seconds - child.waitSeconds, 2)} s own work; ` +
                 `${child.rotationsRequested} rotation(s) requested, ${child.alertsSent} alert(s)\n`,
@@ -111,11 +129,51 @@ export async function runScanBench(options: ScanBenchOptions): Promise<ScanBench
             idealSeconds: round(idealSeconds, 2),
             ratio: round(idealSeconds > 0 ? child.seconds / idealSeconds : Number.NaN, 3),
             peakRssMb: child.peakRssMb,
+            ...(deltaReport ? { delta: deltaReport } : {}),
         };
     } finally {
         await emulator.close();
         rmSync(emulator.stateDir, { recursive: true, force: true });
     }
+}
+
+/** Adds a password to `fraction` of the applications, as the tenant's admin (what the delta pass must find). */
+async function changeSome(emu: EmulatorClient, fraction: number): Promise<number> {
+    const token = await emu.adminToken('https://graph.microsoft.com/.default');
+    const ids: string[] = [];
+    let path: string | undefined = '/v1.0/applications?$select=id&$top=999';
+    while (path) {
+        const res: { body: { value: { id: string }[]; '@odata.nextLink'?: string } } = await emu.call(
+            'GET',
+            path,
+            undefined,
+            {
+                authorization: `Bearer ${token}`,
+            },
+        );
+        ids.push(...res.body.value.map((a) => a.id));
+        path = res.body['@odata.nextLink']?.replace(/^https:\/\/[^/]+/, '');
+    }
+    const step = Math.max(1, Math.round(1 / fraction));
+    const chosen = ids.filter((_, i) => i % step === 0);
+    for (let i = 0; i < chosen.length; i += 20) {
+        await Promise.all(
+            chosen.slice(i, i + 20).map((id) =>
+                emu.expectOk(
+                    emu.call(
+                        'POST',
+                        `/v1.0/applications/${id}/addPassword`,
+                        { passwordCredential: { displayName: 'changed' } },
+                        {
+                            authorization: `Bearer ${token}`,
+                        },
+                    ),
+                    'changing an application',
+                ),
+            ),
+        );
+    }
+    return chosen.length;
 }
 
 function runChild(input: ChildInput, caCertPath: string): Promise<ChildResult> {
@@ -188,14 +246,23 @@ async function main(): Promise<void> {
             apps: { type: 'string', default: '100000' },
             'page-latency-ms': { type: 'string', default: '200' },
             baseline: { type: 'boolean', default: false },
+            delta: { type: 'boolean', default: false },
+            'change-percent': { type: 'string', default: '1' },
         },
     });
     const apps = Number(values.apps);
     const pageLatencyMs = Number(values['page-latency-ms']);
     if (!Number.isInteger(apps) || apps < 1 || !Number.isFinite(pageLatencyMs) || pageLatencyMs < 0) {
-        throw new Error('usage: bench:scan -- --apps N --page-latency-ms MS');
+        throw new Error(
+            'usage: bench:scan -- --apps N --page-latency-ms MS [--delta [--change-percent 1]] [--baseline]',
+        );
     }
-    const result = await runScanBench({ apps, pageLatencyMs, baseline: values.baseline });
+    const result = await runScanBench({
+        apps,
+        pageLatencyMs,
+        baseline: values.baseline,
+        ...(values.delta ? { deltaChangeFraction: Number(values['change-percent']) / 100 } : {}),
+    });
     process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

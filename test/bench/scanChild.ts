@@ -12,6 +12,7 @@ import { ClientSecretCredential } from '@azure/identity';
 
 import { EventGridNotifier } from '../../shared/adapters/eventGridNotifier';
 import { FileStateStore } from '../../shared/adapters/fileStateStore';
+import { DeltaApplicationScanner, type DeltaScanStats } from '../../shared/adapters/graphApplicationDelta';
 import { GraphApplicationScanner } from '../../shared/adapters/graphApplicationScanner';
 import { createGraphClient } from '../../shared/adapters/graphClient';
 import { KeyVaultManagedIndex } from '../../shared/adapters/keyVaultManagedIndex';
@@ -33,6 +34,8 @@ export interface ChildInput {
     readonly topicKey: string;
     /** Emulator clock, so classification matches the emulator's view of time. */
     readonly now: string;
+    /** Scan through change tracking (the product's scanner), keeping its snapshot in this folder between runs. */
+    readonly deltaStateDir?: string;
 }
 
 export interface ChildResult {
@@ -45,6 +48,8 @@ export interface ChildResult {
     readonly alertsSent: number;
     /** Time spent waiting for pages (request, emulator, transfer, parse); the rest is the scan's own work. */
     readonly waitSeconds: number;
+    /** With deltaStateDir: a full sync or a delta pass, and the Graph pages it read. */
+    readonly delta?: DeltaScanStats;
 }
 
 /** Measures how long the scan waits for each page, without changing what it gets. */
@@ -80,10 +85,14 @@ async function main(): Promise<void> {
     // The token is fetched before the clock starts: the bench measures paging, not the STS.
     await credential.getToken('https://graph.microsoft.com/.default');
     await credential.getToken('https://vault.azure.net/.default');
-    const stateDir = mkdtempSync(join(tmpdir(), 'bench-scan-state-'));
+    const stateDir = input.deltaStateDir ?? mkdtempSync(join(tmpdir(), 'bench-scan-state-'));
     let rotationsRequested = 0;
     try {
-        const scanner = timed(new GraphApplicationScanner(createGraphClient(credential, input.graphBaseUrl)));
+        const graph = createGraphClient(credential, input.graphBaseUrl);
+        const delta = input.deltaStateDir
+            ? new DeltaApplicationScanner(graph, new FileStateStore(stateDir), new GraphApplicationScanner(graph))
+            : undefined;
+        const scanner = timed(delta ?? new GraphApplicationScanner(graph));
         const started = performance.now();
         const summary = await scanTenant(
             {
@@ -115,10 +124,11 @@ async function main(): Promise<void> {
             rotationsRequested,
             alertsSent: summary.alertsSent,
             waitSeconds: scanner.waitMs / 1000,
+            ...(delta?.lastRun ? { delta: delta.lastRun } : {}),
         };
         process.stdout.write(`${JSON.stringify(result)}\n`);
     } finally {
-        rmSync(stateDir, { recursive: true, force: true });
+        if (!input.deltaStateDir) rmSync(stateDir, { recursive: true, force: true });
     }
 }
 

@@ -1,0 +1,135 @@
+import { type Client } from '@microsoft/microsoft-graph-client';
+
+import { type ApplicationScannerPort, type ScannedApplication, type StateStorePort } from '../scan/ports';
+import { type GraphAppPage, SELECT, toScanned } from './graphApplicationScanner';
+import { fromUpstreamError, statusOf, wireCodeOf } from './upstreamError';
+
+export const APP_SNAPSHOT_KEY = 'inventory/applications';
+
+/** What the scan keeps between runs: the deltaLink and every application that has credentials. */
+interface AppSnapshot {
+    readonly deltaLink: string;
+    readonly syncedAt: string;
+    readonly apps: Record<string, ScannedApplication>;
+}
+
+export interface DeltaScanStats {
+    readonly mode: 'full' | 'delta';
+    /** Graph pages read: list pages (full) or delta pages. */
+    readonly graphPages: number;
+    readonly changed: number;
+    /** Why a full sync ran (first run, token expired or rejected). */
+    readonly reason?: string;
+}
+
+type DeltaPage = GraphAppPage & {
+    '@odata.deltaLink'?: string;
+    value?: (GraphAppPage['value'] extends (infer A)[] | undefined ? A & { '@removed'?: unknown } : never)[];
+};
+
+/** Hands the scan its applications in pages of this many (the scan's work is per application anyway). */
+const CHUNK = 999;
+
+/**
+ * The daily scan's inventory through Graph change tracking (`/applications/delta`): one full sync (the 999-per-page
+ * list, after taking a "from now on" deltaLink so nothing changing meanwhile is missed), then only what changed.
+ * Every application with credentials is kept in the state store with the deltaLink, because expiry moves with
+ * time and every credential must be classified every day. A deltaLink Graph no longer knows (identity deltaLinks
+ * live 7 days; 400 `syncStateNotFound`, or 410 on other resources) means a full sync again, never a partial one.
+ */
+export class DeltaApplicationScanner implements ApplicationScannerPort {
+    lastRun: DeltaScanStats | undefined;
+
+    constructor(
+        private readonly client: Client,
+        private readonly state: StateStorePort,
+        private readonly full: ApplicationScannerPort & { readonly pagesRead?: number },
+        private readonly now: () => Date = () => new Date(),
+    ) {}
+
+    async *pages(): AsyncIterable<readonly ScannedApplication[]> {
+        const snapshot = await this.state.read<AppSnapshot>(APP_SNAPSHOT_KEY);
+        let reason = 'first run';
+        if (snapshot?.deltaLink) {
+            const apps = new Map(Object.entries(snapshot.apps));
+            let result: { deltaLink: string; pages: number; changed: number } | undefined;
+            try {
+                result = await this.applyDelta(snapshot.deltaLink, apps);
+            } catch (error) {
+                if (!isResync(error)) throw fromUpstreamError('graph', 'read application changes', error);
+                reason = `the delta token was rejected (HTTP ${statusOf(error) ?? 'n/a'}, ${wireCodeOf(error) ?? 'no code'})`;
+            }
+            if (result) {
+                await this.save(result.deltaLink, apps);
+                this.lastRun = { mode: 'delta', graphPages: result.pages, changed: result.changed };
+                const all = [...apps.values()];
+                for (let i = 0; i < all.length; i += CHUNK) yield all.slice(i, i + CHUNK);
+                return;
+            }
+        }
+        const deltaLink = await this.latestLink();
+        const apps = new Map<string, ScannedApplication>();
+        let pages = 0;
+        for await (const page of this.full.pages()) {
+            pages += 1;
+            for (const app of page) if (app.credentials.length > 0) apps.set(app.objectId, app);
+            yield page;
+        }
+        await this.save(deltaLink, apps);
+        this.lastRun = { mode: 'full', graphPages: pages + 1, changed: apps.size, reason };
+    }
+
+    /** A deltaLink for "changes from now on", without reading any data (directory resources support it). */
+    private async latestLink(): Promise<string> {
+        try {
+            const page = (await this.client
+                .api('/applications/delta')
+                .select(SELECT)
+                .query({ $deltatoken: 'latest' })
+                .header('x-ms-throttle-priority', 'low')
+                .get()) as DeltaPage;
+            const link = page['@odata.deltaLink'];
+            if (!link) throw new Error('no deltaLink');
+            return link;
+        } catch (error) {
+            throw fromUpstreamError('graph', 'start change tracking', error);
+        }
+    }
+
+    private async applyDelta(
+        deltaLink: string,
+        apps: Map<string, ScannedApplication>,
+    ): Promise<{ deltaLink: string; pages: number; changed: number }> {
+        let next: string | undefined = deltaLink;
+        let pages = 0;
+        let changed = 0;
+        for (;;) {
+            const page = (await this.client.api(next).header('x-ms-throttle-priority', 'low').get()) as DeltaPage;
+            pages += 1;
+            for (const entry of page.value ?? []) {
+                changed += 1;
+                if (entry['@removed'] !== undefined) {
+                    apps.delete(entry.id);
+                    continue;
+                }
+                const app = toScanned(entry);
+                if (app.credentials.length > 0) apps.set(app.objectId, app);
+                else apps.delete(app.objectId);
+            }
+            if (page['@odata.deltaLink']) return { deltaLink: page['@odata.deltaLink'], pages, changed };
+            next = page['@odata.nextLink'];
+            if (!next) throw new Error('a delta page had neither a nextLink nor a deltaLink');
+        }
+    }
+
+    private async save(deltaLink: string, apps: ReadonlyMap<string, ScannedApplication>): Promise<void> {
+        const snapshot: AppSnapshot = { deltaLink, syncedAt: this.now().toISOString(), apps: Object.fromEntries(apps) };
+        await this.state.write(APP_SNAPSHOT_KEY, snapshot);
+    }
+}
+
+function isResync(error: unknown): boolean {
+    const status = statusOf(error);
+    const code = (wireCodeOf(error) ?? '').toLowerCase();
+    return status === 410 || code === 'syncstatenotfound' || code === 'resyncrequired' || code === 'syncstateinvalid';
+}
