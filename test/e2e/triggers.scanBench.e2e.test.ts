@@ -22,4 +22,17 @@ describe('scan benchmark, CI size', () => {
         expect(result.ratio).toBeLessThan(4);
         expect(result.peakRssMb).toBeLessThan(200);
     }, 180_000);
+
+    it('--delta: after one full sync, a 1% change is read from /applications/delta in one page, and nothing is missed', async () => {
+        const apps = 5_000;
+        const result = await runScanBench({ apps, pageLatencyMs: 20, deltaChangeFraction: 0.01 });
+        expect(result.delta).toMatchObject({
+            changed: 51,
+            fullSync: { mode: 'full', graphPages: Math.ceil((apps + 2) / 999) + 1 },
+            deltaPass: { mode: 'delta', graphPages: 1, changed: 51 },
+        });
+        // Every application is still classified, with the new credentials counted.
+        expect(result.apps).toBe(apps + 2);
+        expect(result.credentials).toBe(apps + 2 + 51);
+    }, 180_000);
 });
