@@ -1,7 +1,7 @@
 import { type Client } from '@microsoft/microsoft-graph-client';
 
 import { type ApplicationScannerPort, type ScannedApplication, type StateStorePort } from '../scan/ports';
-import { type GraphAppPage, SELECT, toScanned } from './graphApplicationScanner';
+import { type GraphAppPage, scanGet, SELECT, toScanned } from './graphApplicationScanner';
 import { fromUpstreamError, statusOf, wireCodeOf } from './upstreamError';
 
 export const APP_SNAPSHOT_KEY = 'inventory/applications';
@@ -22,10 +22,13 @@ export interface DeltaScanStats {
     readonly reason?: string;
 }
 
-type DeltaPage = GraphAppPage & {
-    '@odata.deltaLink'?: string;
-    value?: (GraphAppPage['value'] extends (infer A)[] | undefined ? A & { '@removed'?: unknown } : never)[];
-};
+type GraphApp = NonNullable<GraphAppPage['value']>[number];
+
+interface DeltaPage {
+    readonly value?: (GraphApp & { readonly '@removed'?: unknown })[];
+    readonly '@odata.nextLink'?: string;
+    readonly '@odata.deltaLink'?: string;
+}
 
 /** Hands the scan its applications in pages of this many (the scan's work is per application anyway). */
 const CHUNK = 999;
@@ -82,12 +85,10 @@ export class DeltaApplicationScanner implements ApplicationScannerPort {
     /** A deltaLink for "changes from now on", without reading any data (directory resources support it). */
     private async latestLink(): Promise<string> {
         try {
-            const page = (await this.client
-                .api('/applications/delta')
-                .select(SELECT)
-                .query({ $deltatoken: 'latest' })
-                .header('x-ms-throttle-priority', 'low')
-                .get()) as DeltaPage;
+            const page = await scanGet<DeltaPage>(
+                () => this.client.api('/applications/delta').select(SELECT).query({ $deltatoken: 'latest' }),
+                'start change tracking',
+            );
             const link = page['@odata.deltaLink'];
             if (!link) throw new Error('no deltaLink');
             return link;
@@ -104,7 +105,14 @@ export class DeltaApplicationScanner implements ApplicationScannerPort {
         let pages = 0;
         let changed = 0;
         for (;;) {
-            const page = (await this.client.api(next).header('x-ms-throttle-priority', 'low').get()) as DeltaPage;
+            const link: string = next;
+            // A rejected token is not transient: it goes straight to the caller, which syncs in full.
+            const page: DeltaPage = await scanGet<DeltaPage>(
+                () => this.client.api(link),
+                'read application changes',
+                undefined,
+                isResync,
+            );
             pages += 1;
             for (const entry of page.value ?? []) {
                 changed += 1;

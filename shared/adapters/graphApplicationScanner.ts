@@ -1,4 +1,4 @@
-import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import { type Client, type GraphRequest, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
 
 import { type Credential } from '../domain/credential';
 import { type ApplicationScannerPort, type ScannedApplication } from '../scan/ports';
@@ -65,23 +65,38 @@ export class GraphApplicationScanner implements ApplicationScannerPort {
     }
 
     private async fetchPage(nextLink: string | undefined): Promise<GraphAppPage> {
-        for (let attempt = 1; ; attempt++) {
-            try {
-                const request = nextLink
-                    ? this.client.api(nextLink)
-                    : this.client.api('/applications').select(SELECT).top(PAGE_SIZE);
-                // Background work: if Graph must throttle someone, it should be the scan, not a rotation.
-                return (await request
-                    .header('x-ms-throttle-priority', 'low')
-                    .middlewareOptions([HANDLER_RETRIES])
-                    .get()) as GraphAppPage;
-            } catch (error) {
-                const status = statusOf(error);
-                const transient = status === undefined || status === 429 || status >= 500;
-                if (!transient || attempt >= OUTER_ATTEMPTS)
-                    throw fromUpstreamError('graph', 'list applications', error);
-                await this.#sleep(Math.min(30_000, 1_000 * 2 ** attempt));
-            }
+        return scanGet<GraphAppPage>(
+            () =>
+                nextLink ? this.client.api(nextLink) : this.client.api('/applications').select(SELECT).top(PAGE_SIZE),
+            'list applications',
+            this.#sleep,
+        );
+    }
+}
+
+/**
+ * One GET of the background scan: marked low priority (if Graph must throttle someone, it should be the scan,
+ * not a rotation), 429s waited out by graph-client, and on top of that retried after a pause, so a long storm
+ * slows the scan down instead of failing it. Other errors are mapped and thrown.
+ */
+export async function scanGet<T>(
+    build: () => GraphRequest,
+    operation: string,
+    sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    rethrow: (error: unknown) => boolean = () => false,
+): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return (await build()
+                .header('x-ms-throttle-priority', 'low')
+                .middlewareOptions([HANDLER_RETRIES])
+                .get()) as T;
+        } catch (error) {
+            if (rethrow(error)) throw error;
+            const status = statusOf(error);
+            const transient = status === undefined || status === 429 || status >= 500;
+            if (!transient || attempt >= OUTER_ATTEMPTS) throw fromUpstreamError('graph', operation, error);
+            await sleep(Math.min(30_000, 1_000 * 2 ** attempt));
         }
     }
 }
