@@ -18,6 +18,12 @@ describe('rotation under tenant policy and host crashes', () => {
                 { displayName: 'chaos', expiresInDays: 10, secretName: 'chaos-secret', tags: NO_EVIDENCE_SOURCE },
                 { displayName: 'killed', expiresInDays: 10, secretName: 'killed-secret', tags: NO_EVIDENCE_SOURCE },
                 { displayName: 'full', expiresInDays: 10, secretName: 'full-secret', tags: NO_EVIDENCE_SOURCE },
+                {
+                    displayName: 'kv-throttled',
+                    expiresInDays: 10,
+                    secretName: 'kv-throttled-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
             ],
             settings: {
                 GRACE_PERIOD_DAYS: '1',
@@ -91,6 +97,27 @@ describe('rotation under tenant policy and host crashes', () => {
             expect(await world.secretValue('full-secret--rotation-pending')).toBeUndefined();
         } finally {
             await world.emu.call('POST', '/_emulator/faults', { applicationCredentialLimit: 100 });
+        }
+    });
+
+    it('Key Vault 429s without Retry-After (as the service sends them) are waited out and the rotation completes', async () => {
+        // The SDK does not retry a 429 that has no Retry-After, so the rotator has to back off by itself.
+        await world.emu.expectOk(
+            world.emu.call('POST', '/_emulator/faults', { keyVault: { methods: ['PUT'], throttle: { count: 3 } } }),
+            'throttle',
+        );
+        try {
+            const done = await world.waitForRotation(await world.startRotation('kv-throttled-secret'), {
+                advanceSeconds: HOUR,
+            });
+            expect(done.status).toBe('Completed');
+            const faults = await world.emu.call<{ keyVault: { throttle?: { count: number } } }>(
+                'GET',
+                '/_emulator/faults',
+            );
+            expect(faults.body.keyVault.throttle?.count ?? 0).toBe(0);
+        } finally {
+            await world.emu.call('POST', '/_emulator/faults', { keyVault: { throttle: { count: 0 }, methods: null } });
         }
     });
 

@@ -50,6 +50,27 @@ describe('Fault knobs (POST /_emulator/faults)', () => {
         expect(bare.headers['retry-after']).toBeUndefined();
     });
 
+    it('Key Vault 429s carry no Retry-After by default, in limits mode and forced (as captured); opt back in per service', async () => {
+        const kv = await t.adminToken('https://vault.azure.net/.default');
+        const get = () => t.raw('GET', '/secrets?api-version=2025-07-01', { headers: auth(kv) });
+        await t.control('/faults', { keyVault: { throttle: { count: 1 } } });
+        const forced = await get();
+        expect(forced.status).toBe(429);
+        expect(forced.json).toMatchObject({ error: { code: 'Throttled' } });
+        expect(forced.headers['retry-after']).toBeUndefined();
+        await t.control('/faults', { keyVault: { limits: true, limitScale: 0.0005 } });
+        let limited = await get();
+        for (let i = 0; i < 5 && limited.status !== 429; i++) limited = await get();
+        expect(limited.status).toBe(429);
+        expect(limited.headers['retry-after']).toBeUndefined();
+        await t.control('/faults', { reset: true });
+        await t.control('/faults', { keyVault: { retryAfterHeader: true, throttle: { count: 1 } } });
+        expect((await get()).headers['retry-after']).toBe('1');
+        await t.control('/faults', { reset: true });
+        await t.control('/faults', { graph: { throttle: { count: 1 } } });
+        expect((await t.raw('GET', '/v1.0/applications', { headers: auth(admin) })).headers['retry-after']).toBe('1');
+    });
+
     it('§1.6 documented limits: Graph resource units per app, scaled down, answer 429 with x-ms-throttle-information', async () => {
         await t.control('/faults', { graph: { limits: true, limitScale: 0.001 } });
         // 3,500 RU × 0.001 = 3 RU per 10 s; GET /applications costs 2 RU.

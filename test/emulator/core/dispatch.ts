@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { type TenantRuntime } from '../entra/runtime';
 import { type EmuRequest, type EmuResponse, type EmulatorContext, type ServiceModule } from './contract';
 import { handleControl, type ControlDeps } from './control';
-import { FaultPlan, noFaults } from './faults';
+import { FaultPlan, noFaults, sendsRetryAfter } from './faults';
 
 const NO_FAULTS = noFaults();
 import { BodyTooLargeError, readBody, toEmuRequest, writeEmuResponse } from './http';
@@ -105,10 +105,11 @@ export function createDispatcher(deps: ControlDeps & { readonly context: Emulato
                 );
                 if ('retryAfterSeconds' in decision) {
                     const response = errorFor(module, 429, 'TooManyRequests', 'Please retry again later.', request);
+                    const withRetryAfter = plan.retryAfterHeader ?? sendsRetryAfter(module.name);
                     writeEmuResponse(
                         res,
                         withHeaders(response, {
-                            'retry-after': String(decision.retryAfterSeconds),
+                            ...(withRetryAfter ? { 'retry-after': String(decision.retryAfterSeconds) } : {}),
                             'x-ms-throttle-information': decision.information,
                             'x-ms-throttle-scope': decision.scope,
                         }),

@@ -14,6 +14,13 @@ export interface ServiceFaults {
     responseTimeMs: number;
     /** The next `count` requests get 429; `retryAfterSeconds: null` omits the header (§1.6). */
     throttle: { count: number; retryAfterSeconds: number | null } | undefined;
+    /**
+     * Whether this service's 429s carry `Retry-After` (limits mode, and `throttle` without `retryAfterSeconds`).
+     * Unset: the service's own habit. Key Vault's real 429s carry none (vcsjones/AzureSignTool#219: `Throttled`
+     * "…VaultRequestTypeLimitReached" with no Retry-After; learn overview-throttling only says to back off), and
+     * core-rest-pipeline then does not retry a 429 at all. Graph documents the header (learn graph/throttling).
+     */
+    retryAfterHeader: boolean | undefined;
     /** Enforce the documented quotas (multiplied by `limitScale`, e.g. 0.001 to hit them in a test). */
     limits: boolean;
     limitScale: number;
@@ -36,6 +43,7 @@ export const noFaults = (): ServiceFaults => ({
     throttle: undefined,
     limits: false,
     limitScale: 1,
+    retryAfterHeader: undefined,
     serverErrors: undefined,
     drop: undefined,
     batchItemThrottle: undefined,
@@ -75,13 +83,20 @@ export class FaultPlan {
             }
             if ('limits' in section) target.limits = section['limits'] === true;
             if ('limitScale' in section) target.limitScale = positive(section['limitScale'], `${name}.limitScale`);
+            if ('retryAfterHeader' in section) {
+                const v = section['retryAfterHeader'];
+                if (v !== null && typeof v !== 'boolean')
+                    throw new RangeError(`${name}.retryAfterHeader must be a boolean`);
+                target.retryAfterHeader = v ?? undefined;
+            }
             if ('throttle' in section) {
                 const t = section['throttle'];
+                const withHeader = target.retryAfterHeader ?? sendsRetryAfter(name);
                 target.throttle = isRecord(t)
                     ? {
                           count: nonNegative(t['count'] ?? 1, `${name}.throttle.count`),
                           retryAfterSeconds:
-                              t['retryAfterSeconds'] === null
+                              t['retryAfterSeconds'] === null || (t['retryAfterSeconds'] === undefined && !withHeader)
                                   ? null
                                   : nonNegative(t['retryAfterSeconds'] ?? 1, `${name}.throttle.retryAfterSeconds`),
                       }
@@ -156,4 +171,9 @@ export function isoDurationSeconds(text: string): number {
     if (!match || text === 'P' || text.endsWith('T')) throw new RangeError(`Invalid ISO-8601 duration: ${text}`);
     const [, y, mo, d, h, mi, s] = match.map((part) => Number(part ?? 0));
     return ((y ?? 0) * 365 + (mo ?? 0) * 30 + (d ?? 0)) * 86400 + (h ?? 0) * 3600 + (mi ?? 0) * 60 + (s ?? 0);
+}
+
+/** A service's own habit with `Retry-After` on 429 (see `ServiceFaults.retryAfterHeader`). */
+export function sendsRetryAfter(service: string): boolean {
+    return service !== 'keyVault';
 }
