@@ -253,7 +253,9 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
         });
         expect(summary.rotations.find((r) => r.secretName === 'teams-agent-secret')?.status).toBe('Failed');
         expect(summary.healthyConsumer.status).toBe('Completed');
-        expect(summary.healthyConsumer.evidence).toContain('(payroll-agent-app)');
+        expect(summary.healthyConsumer.evidence).toMatch(
+            /appServiceReference: payroll-agent-app re-resolved its Key Vault reference to the new version \w+/,
+        );
         expect(summary.rotations.find((r) => r.secretName === 'payroll-agent-secret')?.status).toBe('Completed');
         expect(demo.stderr).toMatch(/What happened:/);
     }, 300_000);

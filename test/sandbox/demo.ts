@@ -85,7 +85,7 @@ async function main(): Promise<void> {
             pinnedRotation?.status === 'Failed' && pinnedRotation.outcome?.code === 'pinned_reference';
         const healthy = latest.get('payroll-agent-secret');
         const evidence = healthy?.steps?.find((s) => s.name === 'confirm')?.detail ?? '';
-        const referenceResolved = /App Service app\(s\) re-resolved/.test(evidence);
+        const referenceResolved = /appServiceReference: payroll-agent-app re-resolved/.test(evidence);
         const rows = DUE_AT_START.map((name) => ({ secretName: name, ...summarize(latest.get(name)) }));
         say('');
         say('What happened:');
