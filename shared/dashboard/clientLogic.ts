@@ -145,10 +145,10 @@ function evidenceOf(step, rotation) {
     });
     var version = /new version ([0-9a-z]+)/i.exec(detail);
     if (version) add('version', 'secret version', version[1]);
-    var signIns = /(\d+) sign-in\(s\) with the old key[^;]*/i.exec(detail);
+    var signIns = /(\d+) (?:successful )?sign-in\(s\) with the old key[^;]*/i.exec(detail);
     if (signIns) add('signIns', 'sign-ins with old key', signIns[0]);
     else if (/no sign-ins with/i.test(detail)) add('signIns', 'sign-ins with old key', 'none');
-    var newKey = /(\d+) sign-in\(s\) with the new key/i.exec(detail);
+    var newKey = /(\d+) (?:successful )?sign-in\(s\) with the new key/i.exec(detail);
     if (newKey) add('signIns', 'sign-ins with new key', newKey[1]);
     return out;
 }
@@ -368,25 +368,42 @@ function inFlight(rotations) {
 }
 
 /**
- * What the confirm step really proved. Probes that reported the new fingerprint and sign-ins with the new key
- * prove consumers switched; neither means "no evidence yet", never a green tick, whatever the step's state says.
+ * What the confirm step really proved. A probe reporting the new fingerprint, a consumer's sign-in with the new
+ * key or a re-resolved reference proves consumers switched (an operator's waiver is shown as such); nothing is
+ * "no evidence yet", never a green tick, whatever the step's state says. Uses the rotation's evidence items when
+ * the API gives them, else what the step details say.
  */
 function confirmEvidence(rotation) {
-    var steps = (rotation && rotation.steps) || [];
+    var r = rotation || {};
+    var steps = r.steps || [];
     function step(name) { for (var i = 0; i < steps.length; i++) if (steps[i].name === name) return steps[i]; return null; }
     var confirm = step('confirm');
     var gate = step('usageGate');
     if (!confirm) return { verdict: 'pending', probes: null, newKeySignIns: null, text: 'not reached yet' };
-    var probesMatch = /(\d+) probe\(s\) report the new fingerprint/i.exec(String(confirm.detail || ''));
-    var signInMatch = /(\d+) sign-in\(s\) with the new key/i.exec(String((gate && gate.detail) || '') + ' ' + String(confirm.detail || ''));
+    if (confirm.state === 'failed') return { verdict: 'failed', probes: null, newKeySignIns: null, text: String(confirm.detail || 'failed') };
+    var detail = String(confirm.detail || '');
+    var probesMatch = /(\d+) probe\(s\) report the new fingerprint/i.exec(detail);
+    var signInMatch = /(\d+) (?:successful )?sign-in\(s\) with the new key/i.exec(String((gate && gate.detail) || '') + ' ' + detail);
     var probes = probesMatch ? Number(probesMatch[1]) : null;
     var signIns = signInMatch ? Number(signInMatch[1]) : null;
-    if (confirm.state === 'failed') return { verdict: 'failed', probes: probes, newKeySignIns: signIns, text: String(confirm.detail || 'failed') };
+    if (Array.isArray(r.evidence)) {
+        var proofs = r.evidence.filter(function (e) { return e && (e.kind === 'newKeyInUse' || e.kind === 'noEvidenceAccepted'); });
+        var inUse = proofs.filter(function (e) { return e.kind === 'newKeyInUse'; });
+        if (inUse.length > 0) return { verdict: 'proven', probes: probes, newKeySignIns: signIns, text: inUse.map(function (e) { return e.source + ': ' + e.detail; }).join('; ') };
+        if (proofs.length > 0) return { verdict: 'waived', probes: probes, newKeySignIns: signIns, text: 'no evidence; waived: ' + proofs.map(function (e) { return e.detail; }).join('; ') };
+        return { verdict: 'unproven', probes: probes, newKeySignIns: signIns, text: 'no evidence yet that consumers switched' };
+    }
     if ((probes || 0) > 0 || (signIns || 0) > 0) {
         var parts = [];
         if (probes) parts.push(probes + ' probe(s) report the new fingerprint');
         if (signIns) parts.push(signIns + ' sign-in(s) with the new key');
         return { verdict: 'proven', probes: probes, newKeySignIns: signIns, text: parts.join('; ') };
+    }
+    // Older records said "0 probe(s)" and still marked the step succeeded; newer ones wait until something proves it.
+    if (confirm.state === 'succeeded' && !probesMatch && !/no evidence/i.test(detail)) {
+        // "source: detail; source: detail" (the API's confirm step); a tag or operator source is a waiver.
+        var waivedOnly = detail.split('; ').every(function (part) { return /^(tag|operator): /.test(part); });
+        return { verdict: waivedOnly ? 'waived' : 'proven', probes: probes, newKeySignIns: signIns, text: waivedOnly ? 'no evidence; waived: ' + detail : detail };
     }
     return {
         verdict: 'unproven', probes: probes, newKeySignIns: signIns,
@@ -410,7 +427,8 @@ function stepBar(rotation, nowMs) {
         if (!s) return { name: name, label: STEP_LABEL[name], state: terminal ? 'not-run' : 'pending', duration: '', until: null, detail: '' };
         var at = ms(s.at);
         var state = s.state;
-        if (name === 'confirm' && state === 'succeeded' && confirm.verdict === 'unproven') state = 'unproven';
+        if (name === 'confirm' && (state === 'succeeded' || state === 'waiting') && confirm.verdict === 'unproven') state = 'unproven';
+        if (name === 'confirm' && confirm.verdict === 'waived') state = 'waived';
         var until = null;
         if (state === 'waiting') {
             var u = /until (\S+)/.exec(String(s.detail || ''));
@@ -459,6 +477,10 @@ function evidenceList(rotation, events) {
         if (s.name === 'usageGate' && detail) add('sign-ins', detail);
     });
     signInObservations(r, events).forEach(function (o) { add('sign-ins', 'check ' + (o.check === null ? '?' : o.check) + ': ' + o.detail); });
+    var SOURCE_GROUP = { probe: 'probes', signInLog: 'sign-ins', appServiceReference: 'consumers', tag: 'waiver', operator: 'waiver' };
+    (Array.isArray(r.evidence) ? r.evidence : []).forEach(function (e) {
+        add(SOURCE_GROUP[e.source] || String(e.source || 'evidence'), String(e.detail) + ' (' + e.kind + (e.at ? ', ' + String(e.at).slice(0, 16).replace('T', ' ') : '') + ')');
+    });
     var confirm = confirmEvidence(r);
     if (confirm.verdict !== 'pending') add('probes', 'confirm: ' + confirm.text);
     if (r.oldKeyId) add('references', 'old key ' + r.oldKeyId + (r.oldFingerprint ? ' (fingerprint ' + r.oldFingerprint + ')' : ''));

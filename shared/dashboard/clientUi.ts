@@ -250,7 +250,8 @@ function reveal(rotationId) {
 
 function stepBar(r, now) {
     return h('ol', { className: 'stepbar', 'aria-label': 'steps of ' + r.secretName }, L.stepBar(r, now).map(function (step) {
-        var note = step.state === 'waiting' && step.until ? 'until ' + when(step.until) : step.state === 'unproven' ? 'no evidence yet' : step.duration;
+        var note = step.state === 'waiting' && step.until ? 'until ' + when(step.until)
+            : step.state === 'unproven' ? 'no evidence yet' : step.state === 'waived' ? 'waived, no evidence' : step.duration;
         return h('li', { className: 'seg seg-' + step.state, 'data-step': step.name, 'data-state': step.state, title: step.label + ': ' + step.state + (step.detail ? ' \u2014 ' + step.detail : '') }, [
             h('span', { className: 'seg-name' }, [step.label]),
             h('span', { className: 'seg-note' }, [note || '\u00a0'])

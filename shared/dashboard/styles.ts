@@ -47,6 +47,7 @@ code, .mono { font-family: ui-monospace, monospace; font-size: 0.8rem; overflow-
   color: var(--warn); }
 .seg-failed { background: #ffebe9; color: var(--bad); }
 .seg-unproven { background: #fff; color: var(--warn); outline: 2px dashed var(--warn); outline-offset: -2px; }
+.seg-waived { background: #fff; color: var(--muted); outline: 2px dotted var(--muted); outline-offset: -2px; }
 .seg-skipped { background: #f0f1f3; color: var(--muted); }
 .seg-not-run { background: transparent; color: var(--muted); outline: 1px dashed var(--line); outline-offset: -1px; }
 .inflight { background: #fff; border: 1px solid var(--line); border-radius: 6px; padding: 0.4rem 0.7rem;

@@ -396,3 +396,69 @@ describe('evidence, history and who started what', () => {
         expect([45_000, 12 * 60_000, 3.5 * H, 2 * D].map(L.durationText)).toEqual(['45 s', '12 min', '3.5 h', '2 d']);
     });
 });
+
+describe('confirm with the evidence rules (evidence items, a confirm step that waits for proof)', () => {
+    const steps = (confirm: { state: string; detail: string }) => [
+        { name: 'refresh', state: 'succeeded', at: iso(1), detail: 'x: ok' },
+        { name: 'confirm', at: iso(2), ...confirm },
+    ];
+
+    it('a waiting confirm without proof is "no evidence yet"; a succeeded one names what proved it', () => {
+        const waiting = rotation({
+            status: 'Running',
+            steps: steps({
+                state: 'waiting',
+                detail: 'no evidence yet that a consumer uses the new key (probes, consumer sign-ins with the new key)',
+            }),
+        });
+        expect(L.confirmEvidence(waiting).verdict).toBe('unproven');
+        expect(L.stepBar(waiting, T0)[5].state).toBe('unproven');
+        const proven = rotation({
+            steps: steps({
+                state: 'succeeded',
+                detail: 'probe: payroll-agent-health reports the new fingerprint ab12',
+            }),
+        });
+        expect(L.confirmEvidence(proven)).toMatchObject({
+            verdict: 'proven',
+            text: 'probe: payroll-agent-health reports the new fingerprint ab12',
+        });
+        expect(L.stepBar(proven, T0)[5].state).toBe('succeeded');
+        const waived = rotation({
+            steps: steps({ state: 'succeeded', detail: 'tag: tag rotator-evidence=none on the secret' }),
+        });
+        expect(L.confirmEvidence(waived).verdict).toBe('waived');
+        expect(L.stepBar(waived, T0)[5].state).toBe('waived');
+    });
+
+    it('evidence items from the API decide, and are listed by source', () => {
+        const base = { steps: steps({ state: 'succeeded', detail: 'whatever the step says' }) };
+        const none = rotation({
+            ...base,
+            evidence: [
+                {
+                    source: 'signInLog',
+                    kind: 'oldKeyQuiet',
+                    at: iso(3),
+                    detail: 'no successful sign-in with the old key k',
+                },
+            ],
+        });
+        expect(L.confirmEvidence(none).verdict).toBe('unproven');
+        const used = rotation({
+            ...base,
+            evidence: [
+                {
+                    source: 'signInLog',
+                    kind: 'newKeyInUse',
+                    at: iso(3),
+                    detail: '3 successful sign-in(s) with the new key n by consumers',
+                },
+            ],
+        });
+        expect(L.confirmEvidence(used)).toMatchObject({ verdict: 'proven', newKeySignIns: null });
+        expect(L.evidenceList(used, []).map((e: { group: string; text: string }) => `${e.group}: ${e.text}`)).toContain(
+            `sign-ins: 3 successful sign-in(s) with the new key n by consumers (newKeyInUse, ${iso(3).slice(0, 16).replace('T', ' ')})`,
+        );
+    });
+});
