@@ -23,6 +23,8 @@ export async function onKeyVaultEvent(
             start: (request) => startRotation(client, request),
             paused: services.config.paused,
             log: invocationLogger(context),
+            policy: services.config.policy,
+            now: () => services.clock.now(),
         },
         event,
     );

@@ -1,3 +1,4 @@
+import { PolicyOverrideTags } from '../domain/policy';
 import { isPendingSecretName, ManagedTags } from '../rotation/markers';
 import { type ManagedSecretIndexPort, type ManagedSecretRef } from '../scan/ports';
 import { type SecretClients } from './secretClients';
@@ -22,6 +23,7 @@ export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
                         enabled: p.enabled !== false,
                         appId,
                         keyId,
+                        ...extras(p),
                     });
                 }
             } catch (error) {
@@ -40,7 +42,7 @@ export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
             const enabled = p.enabled !== false;
             // A rotation's stash carries the same tags but is never a managed secret (as in listManaged).
             if (!appId || !keyId || isPendingSecretName(secretName)) return { unmanaged: true, version, enabled };
-            return { vaultUrl, secretName, version, enabled, appId, keyId };
+            return { vaultUrl, secretName, version, enabled, appId, keyId, ...extras(p) };
         } catch (error) {
             if (statusOf(error) === 404) return undefined;
             // A disabled current version answers 403 SecretDisabled: report it as such, not as an outage.
@@ -50,4 +52,20 @@ export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
             throw fromUpstreamError('keyVault', 'get secret', error);
         }
     }
+}
+
+/** Policy-override tags and the expiry: what decides when a rotation is due (scan and Key Vault events). */
+function extras(p: {
+    tags?: Record<string, string>;
+    expiresOn?: Date;
+}): Pick<ManagedSecretRef, 'policyTags' | 'expiresOn'> {
+    const policyTags: Record<string, string> = {};
+    for (const tag of Object.values(PolicyOverrideTags)) {
+        const value = p.tags?.[tag];
+        if (value !== undefined) policyTags[tag] = value;
+    }
+    return {
+        ...(Object.keys(policyTags).length > 0 ? { policyTags } : {}),
+        ...(p.expiresOn ? { expiresOn: p.expiresOn.toISOString() } : {}),
+    };
 }

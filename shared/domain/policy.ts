@@ -159,3 +159,17 @@ export function checkCapacity(currentPasswordCredentials: number, policy: Rotati
         limit: policy.maxCredentialsPerApp,
     };
 }
+
+/**
+ * The `rotate-before-days` tag of a managed secret, when it is a valid override of `base` (the same rules as
+ * `applyOverrides`); undefined otherwise, so a bad tag leaves the default window in force.
+ */
+export function rotateBeforeOverride(
+    base: RotationPolicy,
+    tags: Readonly<Record<string, string | undefined>>,
+): number | undefined {
+    const raw = tags[PolicyOverrideTags.rotateBeforeDays];
+    if (raw === undefined) return undefined;
+    const { policy, findings } = applyOverrides(base, { [PolicyOverrideTags.rotateBeforeDays]: raw });
+    return findings.length === 0 ? policy.rotateBeforeDays : undefined;
+}

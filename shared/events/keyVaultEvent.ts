@@ -1,7 +1,8 @@
 import { type Logger } from '../logging/logger';
 import { normalizeVaultUrl } from '../rotation/markers';
 import { type StartRequest, type StartResult } from '../rotation/starter';
-import { type ManagedSecretIndexPort, type StateStorePort, unchanged } from '../scan/ports';
+import { rotateBeforeOverride, type RotationPolicy } from '../domain/policy';
+import { type ManagedSecretIndexPort, type ManagedSecretRef, type StateStorePort, unchanged } from '../scan/ports';
 
 export const NEAR_EXPIRY = 'Microsoft.KeyVault.SecretNearExpiry';
 export const EXPIRED = 'Microsoft.KeyVault.SecretExpired';
@@ -18,6 +19,9 @@ export interface KeyVaultEventDeps {
     readonly start: (request: StartRequest) => Promise<StartResult>;
     readonly paused: boolean;
     readonly log: Logger;
+    /** Decides, with each secret's `rotate-before-days` tag, whether a NearExpiry event is early. */
+    readonly policy: RotationPolicy;
+    readonly now: () => Promise<Date>;
 }
 
 export type KeyVaultEventOutcome =
@@ -82,6 +86,7 @@ async function act(
 ): Promise<KeyVaultEventOutcome> {
     const current = await deps.index.current(vaultUrl, event.secretName);
     let outcome: KeyVaultEventOutcome;
+    let early = '';
     if (!current) outcome = ignored(deps, fields, 'secret no longer exists');
     else if (!current.enabled) outcome = ignored(deps, fields, 'current version is disabled');
     else if ('unmanaged' in current)
@@ -89,7 +94,9 @@ async function act(
     else if (current.version.toLowerCase() !== event.version.toLowerCase()) {
         outcome = ignored(deps, fields, 'event is about a version that is no longer current');
     } else if (deps.paused) outcome = ignored(deps, fields, 'rotation is paused (ROTATION_PAUSED)');
-    else {
+    else if (event.type === NEAR_EXPIRY && (early = await notDueYet(deps, current))) {
+        outcome = ignored(deps, fields, early);
+    } else {
         const result = await deps.start({
             vaultUrl,
             secretName: event.secretName,
@@ -133,4 +140,20 @@ function normalize(raw: unknown): NormalizedEvent {
         secretName: str(data.ObjectName) ?? str(data.objectName),
         version: str(data.Version) ?? str(data.version),
     };
+}
+
+/**
+ * Key Vault sends SecretNearExpiry 30 days before `exp`, whatever the secret's `rotate-before-days` says: a
+ * secret that should rotate 10 days before is not due yet (the daily scan starts it when it is). Returns the
+ * reason it is not due, or '' when it is.
+ */
+async function notDueYet(deps: KeyVaultEventDeps, current: ManagedSecretRef): Promise<string> {
+    if (!current.expiresOn) return '';
+    const rotateBefore =
+        (current.policyTags ? rotateBeforeOverride(deps.policy, current.policyTags) : undefined) ??
+        deps.policy.rotateBeforeDays;
+    const daysLeft = (Date.parse(current.expiresOn) - (await deps.now()).getTime()) / 86_400_000;
+    return daysLeft > rotateBefore
+        ? `not due: ${Math.floor(daysLeft)} day(s) left and the secret rotates ${rotateBefore} day(s) before expiry; the daily scan starts it when due`
+        : '';
 }

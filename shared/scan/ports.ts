@@ -21,6 +21,10 @@ export interface ManagedSecretRef {
     readonly enabled: boolean;
     readonly appId: string;
     readonly keyId: string;
+    /** The secret's policy-override tags (`rotate-before-days`, …), as written; validated where they are used. */
+    readonly policyTags?: Readonly<Record<string, string>>;
+    /** The current version's `exp` (the credential's end date, kept in step by the rotator). */
+    readonly expiresOn?: string;
 }
 
 export interface ManagedSecretIndexPort {

@@ -1,6 +1,6 @@
 import { classifyCredential } from '../domain/classify';
 import { type Credential, type RotationMark } from '../domain/credential';
-import { type RotationPolicy } from '../domain/policy';
+import { rotateBeforeOverride, type RotationPolicy } from '../domain/policy';
 import { ensureError } from '../errors/ensureError';
 import { type Logger } from '../logging/logger';
 import { type LifecycleEvent, type NotifierPort } from '../rotation/ports';
@@ -85,7 +85,8 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
                 const key = credentialKey(credential.appId, credential.keyId);
                 const ref = managed.get(key);
                 const mark = marks.get(key);
-                const assessment = classifyCredential(credential, now, deps.policy, mark);
+                // A managed secret's own rotate-before-days decides when its credential is due.
+                const assessment = classifyCredential(credential, now, policyFor(deps.policy, ref), mark);
                 inventory.add(credential, assessment, ref);
 
                 const threshold = assessment.alertThresholdDays;
@@ -203,4 +204,9 @@ function expiringSoonEvent(
             secretName: ref?.secretName ?? null,
         },
     };
+}
+
+function policyFor(base: RotationPolicy, ref: ManagedSecretRef | undefined): RotationPolicy {
+    const days = ref?.policyTags ? rotateBeforeOverride(base, ref.policyTags) : undefined;
+    return days === undefined ? base : { ...base, rotateBeforeDays: days };
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { handleKeyVaultEvent, type KeyVaultEventDeps, NEAR_EXPIRY } from '../../../shared/events/keyVaultEvent';
+import { createPolicy } from '../../../shared/domain/policy';
 import { silentLogger } from '../../../shared/logging/logger';
 import { type StartRequest } from '../../../shared/rotation/starter';
 import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
@@ -40,6 +41,8 @@ function instance(state: MemoryStateStore, start: (r: StartRequest) => Promise<v
         },
         paused: false,
         log: silentLogger,
+        policy: createPolicy(),
+        now: () => Promise.resolve(new Date('2026-06-01T00:00:00Z')),
     };
 }
 
@@ -69,5 +72,52 @@ describe('Key Vault event de-duplication across instances', () => {
         });
         expect((await handleKeyVaultEvent(ok, event)).action).toBe('started');
         expect(started).toBe(true);
+    });
+});
+
+describe('Key Vault NearExpiry and rotate-before-days', () => {
+    const NOW = new Date('2026-06-01T00:00:00Z');
+    const withSecret = (daysLeft: number, tags?: Record<string, string>): KeyVaultEventDeps => {
+        const base = instance(new MemoryStateStore(), () => Promise.resolve());
+        return {
+            ...base,
+            index: {
+                ...base.index,
+                current: () =>
+                    Promise.resolve({
+                        vaultUrl: VAULT,
+                        secretName: 'app-secret',
+                        version: 'v1',
+                        enabled: true,
+                        appId: 'a',
+                        keyId: 'k',
+                        expiresOn: new Date(NOW.getTime() + daysLeft * 86_400_000).toISOString(),
+                        ...(tags ? { policyTags: tags } : {}),
+                    }),
+            },
+        };
+    };
+
+    it('an event 30 days out starts the rotation under the default window', async () => {
+        expect((await handleKeyVaultEvent(withSecret(29.5), event)).action).toBe('started');
+    });
+
+    it("a secret that rotates 10 days before expiry is not due at Key Vault's 30-day event", async () => {
+        const outcome = await handleKeyVaultEvent(withSecret(29.5, { 'rotate-before-days': '10' }), event);
+        expect(outcome).toMatchObject({
+            action: 'ignored',
+            reason: expect.stringContaining('not due: 29 day(s) left'),
+        });
+    });
+
+    it('an event for a secret far from expiry (250 days) starts nothing', async () => {
+        expect((await handleKeyVaultEvent(withSecret(250), event)).action).toBe('ignored');
+    });
+
+    it('SecretExpired always acts', async () => {
+        const expired = { ...event, id: 'evt-x', eventType: 'Microsoft.KeyVault.SecretExpired' };
+        expect((await handleKeyVaultEvent(withSecret(-1, { 'rotate-before-days': '10' }), expired)).action).toBe(
+            'started',
+        );
     });
 });

@@ -103,6 +103,27 @@ describe('scanTenant', () => {
         expect(summary).toMatchObject({ apps: 4, credentials: 4, pages: 2, rotationsStarted: 1 });
     });
 
+    // Regression (defect 8): the tag was documented and parsed, but the scan classified with the global policy.
+    it("a secret's rotate-before-days tag decides when its credential is due", async () => {
+        const apps = [
+            app('early', [credential('early', 'k1', 40)]),
+            app('late', [credential('late', 'k2', 20)]),
+            app('plain', [credential('plain', 'k3', 40)]),
+            app('bad', [credential('bad', 'k4', 40)]),
+        ];
+        const { d, started } = deps(apps, {
+            managed: [
+                { ...ref('early', 'k1'), policyTags: { 'rotate-before-days': '45' } },
+                { ...ref('late', 'k2'), policyTags: { 'rotate-before-days': '10' } },
+                ref('plain', 'k3'),
+                // Not a number: ignored, the default (30) stays.
+                { ...ref('bad', 'k4'), policyTags: { 'rotate-before-days': 'soon' } },
+            ],
+        });
+        await scanTenant(d, { now: NOW });
+        expect(started).toEqual(['early-secret']);
+    });
+
     it('announces each threshold once per credential across scans', async () => {
         const state = memoryState();
         const apps = [app('a', [credential('a', 'k1', 20)]), app('b', [credential('b', 'k2', 6)])];
