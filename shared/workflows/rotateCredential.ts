@@ -27,6 +27,8 @@ type Flow<T> = Generator<Task, T, unknown>;
 const VERIFY_FIRST_DELAY_SECONDS = 2;
 const VERIFY_MAX_DELAY_SECONDS = 30;
 const WEBHOOK_ATTEMPTS = 3;
+/** Removal attempts for a just-created credential Graph does not list yet (1, 2, 4, 8 min apart: 15 min). */
+const DISCARD_ATTEMPTS = 5;
 /** Consecutive successful token requests before a new secret counts as usable everywhere. */
 const VERIFY_SUCCESSES = 2;
 
@@ -121,14 +123,25 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
             appObjectId: plan.appObjectId,
             keyId: created.keyId,
         };
-        const discarded = yield* run.activity<{ removed: boolean }>('verifyNew', Activities.discardCredential, discard);
-        if (!discarded) return run.record();
-        return yield* run.finish(
-            'AttentionRequired',
-            'verifyNew',
-            'verification_failed',
-            `new credential did not authenticate (${verified.category}${verified.aadstsCode ? ` AADSTS${verified.aadstsCode}` : ''}): ${verified.detail}; it was removed and the old credential kept`,
-        );
+        // Graph may not list a credential it just created (read-after-write lag): "not found" is retried after
+        // waits that outlast the lag, and the outcome says what is true.
+        let removed = false;
+        for (let attempt = 1; ; attempt++) {
+            const discarded = yield* run.activity<{ removed: boolean }>(
+                'verifyNew',
+                Activities.discardCredential,
+                discard,
+            );
+            if (!discarded) return run.record();
+            removed = discarded.removed;
+            if (removed || attempt >= DISCARD_ATTEMPTS) break;
+            yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, 2 ** (attempt - 1)));
+        }
+        const failure = `new credential did not authenticate (${verified.category}${verified.aadstsCode ? ` AADSTS${verified.aadstsCode}` : ''}): ${verified.detail}`;
+        const what = removed
+            ? 'it was removed and the old credential kept'
+            : `Graph still did not list it after ${DISCARD_ATTEMPTS} removal attempts, so it may still exist (named rotator:${input.rotationId}, its value kept in the pending secret); the old credential was kept`;
+        return yield* run.finish('AttentionRequired', 'verifyNew', 'verification_failed', `${failure}; ${what}`);
     }
 
     const published = yield* run.activity<PublishResult>('publish', Activities.publishCredential, {

@@ -53,6 +53,9 @@ function failed(category: string, detail: string): VerifyResult {
 /** Undo of step 2 when verification fails for good: the old credential stays, the new one goes. */
 export async function discardCredential(deps: RotationDeps, input: DiscardInput): Promise<{ removed: boolean }> {
     const result = await deps.credentials.removePassword(input.appObjectId, input.keyId);
+    // "Not found" for a credential this rotation just created means Graph has not replicated it yet (read-after-
+    // write lag), not that it is gone: keep the stash and let the orchestrator try again later.
+    if (result !== 'removed') return { removed: false };
     await deps.secrets.deleteSecret(input.vaultUrl, pendingSecretName(input.secretName));
-    return { removed: result === 'removed' };
+    return { removed: true };
 }

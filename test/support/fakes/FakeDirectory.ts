@@ -138,10 +138,22 @@ export class FakeDirectory implements AppCredentialsPort {
         });
     }
 
+    /** Graph read-after-write lag: the next `count` removePassword calls answer "not found" and remove nothing. */
+    lagRemovals(count: number): void {
+        this.#laggingRemovals += count;
+    }
+
+    #laggingRemovals = 0;
+
     removePassword(appObjectId: string, keyId: string): Promise<'removed' | 'notFound'> {
         return settle(() => {
             try {
                 this.failures.check('removePassword');
+                if (this.#laggingRemovals > 0) {
+                    this.#laggingRemovals -= 1;
+                    this.calls.push({ method: 'removePassword', appObjectId, keyId, result: 'notFound' });
+                    return 'notFound';
+                }
                 const app = this.#appByObjectId(appObjectId);
                 const before = app.credentials.length;
                 app.credentials = app.credentials.filter((c) => c.info.keyId !== keyId);

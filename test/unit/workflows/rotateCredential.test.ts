@@ -231,6 +231,36 @@ describe('rotateCredential (driven without a host)', () => {
             expect(world.notifier.types().at(-1)).toBe('Rotation.AttentionRequired');
         });
 
+        // Regression (defect 10): "not found" from removePassword during Graph's read-after-write lag was taken for
+        // "removed", the stash was deleted and the outcome claimed the new credential was gone.
+        it('a verification failure during read-after-write lag retries the removal until Graph finds the credential', async () => {
+            const { world, run } = await runScenario({
+                ...scenarios.verifyPermanent!,
+                arrange: (w) => {
+                    w.verifier.failWith(7000222, 100);
+                    w.directory.lagRemovals(2);
+                },
+            });
+            expect(work(run).filter((n) => n === A.discardCredential)).toHaveLength(3);
+            expect(run.output.reason?.message).toContain('it was removed and the old credential kept');
+            expect(keys(world)).toEqual([world.oldKeyId]);
+            expect(world.vault.peek(VAULT_URL, pendingSecretName(SECRET_NAME))).toBeUndefined();
+        });
+
+        it('a removal Graph never confirms is reported as such, and the value is kept', async () => {
+            const { world, run } = await runScenario({
+                ...scenarios.verifyPermanent!,
+                arrange: (w) => {
+                    w.verifier.failWith(7000222, 100);
+                    w.directory.lagRemovals(100);
+                },
+            });
+            expect(work(run).filter((n) => n === A.discardCredential)).toHaveLength(5);
+            expect(run.output.reason?.message).toContain('may still exist');
+            expect(run.output.reason?.message).not.toContain('it was removed');
+            expect(world.vault.peek(VAULT_URL, pendingSecretName(SECRET_NAME))).toBeDefined();
+        });
+
         it('a vault outage during verification (past retries) is unproven, so the credential is discarded', async () => {
             const { world, run } = await runScenario(scenarios.verifyUnreachable!);
             expect(run.attempts.filter((a) => a.name === A.verifyCredential)).toHaveLength(4);
