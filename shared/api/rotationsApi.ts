@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import { type RotationInput } from '../rotation/contracts';
 import { isValidSecretName, normalizeVaultUrl } from '../rotation/markers';
-import { Orchestrations } from '../rotation/names';
+import { isRotationOrchestration } from '../rotation/names';
 import { type StartRequest, type StartResult, tryGetStatus } from '../rotation/starter';
 import { type ManagedSecretIndexPort } from '../scan/ports';
 import { type RotationRecord } from '../workflows/timeline';
@@ -102,7 +102,7 @@ export async function getRotationRoute(deps: RotationsApiDeps, request: ApiReque
     const id = request.params.id ?? '';
     if (!/^rotate@/.test(id)) return apiError(404, 'not_found', 'no rotation with that id');
     const status = await tryGetStatus(deps.durable as DurableClient, id);
-    if (!status || status.name !== Orchestrations.rotateCredential)
+    if (!status || !isRotationOrchestration(status.name))
         return apiError(404, 'not_found', 'no rotation with that id');
     return { status: 200, jsonBody: toRotationView(status) };
 }
@@ -121,7 +121,7 @@ export async function listRotationsRoute(deps: RotationsApiDeps, request: ApiReq
     }
     const now = await deps.now();
     const all = (await deps.durable.getStatusBy({ createdTimeFrom: new Date(now.getTime() - days * 86_400_000) }))
-        .filter((s) => s.name === Orchestrations.rotateCredential)
+        .filter((s) => isRotationOrchestration(s.name))
         .sort((a, b) => new Date(b.createdTime).getTime() - new Date(a.createdTime).getTime());
     const items = all.slice(skip, skip + top).map(toRotationView);
     const more = skip + top < all.length;

@@ -1,7 +1,26 @@
+/**
+ * Every rotation orchestrator name ever released, oldest first. Instances sleep for days (grace, re-checks), and
+ * Durable replays them with the code registered under the name they started with; a changed step sequence under
+ * the same name fails them with a non-determinism error. So a release that changes the sequence adds a new name
+ * (`rotateCredential_v2`, …) for new starts, and every released name stays registered with the code it shipped
+ * with until no instance of it can be running (test/host/versioning.test.ts shows both outcomes).
+ * Durable's own orchestration versioning (extension bundle 4.26+) is in public preview and also keeps the old
+ * code in the app (branching on `context.df.version`); a new name needs neither the preview nor host.json.
+ */
+export const ROTATION_ORCHESTRATOR_RELEASES = ['rotateCredential'] as const;
+
+export type RotationOrchestratorName = (typeof ROTATION_ORCHESTRATOR_RELEASES)[number];
+
 /** Registered function names, shared by registrations, orchestrators and starters so they cannot drift. */
 export const Orchestrations = {
-    rotateCredential: 'rotateCredential',
+    /** The name new rotations start with: the latest release. */
+    rotateCredential: ROTATION_ORCHESTRATOR_RELEASES[ROTATION_ORCHESTRATOR_RELEASES.length - 1]!,
 } as const;
+
+/** An instance of any released rotation orchestrator (the API and the scan read all of them). */
+export function isRotationOrchestration(name: string | undefined): boolean {
+    return (ROTATION_ORCHESTRATOR_RELEASES as readonly string[]).includes(name ?? '');
+}
 
 export const Activities = {
     preflight: 'rotationPreflight',

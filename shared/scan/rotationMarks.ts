@@ -1,7 +1,7 @@
 import { type DurableClient, type DurableOrchestrationStatus, OrchestrationRuntimeStatus } from 'durable-functions';
 
 import { type RotationMark } from '../domain/credential';
-import { Orchestrations } from '../rotation/names';
+import { isRotationOrchestration } from '../rotation/names';
 import { type RotationRecord } from '../workflows/timeline';
 import { credentialKey } from './scanTenant';
 
@@ -14,7 +14,7 @@ const PUBLISHED_STEPS = new Set(['publish', 'refresh', 'confirm', 'grace', 'usag
 export function marksFromStatuses(statuses: readonly DurableOrchestrationStatus[]): Map<string, RotationMark> {
     const marks = new Map<string, RotationMark>();
     for (const status of statuses) {
-        if (status.name !== Orchestrations.rotateCredential) continue;
+        if (!isRotationOrchestration(status.name)) continue;
         const running = [
             OrchestrationRuntimeStatus.Running,
             OrchestrationRuntimeStatus.Pending,
