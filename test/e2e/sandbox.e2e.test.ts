@@ -188,9 +188,9 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
         }
     }, 150_000);
 
-    it('npm run audit -- --sandbox lists urgent credentials, flags unmanaged apps, exits 1; bad usage exits 2', async () => {
+    it('npm run audit -- --sandbox lists urgent credentials and (App Service mode) the pinned reference; the dry run names the pin; bad usage exits 2', async () => {
         const state = tempDir();
-        const { child } = await npmStart(['--state', state, '--port', '0', '--clock-rate', '0']);
+        const { child, ready } = await npmStart(['--state', state, '--port', '0', '--clock-rate', '0']);
         try {
             const audit = spawnSync(NPM, ['run', '-s', 'audit', '--', '--sandbox', '--state', state, '--json'], {
                 cwd: ROOT,
@@ -224,6 +224,30 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
             expect(found.pinned).toHaveLength(1);
             expect(found.pinned[0]).toMatchObject({ setting: 'GRAPH_CLIENT_SECRET', secretName: 'teams-agent-secret' });
             expect(found.pinned[0]?.site).toMatch(/\/sites\/teams-agent$/);
+
+            // From outside: the dry run of teams-agent's secret reports the pin as blocking.
+            const emu = new EmulatorClient(ready.emulator, readFileSync(ready.emulator.caCertPath, 'utf8'));
+            const token = await emu.token(ready.operator.clientId, ready.operator.clientSecret, ready.operator.scope);
+            const api = `${ready.apiBaseUrl}/rotations`;
+            const started = await fetch(api, {
+                method: 'POST',
+                headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+                body: JSON.stringify({ secretName: 'teams-agent-secret', dryRun: true }),
+            });
+            expect(started.status).toBe(202);
+            const { id } = (await started.json()) as { id: string };
+            let dry: { status: string; findings: { severity: string; code: string; message: string }[] } | undefined;
+            for (let i = 0; i < 60; i++) {
+                const res = await fetch(`${api}/${encodeURIComponent(id)}`, {
+                    headers: { authorization: `Bearer ${token}` },
+                });
+                dry = (await res.json()) as typeof dry;
+                if (dry?.findings.some((f) => f.code === 'pinned_reference')) break;
+                await new Promise((r) => setTimeout(r, 500));
+            }
+            const pin = dry?.findings.find((f) => f.code === 'pinned_reference');
+            expect(pin?.severity).toBe('error');
+            expect(pin?.message).toMatch(/teams-agent .* setting GRAPH_CLIENT_SECRET pins version \w+/);
         } finally {
             await stop(child);
         }
