@@ -308,6 +308,13 @@ function needsAction(inventory, rotations, options) {
             if (r.status !== latest.status || (r.outcome ? r.outcome.code : '') !== code) break;
             same.push(r);
         }
+        // The notification record keeps every ending even when the rotations list keeps only the latest per secret.
+        var since = same[same.length - 1].createdAt || null;
+        var ended = (opts.events || []).filter(function (e) {
+            var d = e.data || {};
+            return e.type === 'Rotation.' + latest.status && d.secretName === secret && (!code || !d.code || d.code === code);
+        });
+        ended.forEach(function (e) { if (!since || String(e.time) < since) since = String(e.time); });
         cards.push({
             kind: 'rotation',
             severity: latest.status === 'AttentionRequired' ? 0 : 1,
@@ -315,8 +322,8 @@ function needsAction(inventory, rotations, options) {
             key: 'rotation:' + secret,
             title: secret + ' \u2014 ' + latest.status,
             detail: latest.outcome ? latest.outcome.code + ': ' + latest.outcome.message : 'no outcome recorded',
-            count: same.length,
-            since: same[same.length - 1].createdAt || null,
+            count: Math.max(same.length, ended.length),
+            since: since,
             rotationId: String(latest.id),
             secretName: secret,
             vaultUrl: latest.vaultUrl || null,

@@ -204,7 +204,7 @@ function refresh() {
         var rotations = (r[1] && r[1].items) || [];
         var events = (r[2] && r[2].items) || [];
         var now = L.referenceNow(inv, rotations, Date.now());
-        renderActions(L.needsAction(inv, rotations), rotations);
+        renderActions(L.needsAction(inv, rotations, { events: events }), rotations);
         renderInFlight(L.inFlight(rotations), events, now);
         renderTimeline(inv, now);
         renderHistory(rotations, events, now);

@@ -13,7 +13,10 @@ export interface NarratedRotation {
     readonly steps?: readonly { readonly name: string; readonly state: string; readonly detail?: string }[];
 }
 
-/** What the narrator remembers about each rotation between polls. */
+/**
+ * What the narrator remembers between polls: each rotation's status and step states, and (under `needs:<secret>`)
+ * the last needs-action ending per secret with how often it repeated.
+ */
 export type NarratorMemory = ReadonlyMap<
     string,
     { readonly status: string; readonly steps: ReadonlyMap<string, string> }
@@ -47,7 +50,22 @@ export function narrate(
             else if (step.state === 'failed') lines.push(`  step failed      ${name}: ${step.name}`);
             else if (step.state === 'skipped') lines.push(`  step skipped     ${name}: ${step.name}`);
         }
-        if (TERMINAL.has(r.status) && seen?.status !== r.status) lines.push(endLine(name, r));
+        if (TERMINAL.has(r.status) && seen?.status !== r.status) {
+            // The same secret ending the same way again (a failure on every scan) is counted, not repeated.
+            const ending = `needs:${r.secretName ?? '?'}`;
+            const key = `${r.status}:${r.outcome?.code ?? ''}`;
+            const before = next.get(ending);
+            const needsAction = r.status === 'AttentionRequired' || r.status === 'Failed';
+            if (needsAction && before?.status === key) {
+                const times = (Number(before.steps.get('times')) || 1) + 1;
+                lines.push(`  again            ${name} ${r.status} (${r.outcome?.code ?? ''}), ${times} times so far`);
+                next.set(ending, { status: key, steps: new Map([['times', String(times)]]) });
+            } else {
+                lines.push(endLine(name, r));
+                if (needsAction) next.set(ending, { status: key, steps: new Map([['times', '1']]) });
+                else next.delete(ending);
+            }
+        }
         next.set(r.id, { status: r.status, steps: stepStates(r) });
     }
     return { lines, memory: next };

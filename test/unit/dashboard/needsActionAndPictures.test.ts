@@ -46,6 +46,21 @@ describe('needs action: what a human must do, grouped and most urgent first', ()
         });
     });
 
+    it('counts endings from the notification record too, when the rotations list keeps only the latest', () => {
+        const events = [5, 4, 3, 2].map((n) => ({
+            type: 'Rotation.Failed',
+            time: iso(n * 6 * H),
+            data: { secretName: 'crowded-app-secret', code: 'credential_limit_reached' },
+        }));
+        events.push({
+            type: 'Rotation.Failed',
+            time: iso(0),
+            data: { secretName: 'other', code: 'credential_limit_reached' },
+        });
+        const cards = L.needsAction({ items: [] }, [failedScan(5)], { events });
+        expect(cards[0]).toMatchObject({ count: 4, since: iso(2 * 6 * H) });
+    });
+
     it('a later success clears the card; a different outcome starts a new count; dry runs never raise one', () => {
         const fixed = [
             rotation({ id: 'ok', secretName: 'crowded-app-secret', createdAt: iso(40 * 6 * H) }),

@@ -99,4 +99,26 @@ describe('npm start narration', () => {
         ]);
         expect(r.lines).toEqual(['rotation started   payroll-agent-secret (dry run) (api)']);
     });
+
+    it('a secret that fails the same way on every scan is announced once, then counted', () => {
+        let memory: NarratorMemory = new Map([['seed', { status: 'Completed', steps: new Map() }]]);
+        const said: string[] = [];
+        for (const n of [1, 2, 3]) {
+            const r = narrate(memory, [
+                rotation({
+                    id: `crowded-${n}`,
+                    secretName: 'crowded-app-secret',
+                    status: 'Failed',
+                    outcome: { code: 'credential_limit_reached', message: 'five secrets already' },
+                }),
+            ]);
+            memory = r.memory;
+            said.push(...r.lines.filter((l) => !l.startsWith('rotation started')));
+        }
+        expect(said).toEqual([
+            'NEEDS ACTION       crowded-app-secret Failed: credential_limit_reached - five secrets already',
+            '  again            crowded-app-secret Failed (credential_limit_reached), 2 times so far',
+            '  again            crowded-app-secret Failed (credential_limit_reached), 3 times so far',
+        ]);
+    });
 });
