@@ -24,6 +24,7 @@ import { QuotaBudget } from './pacing/quotaBudget';
 import { type RotationDeps } from './rotation/deps';
 import { AppServiceRefresher, RoutingRefresher } from './rotation/appServiceConsumers';
 import { loadConsumersConfig } from './rotation/loadConsumers';
+import { readBlobText } from './adapters/blobText';
 import { type ApplicationScannerPort, type ManagedSecretIndexPort, type StateStorePort } from './scan/ports';
 
 /** The one place where adapters are built and wired: everything else receives its dependencies. */
@@ -46,7 +47,9 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
     const graph = createGraphClient(credential, config.graphBaseUrl, budget, config.scopes.graph);
     const secretClients = new SecretClients(credential, config.localEndpoints);
     const clock = config.clockSourceUrl ? new HttpClock(config.clockSourceUrl) : systemClock;
-    const consumers = overrides.consumers ?? (await loadConsumersConfig(config.consumers.configLocation));
+    const consumers =
+        overrides.consumers ??
+        (await loadConsumersConfig(config.consumers.configLocation, (url) => readBlobText(url, credential)));
     const state: StateStorePort = /^https:\/\//i.test(config.stateStoreLocation)
         ? new BlobStateStore(config.stateStoreLocation, credential)
         : new FileStateStore(config.stateStoreLocation);

@@ -4,17 +4,19 @@ import { configError } from '../errors/RotatorError';
 import { type ConsumersConfig, EMPTY_CONSUMERS, parseConsumersConfig } from './consumers';
 
 /**
- * Reads the consumer configuration from a file path or an https URL (e.g. a blob the deployment publishes).
- * A missing or invalid document stops the app: rotating without refreshing declared consumers is unsafe.
+ * Reads the consumer configuration from a file path or an https blob URL, the blob read with the app's identity
+ * (`readHttps`; e.g. `https://<account>.blob.core.windows.net/<state container>/consumers.json`). A missing or
+ * invalid document stops the app: rotating without refreshing declared consumers is unsafe.
  */
-export async function loadConsumersConfig(location: string | undefined): Promise<ConsumersConfig> {
+export async function loadConsumersConfig(
+    location: string | undefined,
+    readHttps: (url: string) => Promise<string>,
+): Promise<ConsumersConfig> {
     if (location === undefined) return EMPTY_CONSUMERS;
     let text: string;
     try {
         if (/^https:\/\//i.test(location)) {
-            const response = await fetch(location, { signal: AbortSignal.timeout(15_000) });
-            if (!response.ok) throw new Error(`HTTP ${response.status}`);
-            text = await response.text();
+            text = await readHttps(location);
         } else {
             text = await readFile(location, 'utf8');
         }

@@ -45,4 +45,14 @@ describe('BlobStateStore against Azurite (HTTPS, bearer tokens only)', () => {
         // The control shows the race is real: unconditional read + write loses updates.
         expect(r.unconditional).toBeLessThan(r.expected as number);
     });
+
+    it('CONSUMERS_CONFIG_LOCATION: a private blob is read with the app identity, validated, and refused anonymously', async () => {
+        const r = await drive();
+        expect(r.consumersEntries).toBe(1);
+        expect(r.worker).toEqual(['worker']);
+        // What the app did before (an anonymous fetch) is refused by a private container.
+        expect(r.consumersAnonymous).toBeGreaterThanOrEqual(400);
+        expect(r.broken).toMatch(/CONSUMERS_CONFIG_LOCATION.*not valid JSON/);
+        expect(r.absent).toMatch(/CONSUMERS_CONFIG_LOCATION.*could not be read \(blob answered 404\)/);
+    });
 });

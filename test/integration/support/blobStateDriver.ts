@@ -8,6 +8,8 @@ import { type AccessToken, type TokenCredential } from '@azure/identity';
 import { ContainerClient } from '@azure/storage-blob';
 
 import { BlobStateStore } from '../../../shared/adapters/blobStateStore';
+import { readBlobText } from '../../../shared/adapters/blobText';
+import { loadConsumersConfig } from '../../../shared/rotation/loadConsumers';
 
 /**
  * A token as Entra issues it for storage (v1: `iss` https://sts.windows.net/{tid}/, `aud` https://storage.azure.com).
@@ -70,8 +72,37 @@ async function main(): Promise<void> {
     );
     const unconditional = ((await a.read<string[]>('control/processed')) ?? []).length;
 
+    // The consumer configuration as infra would publish it: a private blob in the state container.
+    const container = new ContainerClient(containerUrl, credential);
+    const doc = JSON.stringify({
+        consumers: [
+            {
+                vaultUrl: 'https://kv.vault.azure.net',
+                secretName: 'app-secret',
+                refresh: [{ name: 'worker', type: 'webhook', url: 'https://worker.example/refresh' }],
+            },
+        ],
+    });
+    await container.getBlockBlobClient('consumers.json').upload(doc, Buffer.byteLength(doc));
+    await container.getBlockBlobClient('broken.json').upload('{not json', 9);
+    const consumersUrl = `${containerUrl}/consumers.json`;
+    const loaded = await loadConsumersConfig(consumersUrl, (url) => readBlobText(url, credential));
+    const consumersAnonymous = await fetch(consumersUrl).then((r) => r.status);
+    const broken = await loadConsumersConfig(`${containerUrl}/broken.json`, (url) =>
+        readBlobText(url, credential),
+    ).then(
+        () => 'loaded',
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+    const absent = await loadConsumersConfig(`${containerUrl}/absent.json`, (url) =>
+        readBlobText(url, credential),
+    ).then(
+        () => 'loaded',
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    );
+
     process.stdout.write(
-        `${JSON.stringify({ anonymous, missing: missing ?? null, roundTrip, conditional, unconditional, expected: N * 2, tokenCalls: credential.calls })}\n`,
+        `${JSON.stringify({ consumersEntries: loaded.entries, worker: loaded.consumersFor('https://kv.vault.azure.net', 'app-secret').map((c) => c.name), consumersAnonymous, broken, absent, anonymous, missing: missing ?? null, roundTrip, conditional, unconditional, expected: N * 2, tokenCalls: credential.calls })}\n`,
     );
 }
 
