@@ -437,15 +437,22 @@ function* usageGate(
             yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, latency));
         }
 
-        const read = yield* run.activity<UsageResult>('usageGate', Activities.checkUsage, {
-            appId: plan.appId,
-            keys: [
-                { keyId: plan.oldKeyId, since: windowStart.toISOString() },
-                { keyId: created.keyId, since: publishedAt.toISOString() },
-            ],
-            ownCorrelationIds: [...run.ownSignIns],
-        });
-        if (!read) return undefined;
+        run.mark('usageGate', 'running', `check ${check} of ${max}: reading the sign-in log`);
+        run.publishStatus();
+        let read: UsageResult;
+        try {
+            read = yield* callActivity<UsageResult>(context, Activities.checkUsage, {
+                appId: plan.appId,
+                keys: [
+                    { keyId: plan.oldKeyId, since: windowStart.toISOString() },
+                    { keyId: created.keyId, since: publishedAt.toISOString() },
+                ],
+                ownCorrelationIds: [...run.ownSignIns],
+            });
+        } catch (error) {
+            // Still throttled after a day of waiting, or failing past retries: not proven, so re-check later.
+            read = { complete: false, reason: `${errorCodeOf(error)}: ${firstLine(error)}` };
+        }
         const now = context.df.currentUtcDateTime.toISOString();
         const newUse = newKeySignIns(read, created.keyId, now);
         if (newUse) run.setEvidence(newUse);

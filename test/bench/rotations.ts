@@ -59,7 +59,11 @@ const TERMINAL = new Set(['Completed', 'Failed', 'Terminated', 'Canceled']);
 interface InstanceView {
     instanceId: string;
     runtimeStatus: string;
-    customStatus: { status?: string; steps?: { name: string; state: string }[] } | null;
+    customStatus: {
+        status?: string;
+        steps?: { name: string; state: string; detail?: string }[];
+        reason?: { code: string; message: string } | null;
+    } | null;
 }
 
 export async function runRotationBench(options: RotationBenchOptions): Promise<RotationBenchResult> {
@@ -136,7 +140,12 @@ export async function runRotationBench(options: RotationBenchOptions): Promise<R
             }
             // The usage gate waits for the sign-in log after its own sign-in (SIGNIN_LOG_LATENCY_MINUTES): move on.
             const atGate = open.filter((i) =>
-                i.customStatus?.steps?.some((s) => s.name === 'usageGate' && s.state === 'waiting'),
+                i.customStatus?.steps?.some(
+                    (s) =>
+                        s.name === 'usageGate' &&
+                        s.state === 'waiting' &&
+                        /sign-in log to take in/.test(s.detail ?? ''),
+                ),
             );
             if (instances.length >= options.n && open.length > 0 && atGate.length === open.length) {
                 await emu.expectOk(emu.call('POST', '/_emulator/clock', { advanceSeconds: 3_600 }), 'clock jump');
@@ -158,6 +167,8 @@ export async function runRotationBench(options: RotationBenchOptions): Promise<R
             const status = i.customStatus?.status ?? i.runtimeStatus;
             const key = TERMINAL.has(i.runtimeStatus) ? status : `open:${status}`;
             outcomes[key] = (outcomes[key] ?? 0) + 1;
+            const reason = i.customStatus?.reason;
+            if (reason && status !== 'Completed') log(`${i.instanceId}: ${status} ${reason.code}: ${reason.message}`);
         }
         const graph = proxy.requests;
         const writes = graph.filter((r) => r.method !== 'GET' && r.status !== 429);

@@ -480,6 +480,17 @@ describe('rotateCredential (driven without a host)', () => {
             expect(keys(world)).toEqual([run.output.newKeyId]);
         });
 
+        it('a read still throttled after a day of waiting is "not proven" and re-checked, never a failed rotation', async () => {
+            const { world, run } = await runScenario({
+                world: { consumers: [webhook('api')] },
+                arrange: (w) =>
+                    w.signIns.failNext(throttledError('graph read sign-in logs (HTTP 429)', 30 * 3_600_000), 1),
+            });
+            expect(run.output.status).toBe('Completed');
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
+            expect(keys(world)).toEqual([run.output.newKeyId]);
+        });
+
         it('a read that fails once is re-checked later and the rotation completes', async () => {
             const { world, run } = await runScenario({
                 world: { consumers: [webhook('api')] },
