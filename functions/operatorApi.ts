@@ -3,6 +3,14 @@ import * as df from 'durable-functions';
 import { type DurableClient } from 'durable-functions';
 
 import { type BatchApiDeps, getBatchRoute, startBatchRoute } from '../shared/api/batchApi';
+import {
+    bindingHistoryRoute,
+    type BindingsApiDeps,
+    enrollRoute,
+    importRoute,
+    listBindingsRoute,
+    unenrollRoute,
+} from '../shared/api/bindingsApi';
 import { listCredentialsRoute } from '../shared/api/credentialsApi';
 import { checkHealth, configHealth } from '../shared/api/health';
 import {
@@ -37,8 +45,10 @@ async function rotationsDeps(client: DurableClient): Promise<RotationsApiDeps> {
     return {
         authorize: s.authorize,
         durable: client,
-        start: (r) => startRotation(client, r),
+        start: (r) => startRotation({ client, state: s.state }, r),
         index: s.managedIndex,
+        bindings: s.bindings,
+        notifier: s.rotation.notifier,
         vaultUrls: s.config.keyVault.vaultUrls,
         defaultVaultUrl: s.config.keyVault.defaultVaultUrl,
         paused: s.config.paused,
@@ -51,14 +61,29 @@ async function batchDeps(client: DurableClient): Promise<BatchApiDeps> {
     return {
         authorize: s.authorize,
         getStatus: (id) => tryGetStatus(client, id),
-        start: (r) => startRotation(client, r),
+        start: (r) => startRotation({ client, state: s.state }, r),
         index: s.managedIndex,
+        bindings: s.bindings,
         state: s.state,
         vaultUrls: s.config.keyVault.vaultUrls,
         paused: s.config.paused,
         now: () => s.clock.now(),
         quotas: { graphWrites: s.budget.limitOf('graphWrites'), signInReads: s.budget.limitOf('signInReads') },
         gracePeriodDays: s.config.policy.gracePeriodDays,
+    };
+}
+
+async function bindingsDeps(): Promise<BindingsApiDeps> {
+    const s = await getServices();
+    return {
+        authorize: s.authorize,
+        bindings: s.bindings,
+        index: s.managedIndex,
+        applications: s.applications,
+        ownership: s.applications,
+        vaultUrls: s.config.keyVault.vaultUrls,
+        defaultVaultUrl: s.config.keyVault.defaultVaultUrl,
+        now: () => s.clock.now(),
     };
 }
 
@@ -109,6 +134,43 @@ df.app.client.http('rotationStatus', {
     authLevel: 'anonymous',
     handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
         respond(context, async () => getRotationRoute(await rotationsDeps(client), toApiRequest(request))),
+});
+
+// Enrollment (who may rotate what). Literal segments (history, import) win over {secretName} in the router.
+app.http('bindings', {
+    route: 'bindings',
+    methods: ['GET', 'POST'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () =>
+            request.method === 'POST'
+                ? enrollRoute(await bindingsDeps(), toApiRequest(request))
+                : listBindingsRoute(await bindingsDeps(), toApiRequest(request)),
+        ),
+});
+
+app.http('bindingHistory', {
+    route: 'bindings/history',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => bindingHistoryRoute(await bindingsDeps(), toApiRequest(request))),
+});
+
+app.http('bindingImport', {
+    route: 'bindings/import',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => importRoute(await bindingsDeps(), toApiRequest(request))),
+});
+
+app.http('bindingUnenroll', {
+    route: 'bindings/{secretName}',
+    methods: ['DELETE'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, context: InvocationContext) =>
+        respond(context, async () => unenrollRoute(await bindingsDeps(), toApiRequest(request))),
 });
 
 app.http('credentials', {

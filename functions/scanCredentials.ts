@@ -18,16 +18,22 @@ export async function scanCredentials(_timer: Timer, client: DurableClient, cont
         {
             scanner: services.scanner,
             managed: services.managedIndex,
+            bindings: services.bindings,
             state: services.state,
             notifier: services.rotation.notifier,
             startRotation: (ref) =>
-                startRotation(client, {
-                    vaultUrl: ref.vaultUrl,
-                    secretName: ref.secretName,
-                    dryRun: false,
-                    reason: 'scheduled scan: inside the rotate window',
-                    trigger: 'timer',
-                }),
+                startRotation(
+                    { client, state: services.state },
+                    {
+                        vaultUrl: ref.vaultUrl,
+                        secretName: ref.secretName,
+                        appId: ref.appId,
+                        keyId: ref.keyId,
+                        dryRun: false,
+                        reason: 'scheduled scan: inside the rotate window',
+                        trigger: 'timer',
+                    },
+                ),
             rotationMarks: () => loadRotationMarks(client, now),
             policy: config.policy,
             vaultUrls: config.keyVault.vaultUrls,

@@ -16,13 +16,16 @@ import { HttpConsumerRefresher } from './adapters/httpConsumerRefresher';
 import { KeyVaultManagedIndex } from './adapters/keyVaultManagedIndex';
 import { KeyVaultSecrets } from './adapters/keyVaultSecrets';
 import { SecretClients } from './adapters/secretClients';
+import { selfObjectId } from './adapters/selfIdentity';
 import { MsalTokenVerifier } from './adapters/msalTokenVerifier';
 import { RecordingNotifier } from './adapters/recordingNotifier';
 import { type AppConfig, getConfig } from './config';
+import { BindingStore } from './enrollment/bindings';
 import { type Clock } from './domain/time';
 import { QuotaBudget } from './pacing/quotaBudget';
 import { type RotationDeps } from './rotation/deps';
 import { AppServiceRefresher, RoutingRefresher } from './rotation/appServiceConsumers';
+import { type AppCredentialsPort, type AppOwnershipPort } from './rotation/ports';
 import { loadConsumersConfig } from './rotation/loadConsumers';
 import { readBlobText } from './adapters/blobText';
 import { type ApplicationScannerPort, type ManagedSecretIndexPort, type StateStorePort } from './scan/ports';
@@ -36,6 +39,8 @@ export interface Services {
     readonly state: StateStorePort;
     readonly scanner: ApplicationScannerPort;
     readonly managedIndex: ManagedSecretIndexPort;
+    readonly bindings: BindingStore;
+    readonly applications: AppCredentialsPort & AppOwnershipPort;
     readonly authorize: (authorization: string | null, role: OperatorRole) => Promise<AuthResult>;
     readonly rotation: RotationDeps;
 }
@@ -58,8 +63,10 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         scope: config.resourceManager.scope,
     });
     const secrets = new KeyVaultSecrets(secretClients, budget);
+    const bindings = new BindingStore(state);
+    const applications = new GraphApplications(graph, selfObjectId(credential));
     const rotation: RotationDeps = {
-        credentials: new GraphApplications(graph),
+        credentials: applications,
         secrets,
         verifier: new MsalTokenVerifier({
             tenantId: config.tenantId,
@@ -94,6 +101,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         },
         budget,
         ...overrides,
+        bindings: overrides.bindings ?? bindings,
         consumers,
     };
     return {
@@ -105,6 +113,8 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         // Change tracking after one full sync; the snapshot and deltaLink live in the state store.
         scanner: new DeltaApplicationScanner(graph, state, new GraphApplicationScanner(graph)),
         managedIndex: new KeyVaultManagedIndex(secretClients),
+        bindings: rotation.bindings,
+        applications,
         authorize: createOperatorAuth({
             tenantId: config.tenantId,
             authorityHost: config.authorityHost,

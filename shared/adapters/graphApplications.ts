@@ -3,6 +3,7 @@ import { type Client, RetryHandlerOptions } from '@microsoft/microsoft-graph-cli
 import { Secret } from '../security/Secret';
 import {
     type AppCredentialsPort,
+    type AppOwnershipPort,
     type ApplicationInfo,
     type NewPassword,
     type PasswordCredentialInfo,
@@ -29,8 +30,34 @@ const SELECT = 'id,appId,displayName,passwordCredentials';
 const NO_RETRY = [new RetryHandlerOptions(0, 0)];
 
 /** Application password credentials through Microsoft Graph v1.0. */
-export class GraphApplications implements AppCredentialsPort {
-    constructor(private readonly client: Client) {}
+export class GraphApplications implements AppCredentialsPort, AppOwnershipPort {
+    /** `selfObjectId`: the rotator's service principal object id (the `oid` of its own Graph token). */
+    constructor(
+        private readonly client: Client,
+        private readonly selfObjectId: () => Promise<string> = () =>
+            Promise.reject(new Error('the rotator identity is unknown')),
+    ) {}
+
+    /** Reads the application's owners (paged); OwnedBy can read them, and only owned apps are writable. */
+    async ownedByRotator(appObjectId: string): Promise<boolean> {
+        const self = (await this.selfObjectId()).toLowerCase();
+        try {
+            let page = (await this.client
+                .api(`/applications/${encodeURIComponent(appObjectId)}/owners`)
+                .select('id')
+                .top(999)
+                .get()) as { value?: { id?: string }[]; '@odata.nextLink'?: string };
+            for (;;) {
+                if ((page.value ?? []).some((o) => o.id?.toLowerCase() === self)) return true;
+                const next = page['@odata.nextLink'];
+                if (!next) return false;
+                page = (await this.client.api(next).get()) as typeof page;
+            }
+        } catch (error) {
+            if (statusOf(error) === 404) return false;
+            throw fromUpstreamError('graph', 'list application owners', error);
+        }
+    }
 
     async getApplicationByAppId(appId: string): Promise<ApplicationInfo | undefined> {
         try {

@@ -1,53 +1,51 @@
+import { type SecretProperties } from '@azure/keyvault-secrets';
+
 import { PolicyOverrideTags } from '../domain/policy';
 import { isPendingSecretName, ManagedTags } from '../rotation/markers';
-import { type ManagedSecretIndexPort, type ManagedSecretRef } from '../scan/ports';
+import { type ManagedSecretIndexPort, type ManagedSecretRef, type SecretState } from '../scan/ports';
 import { type SecretClients } from './secretClients';
 import { fromUpstreamError, statusOf } from './upstreamError';
 
-/** Finds managed secrets by their tags. Listing returns properties only: no secret value is read here. */
+/** Lists secrets and their tags. Listing returns properties only: no secret value is read here. */
 export class KeyVaultManagedIndex implements ManagedSecretIndexPort {
     constructor(private readonly clients: SecretClients) {}
 
     async listManaged(vaultUrls: readonly string[]): Promise<ManagedSecretRef[]> {
         const refs: ManagedSecretRef[] = [];
+        for (const s of await this.listSecrets(vaultUrls)) {
+            if (!s.tags.appId || !s.tags.keyId) continue;
+            const { tags, ...rest } = s;
+            refs.push({ ...rest, appId: tags.appId!, keyId: tags.keyId! });
+        }
+        return refs;
+    }
+
+    async listSecrets(vaultUrls: readonly string[]): Promise<SecretState[]> {
+        const states: SecretState[] = [];
         for (const vaultUrl of vaultUrls) {
             try {
                 for await (const p of this.clients.for(vaultUrl).listPropertiesOfSecrets()) {
-                    const appId = p.tags?.[ManagedTags.appId];
-                    const keyId = p.tags?.[ManagedTags.keyId];
-                    if (!appId || !keyId || isPendingSecretName(p.name)) continue;
-                    refs.push({
-                        vaultUrl,
-                        secretName: p.name,
-                        version: p.version ?? '',
-                        enabled: p.enabled !== false,
-                        appId,
-                        keyId,
-                        ...extras(p),
-                    });
+                    if (isPendingSecretName(p.name)) continue;
+                    states.push(stateOf(vaultUrl, p.name, p));
                 }
             } catch (error) {
                 throw fromUpstreamError('keyVault', 'list secrets', error);
             }
         }
-        return refs;
+        return states;
     }
 
-    async current(vaultUrl: string, secretName: string): ReturnType<ManagedSecretIndexPort['current']> {
+    async current(vaultUrl: string, secretName: string): Promise<SecretState | undefined> {
+        // A rotation's stash is never a managed secret (as in listSecrets).
+        if (isPendingSecretName(secretName)) return undefined;
         try {
             const { properties: p } = await this.clients.for(vaultUrl).getSecret(secretName);
-            const appId = p.tags?.[ManagedTags.appId];
-            const keyId = p.tags?.[ManagedTags.keyId];
-            const version = p.version ?? '';
-            const enabled = p.enabled !== false;
-            // A rotation's stash carries the same tags but is never a managed secret (as in listManaged).
-            if (!appId || !keyId || isPendingSecretName(secretName)) return { unmanaged: true, version, enabled };
-            return { vaultUrl, secretName, version, enabled, appId, keyId, ...extras(p) };
+            return stateOf(vaultUrl, secretName, p);
         } catch (error) {
             if (statusOf(error) === 404) return undefined;
             // A disabled current version answers 403 SecretDisabled: report it as such, not as an outage.
             if (statusOf(error) === 403 && /disabled/i.test(error instanceof Error ? error.message : '')) {
-                return { unmanaged: true, version: '', enabled: false };
+                return { vaultUrl, secretName, version: '', enabled: false, tags: {} };
             }
             throw fromUpstreamError('keyVault', 'get secret', error);
         }
@@ -67,5 +65,18 @@ function extras(p: {
     return {
         ...(Object.keys(policyTags).length > 0 ? { policyTags } : {}),
         ...(p.expiresOn ? { expiresOn: p.expiresOn.toISOString() } : {}),
+    };
+}
+
+function stateOf(vaultUrl: string, secretName: string, p: SecretProperties): SecretState {
+    const appId = p.tags?.[ManagedTags.appId];
+    const keyId = p.tags?.[ManagedTags.keyId];
+    return {
+        vaultUrl,
+        secretName,
+        version: p.version ?? '',
+        enabled: p.enabled !== false,
+        tags: { ...(appId ? { appId } : {}), ...(keyId ? { keyId } : {}) },
+        ...extras(p),
     };
 }

@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { type DurableOrchestrationStatus } from 'durable-functions';
 import { z } from 'zod';
 
+import { type Binding } from '../enrollment/bindings';
+import { enrolledSecrets } from '../enrollment/gate';
 import { type QuotaLimit } from '../pacing/quotaBudget';
 import { isValidSecretName, normalizeVaultUrl } from '../rotation/markers';
 import { type StartRequest, type StartResult } from '../rotation/starter';
@@ -15,6 +17,8 @@ export interface BatchApiDeps {
     readonly getStatus: (instanceId: string) => Promise<DurableOrchestrationStatus | undefined>;
     readonly start: (request: StartRequest) => Promise<StartResult>;
     readonly index: ManagedSecretIndexPort;
+    /** Enrollment: a batch selects among enrolled secrets only; tags never select one. */
+    readonly bindings: { list(): Promise<readonly Binding[]> };
     readonly state: StateStorePort;
     readonly vaultUrls: readonly string[];
     readonly paused: boolean;
@@ -96,7 +100,8 @@ export async function startBatchRoute(deps: BatchApiDeps, request: ApiRequest): 
     if (selectorVault && !managedVaults.includes(selectorVault)) {
         return apiError(400, 'invalid_request', 'selector.vaultUrl is not one of the vaults this rotator manages');
     }
-    const refs = await deps.index.listManaged(selectorVault ? [selectorVault] : managedVaults);
+    const refs = (await enrolledSecrets(deps.index, deps.bindings, selectorVault ? [selectorVault] : managedVaults))
+        .enrolled;
     const selected = select(refs, body.selector);
     if ('missing' in selected) {
         return apiError(
@@ -137,6 +142,8 @@ export async function startBatchRoute(deps: BatchApiDeps, request: ApiRequest): 
             const started = await deps.start({
                 vaultUrl: ref.vaultUrl,
                 secretName: ref.secretName,
+                appId: ref.appId,
+                keyId: ref.keyId,
                 dryRun: false,
                 reason: `batch ${id}: ${body.reason}`.slice(0, 500),
                 trigger: 'api',

@@ -1,6 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
 
-export const OperatorRoles = { read: 'Rotation.Read', write: 'Rotation.Write' } as const;
+/** Read: view; Write: start rotations; Admin: enroll and unenroll credentials (who may rotate what). */
+export const OperatorRoles = { read: 'Rotation.Read', write: 'Rotation.Write', admin: 'Rotation.Admin' } as const;
 export type OperatorRole = (typeof OperatorRoles)[keyof typeof OperatorRoles];
 
 export interface OperatorAuthOptions {
@@ -29,6 +30,8 @@ export type AuthResult =
           readonly caller: {
               readonly appId: string | undefined;
               readonly objectId: string | undefined;
+              /** Display name (user tokens: `name`; app tokens carry none), for the enrollment history. */
+              readonly name?: string | undefined;
               readonly roles: readonly string[];
           };
       }
@@ -96,7 +99,12 @@ export function createOperatorAuth(
         const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
         return {
             ok: true,
-            caller: { appId: str(payload.appid) ?? str(payload.azp), objectId: str(payload.oid), roles },
+            caller: {
+                appId: str(payload.appid) ?? str(payload.azp),
+                objectId: str(payload.oid),
+                name: str(payload.name) ?? str(payload.preferred_username),
+                roles,
+            },
         };
     };
 }

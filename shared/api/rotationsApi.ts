@@ -1,9 +1,12 @@
 import { type DurableClient, type DurableOrchestrationStatus, OrchestrationRuntimeStatus } from 'durable-functions';
 import { z } from 'zod';
 
+import { type Binding } from '../enrollment/bindings';
+import { bindingMismatchEvent, checkBinding } from '../enrollment/gate';
 import { type RotationInput } from '../rotation/contracts';
-import { isValidSecretName, normalizeVaultUrl } from '../rotation/markers';
+import { isRotationInstanceId, isValidSecretName, normalizeVaultUrl } from '../rotation/markers';
 import { isRotationOrchestration } from '../rotation/names';
+import { type NotifierPort } from '../rotation/ports';
 import { type StartRequest, type StartResult, tryGetStatus } from '../rotation/starter';
 import { type ManagedSecretIndexPort } from '../scan/ports';
 import { type RotationRecord } from '../workflows/timeline';
@@ -26,6 +29,8 @@ export interface RotationsApiDeps {
     readonly durable: Pick<DurableClient, 'getStatus' | 'getStatusBy'>;
     readonly start: (request: StartRequest) => Promise<StartResult>;
     readonly index: ManagedSecretIndexPort;
+    readonly bindings: { find(vaultUrl: string, secretName: string): Promise<Binding | undefined> };
+    readonly notifier: NotifierPort;
     readonly vaultUrls: readonly string[];
     readonly defaultVaultUrl: string;
     readonly paused: boolean;
@@ -69,18 +74,25 @@ export async function startRotationRoute(deps: RotationsApiDeps, request: ApiReq
     }
     const current = await deps.index.current(vaultUrl, body.secretName);
     if (!current) return apiError(404, 'not_found', `secret ${body.secretName} does not exist in ${vaultUrl}`);
-    if ('unmanaged' in current) {
+    const check = checkBinding(await deps.bindings.find(vaultUrl, body.secretName), current);
+    if (check.kind === 'notEnrolled') {
         return apiError(
             404,
-            'not_managed',
-            `secret ${body.secretName} is not managed (it lacks the entra-app-id and entra-key-id tags)`,
+            'not_enrolled',
+            `secret ${body.secretName} is not enrolled; enroll it first (POST /api/bindings, role Rotation.Admin)`,
         );
+    }
+    if (check.kind === 'mismatch') {
+        await deps.notifier.publish([bindingMismatchEvent(current, check, 'api', await deps.now())]);
+        return apiError(409, 'binding_mismatch', `secret ${body.secretName} is refused: ${check.detail}`);
     }
     if (deps.paused && !body.dryRun)
         return apiError(409, 'paused', 'rotation is paused (ROTATION_PAUSED); dry runs still work');
     const started = await deps.start({
         vaultUrl,
-        secretName: body.secretName,
+        secretName: check.binding.secretName,
+        appId: check.binding.appId,
+        keyId: check.binding.keyId,
         dryRun: body.dryRun,
         reason: body.reason,
         trigger: 'api',
@@ -100,10 +112,10 @@ export async function getRotationRoute(deps: RotationsApiDeps, request: ApiReque
     const auth = await deps.authorize(request.authorization, OperatorRoles.read);
     if (!auth.ok) return apiError(auth.status, auth.code, auth.message);
     const id = request.params.id ?? '';
-    if (!/^rotate@/.test(id)) return apiError(404, 'not_found', 'no rotation with that id');
-    const status = await tryGetStatus(deps.durable as DurableClient, id);
-    if (!status || !isRotationOrchestration(status.name))
-        return apiError(404, 'not_found', 'no rotation with that id');
+    // The id goes into the Durable management URL: anything but our own id shape (e.g. `%2F..`, `?`) stops here.
+    if (!isRotationInstanceId(id)) return apiError(404, 'not_found', 'no rotation with that id');
+    const status = await tryGetStatus(deps.durable, id);
+    if (!status || !isRotationOrchestration(status.name)) return apiError(404, 'not_found', 'no rotation with that id');
     return { status: 200, jsonBody: toRotationView(status) };
 }
 
@@ -191,7 +203,7 @@ function toIso(value: Date | string | undefined): string | null {
     return Number.isNaN(date.getTime()) ? null : date.toISOString();
 }
 
-function intParam(raw: string | null, fallback: number, min: number, max: number): number | undefined {
+export function intParam(raw: string | null, fallback: number, min: number, max: number): number | undefined {
     if (raw === null || raw === '') return fallback;
     if (!/^\d+$/.test(raw)) return undefined;
     const n = Number(raw);

@@ -1,5 +1,9 @@
+import { type Binding } from '../enrollment/bindings';
+import { bindingMismatchEvent, checkBinding } from '../enrollment/gate';
+import { ensureError } from '../errors/ensureError';
 import { type Logger } from '../logging/logger';
 import { normalizeVaultUrl } from '../rotation/markers';
+import { type NotifierPort } from '../rotation/ports';
 import { type StartRequest, type StartResult } from '../rotation/starter';
 import { rotateBeforeOverride, type RotationPolicy } from '../domain/policy';
 import { type ManagedSecretIndexPort, type ManagedSecretRef, type StateStorePort, unchanged } from '../scan/ports';
@@ -16,6 +20,8 @@ export interface KeyVaultEventDeps {
     readonly vaultUrls: readonly string[];
     readonly index: ManagedSecretIndexPort;
     readonly state: StateStorePort;
+    readonly bindings: { find(vaultUrl: string, secretName: string): Promise<Binding | undefined> };
+    readonly notifier: NotifierPort;
     readonly start: (request: StartRequest) => Promise<StartResult>;
     readonly paused: boolean;
     readonly log: Logger;
@@ -39,8 +45,9 @@ interface NormalizedEvent {
 
 /**
  * Key Vault's NearExpiry/Expired events are a fast path next to the daily scan: they start (or join) the rotation
- * of a managed secret's *current* version. Foreign topics are rejected; other types, unknown, stale, disabled
- * or unmanaged secrets are acknowledged and left alone; a redelivered event id never acts twice.
+ * of an enrolled secret's *current* version. Foreign topics are rejected; other types, unknown, stale, disabled
+ * or unenrolled secrets are acknowledged and left alone; a secret whose tags claim a credential its enrollment
+ * does not name is refused and announced (Credential.BindingMismatch); a redelivered event id never acts twice.
  */
 export async function handleKeyVaultEvent(deps: KeyVaultEventDeps, raw: unknown): Promise<KeyVaultEventOutcome> {
     const event = normalize(raw);
@@ -89,28 +96,59 @@ async function act(
     let early = '';
     if (!current) outcome = ignored(deps, fields, 'secret no longer exists');
     else if (!current.enabled) outcome = ignored(deps, fields, 'current version is disabled');
-    else if ('unmanaged' in current)
-        outcome = ignored(deps, fields, 'secret is not managed (no entra-app-id/entra-key-id tags)');
-    else if (current.version.toLowerCase() !== event.version.toLowerCase()) {
-        outcome = ignored(deps, fields, 'event is about a version that is no longer current');
-    } else if (deps.paused) outcome = ignored(deps, fields, 'rotation is paused (ROTATION_PAUSED)');
-    else if (event.type === NEAR_EXPIRY && (early = await notDueYet(deps, current))) {
-        outcome = ignored(deps, fields, early);
-    } else {
-        const result = await deps.start({
-            vaultUrl,
-            secretName: event.secretName,
-            dryRun: false,
-            reason: `${event.type.replace('Microsoft.KeyVault.', '')} event ${event.id}`,
-            trigger: 'keyVaultEvent',
-        });
-        outcome = { action: result.alreadyRunning ? 'joined' : 'started', instanceId: result.id };
-        deps.log.info(result.alreadyRunning ? 'Event joined a running rotation' : 'Event started a rotation', {
-            ...fields,
-            instanceId: result.id,
-        });
+    else {
+        const check = checkBinding(await deps.bindings.find(vaultUrl, event.secretName), current);
+        if (check.kind !== 'enrolled') {
+            if (check.kind === 'mismatch' || check.tagged)
+                await announce(deps, bindingMismatchEvent(current, check, 'keyVaultEvent', await deps.now()));
+            outcome = ignored(
+                deps,
+                fields,
+                check.kind === 'mismatch'
+                    ? `tags disagree with the enrollment (${check.detail})`
+                    : 'secret is not enrolled',
+            );
+        } else if (current.version.toLowerCase() !== event.version.toLowerCase()) {
+            outcome = ignored(deps, fields, 'event is about a version that is no longer current');
+        } else if (deps.paused) outcome = ignored(deps, fields, 'rotation is paused (ROTATION_PAUSED)');
+        else if (event.type === NEAR_EXPIRY && (early = await notDueYet(deps, current))) {
+            outcome = ignored(deps, fields, early);
+        } else outcome = await start(deps, fields, event, vaultUrl, check.binding);
     }
     return outcome;
+}
+
+async function start(
+    deps: KeyVaultEventDeps,
+    fields: Parameters<Logger['info']>[1],
+    event: NormalizedEvent,
+    vaultUrl: string,
+    binding: Binding,
+): Promise<KeyVaultEventOutcome> {
+    const result = await deps.start({
+        vaultUrl,
+        secretName: binding.secretName,
+        appId: binding.appId,
+        keyId: binding.keyId,
+        dryRun: false,
+        reason: `${event.type.replace('Microsoft.KeyVault.', '')} event ${event.id}`,
+        trigger: 'keyVaultEvent',
+    });
+    deps.log.info(result.alreadyRunning ? 'Event joined a running rotation' : 'Event started a rotation', {
+        ...fields,
+        instanceId: result.id,
+    });
+    return { action: result.alreadyRunning ? 'joined' : 'started', instanceId: result.id };
+}
+
+/** A failed announcement must not turn into a start, nor into a redelivery loop: it is logged. */
+async function announce(deps: KeyVaultEventDeps, event: Parameters<NotifierPort['publish']>[0][number]): Promise<void> {
+    deps.log.warn('Refused a secret whose tags do not match an enrollment', {
+        secretName: String(event.data.secretName),
+    });
+    await deps.notifier.publish([event]).catch((error: unknown) => {
+        deps.log.error('Could not announce a binding mismatch', {}, ensureError(error));
+    });
 }
 
 function ignored(deps: KeyVaultEventDeps, fields: Parameters<Logger['info']>[1], reason: string): KeyVaultEventOutcome {
@@ -147,7 +185,10 @@ function normalize(raw: unknown): NormalizedEvent {
  * secret that should rotate 10 days before is not due yet (the daily scan starts it when it is). Returns the
  * reason it is not due, or '' when it is.
  */
-async function notDueYet(deps: KeyVaultEventDeps, current: ManagedSecretRef): Promise<string> {
+async function notDueYet(
+    deps: KeyVaultEventDeps,
+    current: Pick<ManagedSecretRef, 'expiresOn' | 'policyTags'>,
+): Promise<string> {
     if (!current.expiresOn) return '';
     const rotateBefore =
         (current.policyTags ? rotateBeforeOverride(deps.policy, current.policyTags) : undefined) ??

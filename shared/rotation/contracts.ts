@@ -186,6 +186,9 @@ export const PublishInputSchema = z.object({
     keyId: id,
     fingerprint,
     endDateTime: instant,
+    /** The key the binding held before; the binding moves only from it (absent in instances started earlier). */
+    oldKeyId: id.optional(),
+    asOf: instant.optional(),
 });
 export type PublishInput = z.output<typeof PublishInputSchema>;
 export interface PublishResult {
@@ -207,7 +210,10 @@ export type RefreshInput = z.input<typeof RefreshInputSchema>;
 export const UsageInputSchema = z.object({
     appId: id,
     /** Each credential is counted from its own instant (old key: from when consumers should have switched). */
-    keys: z.array(z.object({ keyId: id, since: instant })).min(1).max(10),
+    keys: z
+        .array(z.object({ keyId: id, since: instant }))
+        .min(1)
+        .max(10),
     /** Correlation ids of the rotator's own sign-ins: reported apart, so they prove log freshness, not use. */
     ownCorrelationIds: z.array(z.guid()).max(1000).default([]),
 });

@@ -1,5 +1,6 @@
 import { type AppServicePort } from '../appService/ports';
 import { type RotationPolicy } from '../domain/policy';
+import { type BindingStore } from '../enrollment/bindings';
 import { type Logger } from '../logging/logger';
 import { type QuotaBudget } from '../pacing/quotaBudget';
 import { type ConsumersConfig } from './consumers';
@@ -23,6 +24,8 @@ export interface RotationDeps {
     readonly consumers: ConsumersConfig;
     /** Resource Manager for App Service consumers and discovery (absent: none can be checked). */
     readonly appService?: AppServicePort;
+    /** Enrollment: which credential each managed secret holds (read by preflight, moved by publish). */
+    readonly bindings: BindingStore;
     readonly settings: RotationSettings;
     /** The process's quota budgets (absent in tests that do not pace). */
     readonly budget?: QuotaBudget;

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 /**
  * The public contract between the rotator and the credentials it manages, plus the names it derives.
  * Pure (no I/O, no clock): orchestrators and starters both use it.
@@ -39,12 +41,18 @@ export function rotationIdFromDisplayName(displayName: string | null | undefined
 
 /**
  * Where a freshly created value waits until it is verified: a separate secret no consumer reads, so an
- * unverified secret is never served. Key Vault names allow 1-127 letters, digits and dashes.
+ * unverified secret is never served. Key Vault names allow 1-127 letters, digits and dashes and compare
+ * case-insensitively, so the name carries a hash of the whole lower-cased secret name: two secrets never share a
+ * stash, however long their common prefix, and `<name>--rotation-pending` (somebody else's secret) is not ours.
+ * The stash is also tagged (`rotation-stash-for`, `rotation-id`); see stash.ts.
  */
 const PENDING_SUFFIX = '--rotation-pending';
+const STASH_HASH_HEX = 24;
 
 export function pendingSecretName(secretName: string): string {
-    return `${secretName.slice(0, 127 - PENDING_SUFFIX.length)}${PENDING_SUFFIX}`;
+    const hash = createHash('sha256').update(secretName.toLowerCase(), 'utf8').digest('hex').slice(0, STASH_HASH_HEX);
+    const head = secretName.slice(0, 127 - PENDING_SUFFIX.length - STASH_HASH_HEX - 1);
+    return `${head}-${hash}${PENDING_SUFFIX}`;
 }
 
 export function isPendingSecretName(name: string): boolean {
@@ -64,10 +72,22 @@ export function normalizeVaultUrl(vaultUrl: string): string {
 }
 
 /**
- * One orchestration instance per managed credential (vault + secret name), so a second start while a
- * rotation runs joins it instead of rotating twice. Durable ids may not contain '/', '\\', '#' or '?'.
+ * The instance id of one rotation: readable (vault host, secret) and unique (the rotation id), so a finished
+ * rotation's record is never overwritten by the next one. Being one-per-credential is the starter's lock, not the
+ * id. Durable ids may not contain '/', '\\', '#' or '?'.
  */
-export function rotationInstanceId(vaultUrl: string, secretName: string): string {
+export function rotationInstanceId(vaultUrl: string, secretName: string, rotationId: string, dryRun = false): string {
     const host = new URL(vaultUrl).host.toLowerCase().replace(/[^a-z0-9.-]/g, '_');
-    return `rotate@${host}@${secretName.toLowerCase()}`;
+    return `rotate@${host}@${secretName.toLowerCase()}${dryRun ? '@dryrun' : ''}@${rotationId}`;
+}
+
+/**
+ * Every id this rotator ever gave a rotation: the current form, plus `rotate@<host>@<secret>` and
+ * `…@dryrun@<uuid>` from earlier releases (instances that may still be listed). Anything else is not ours.
+ */
+const INSTANCE_ID =
+    /^rotate@[a-z0-9._-]{1,260}@[a-z0-9-]{1,127}(@dryrun)?(@[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$/;
+
+export function isRotationInstanceId(id: string): boolean {
+    return INSTANCE_ID.test(id);
 }

@@ -37,6 +37,11 @@ export interface AppCredentialsPort {
     removePassword(appObjectId: string, keyId: string): Promise<'removed' | 'notFound'>;
 }
 
+/** Whether the rotator's own identity is an owner of an application (what Application.ReadWrite.OwnedBy writes). */
+export interface AppOwnershipPort {
+    ownedByRotator(appObjectId: string): Promise<boolean>;
+}
+
 export interface StoredSecretProperties {
     readonly name: string;
     readonly version: string;

@@ -27,16 +27,26 @@ export interface ManagedSecretRef {
     readonly expiresOn?: string;
 }
 
+/** A secret's current version as listed (properties only), with the binding-related tags it carries. */
+export interface SecretState {
+    readonly vaultUrl: string;
+    readonly secretName: string;
+    readonly version: string;
+    readonly enabled: boolean;
+    /** `entra-app-id` / `entra-key-id` tags: descriptive only; they never make a secret managed. */
+    readonly tags: { readonly appId?: string; readonly keyId?: string };
+    /** As in ManagedSecretRef: the policy-override tags and the current version's `exp`. */
+    readonly policyTags?: Readonly<Record<string, string>>;
+    readonly expiresOn?: string;
+}
+
 export interface ManagedSecretIndexPort {
-    /** Managed secrets in the given vaults; pending rotation stashes are not included. */
+    /** Secrets tagged `entra-app-id` + `entra-key-id` in the given vaults (audit, import); stashes excluded. */
     listManaged(vaultUrls: readonly string[]): Promise<ManagedSecretRef[]>;
-    /** The current version of one secret, or undefined when it does not exist. */
-    current(
-        vaultUrl: string,
-        secretName: string,
-    ): Promise<
-        ManagedSecretRef | { readonly unmanaged: true; readonly version: string; readonly enabled: boolean } | undefined
-    >;
+    /** Every secret's current version in the given vaults, properties only; rotation stashes excluded. */
+    listSecrets(vaultUrls: readonly string[]): Promise<SecretState[]>;
+    /** The current version of one secret, or undefined when it does not exist or is a rotation stash. */
+    current(vaultUrl: string, secretName: string): Promise<SecretState | undefined>;
 }
 
 /**
@@ -45,7 +55,10 @@ export interface ManagedSecretIndexPort {
  */
 export const unchanged: unique symbol = Symbol('unchanged');
 
-/** Small JSON documents the app keeps between runs (alert ledger, inventory, processed event ids). */
+/**
+ * Small JSON documents the app keeps between runs (alert ledger, inventory, processed event ids, enrollment,
+ * rotation locks).
+ */
 export interface StateStorePort {
     read<T>(key: string): Promise<T | undefined>;
     /** Unconditional replace: only for documents with a single writer (a snapshot, not a merge). */

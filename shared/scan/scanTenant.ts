@@ -1,6 +1,8 @@
 import { classifyCredential } from '../domain/classify';
 import { type Credential, type RotationMark } from '../domain/credential';
 import { rotateBeforeOverride, type RotationPolicy } from '../domain/policy';
+import { type Binding } from '../enrollment/bindings';
+import { bindingMismatchEvent, enrolledSecrets } from '../enrollment/gate';
 import { ensureError } from '../errors/ensureError';
 import { type Logger } from '../logging/logger';
 import { type LifecycleEvent, type NotifierPort } from '../rotation/ports';
@@ -22,6 +24,8 @@ type AlertLedger = Record<string, number>;
 export interface ScanDeps {
     readonly scanner: ApplicationScannerPort;
     readonly managed: ManagedSecretIndexPort;
+    /** Enrollment: only enrolled secrets are rotated; tags never make one managed. */
+    readonly bindings: { list(): Promise<readonly Binding[]> };
     readonly state: StateStorePort;
     readonly notifier: NotifierPort;
     readonly startRotation: (ref: ManagedSecretRef) => Promise<StartResult>;
@@ -41,6 +45,8 @@ export interface ScanSummary {
     readonly rotationsJoined: number;
     readonly rotationsFailedToStart: number;
     readonly alertsSent: number;
+    /** Secrets refused because their tags claim a credential their enrollment does not name (announced). */
+    readonly bindingMismatches: number;
     readonly inventory: Inventory['counts'];
 }
 
@@ -60,8 +66,7 @@ export function credentialKey(appId: string, keyId: string): string {
  */
 export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<ScanSummary> {
     const { now } = options;
-    const managedRefs = await deps.managed.listManaged(deps.vaultUrls);
-    const managed = new Map(managedRefs.map((ref) => [credentialKey(ref.appId, ref.keyId), ref]));
+    const { managed, refused } = await enrolledByCredential(deps, now);
     const marks = await deps.rotationMarks();
     const previousLedger = (await deps.state.read<AlertLedger>(ALERT_LEDGER_KEY)) ?? {};
     const ledger: AlertLedger = {};
@@ -128,6 +133,7 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
     }
 
     const alertsSent = await publishAlerts(deps, alerts);
+    if (refused.length > 0) await publishAlerts(deps, refused);
     // Only thresholds that were actually announced are remembered, so an unsent alert is retried next scan.
     for (const key of alertKeys.slice(alertsSent)) {
         const previous = previousLedger[key];
@@ -153,7 +159,22 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
         rotationsJoined: joined,
         rotationsFailedToStart: failedToStart,
         alertsSent,
+        bindingMismatches: refused.length,
         inventory: snapshot.counts,
+    };
+}
+
+/** The enrolled secrets the scan may act on, keyed by their binding's credential; refused ones are announced. */
+async function enrolledByCredential(
+    deps: ScanDeps,
+    now: Date,
+): Promise<{ managed: Map<string, ManagedSecretRef>; refused: LifecycleEvent[] }> {
+    const { enrolled, refused } = await enrolledSecrets(deps.managed, deps.bindings, deps.vaultUrls);
+    for (const { secret } of refused)
+        deps.log.warn('Refused a secret whose tags do not match an enrollment', { secretName: secret.secretName });
+    return {
+        managed: new Map(enrolled.map((ref) => [credentialKey(ref.appId, ref.keyId), ref])),
+        refused: refused.map(({ secret, check }) => bindingMismatchEvent(secret, check, 'scan', now)),
     };
 }
 

@@ -152,6 +152,8 @@ export function* rotateCredential(context: OrchestrationContext): Flow<RotationR
         keyId: created.keyId,
         fingerprint: created.fingerprint,
         endDateTime: created.endDateTime,
+        oldKeyId: plan.oldKeyId,
+        asOf: context.df.currentUtcDateTime.toISOString(),
     });
     if (!published) return run.record();
     const publishedAt = context.df.currentUtcDateTime;

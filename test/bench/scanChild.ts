@@ -18,6 +18,7 @@ import { createGraphClient } from '../../shared/adapters/graphClient';
 import { KeyVaultManagedIndex } from '../../shared/adapters/keyVaultManagedIndex';
 import { SecretClients } from '../../shared/adapters/secretClients';
 import { DEFAULT_POLICY } from '../../shared/domain/policy';
+import { type Binding } from '../../shared/enrollment/bindings';
 import { createLogger } from '../../shared/logging/logger';
 import { type ApplicationScannerPort, type ScannedApplication } from '../../shared/scan/ports';
 import { scanTenant } from '../../shared/scan/scanTenant';
@@ -86,6 +87,15 @@ async function main(): Promise<void> {
     await credential.getToken('https://graph.microsoft.com/.default');
     await credential.getToken('https://vault.azure.net/.default');
     const stateDir = input.deltaStateDir ?? mkdtempSync(join(tmpdir(), 'bench-scan-state-'));
+    const index = new KeyVaultManagedIndex(new SecretClients(credential, true));
+    const enrolledAsTagged: Binding[] = (await index.listManaged([input.vaultUrl])).map((ref) => ({
+        ...ref,
+        enrolledAt: input.now,
+        enrolledBy: { kind: 'operator', objectId: null, appId: null, name: 'bench' },
+        reason: 'bench',
+        updatedAt: input.now,
+        lastRotationId: null,
+    }));
     let rotationsRequested = 0;
     try {
         const graph = createGraphClient(credential, input.graphBaseUrl);
@@ -97,8 +107,10 @@ async function main(): Promise<void> {
         const summary = await scanTenant(
             {
                 scanner,
-                managed: new KeyVaultManagedIndex(new SecretClients(credential, true)),
+                managed: index,
                 state: new FileStateStore(stateDir),
+                // The bench measures paging: every tagged secret counts as enrolled.
+                bindings: { list: () => Promise.resolve(enrolledAsTagged) },
                 notifier: new EventGridNotifier(input.topicEndpoint, { key: new Secret(input.topicKey) }),
                 startRotation: () => {
                     rotationsRequested += 1;

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type AppHost, startAppHost } from '../sandbox/appHost';
+import { enrollSeeded } from '../sandbox/enroll';
 import { OPERATOR_API_URI } from '../sandbox/seedTenant';
+import { pendingSecretName } from '../../shared/rotation/markers';
 import { vaultResourceId } from '../emulator/keyvault/vault';
 import { eventually, postToWebhook, rotations, settle } from './support/triggers';
 import { claimsOf, expiredCopy, forgedCopy } from './support/tokens';
@@ -273,15 +275,18 @@ describe('operator API through the local host against the tenant emulator', () =
         await expectGuardedUntouched(version);
     });
 
-    it('404 for an unknown secret, an unmanaged secret and an unknown rotation id, and nothing starts', async () => {
+    it('404 for an unknown secret, an unenrolled secret and an unknown rotation id, and nothing starts', async () => {
         const version = (await world.secretValue('guarded-secret'))!.version;
         expectError(await world.api('POST', '/api/rotations', { secretName: 'no-such-secret' }), 404, 'not_found');
         expectError(
             await world.api('POST', '/api/rotations', { secretName: 'untagged-secret', dryRun: true }),
             404,
-            'not_managed',
+            'not_enrolled',
         );
         expectError(await world.api('GET', '/api/rotations/rotate@nothing-here'), 404);
+        // A path segment in the id used to reach the Durable management URL and answer 500.
+        for (const id of ['rotate@x%2F..', 'rotate@x%5C..', 'rotate@localhost@guarded-secret%2F..', 'rotate@x%3Fa%3Db'])
+            expectError(await world.api('GET', `/api/rotations/${id}`), 404, 'not_found');
         expectError(await world.api('GET', '/api/rotations/00000000000000000000000000000000'), 404);
         const names = (await rotations(world)).map((r) => r.secretName);
         expect(names).not.toContain('no-such-secret');
@@ -299,26 +304,24 @@ describe('operator API through the local host against the tenant emulator', () =
         );
         try {
             const id = await world.startRotation('stash-secret');
-            const stash = await eventually(
-                async () => world.secretValue('stash-secret--rotation-pending'),
-                'the stash of stash-secret',
-            );
+            const stashName = pendingSecretName('stash-secret');
+            const stash = await eventually(async () => world.secretValue(stashName), 'the stash of stash-secret');
             expect(stash.tags['entra-app-id']).toBe(world.app('stash').appId);
-            const res = await world.api('POST', '/api/rotations', { secretName: 'stash-secret--rotation-pending' });
-            expectError(res, 404, 'not_managed');
+            const res = await world.api('POST', '/api/rotations', { secretName: stashName });
+            expectError(res, 404, 'not_found');
             const event = {
                 id: `stash-${Date.now()}`,
                 topic: vaultResourceId(world.emu.descriptor.baseUrl),
-                subject: 'stash-secret--rotation-pending',
+                subject: stashName,
                 eventType: 'Microsoft.KeyVault.SecretNearExpiry',
                 eventTime: new Date().toISOString(),
                 dataVersion: '1',
                 metadataVersion: '1',
                 data: {
-                    Id: `${world.emu.descriptor.vaultUrl}/secrets/stash-secret--rotation-pending/${stash.version}`,
+                    Id: `${world.emu.descriptor.vaultUrl}/secrets/${stashName}/${stash.version}`,
                     VaultName: 'localhost',
                     ObjectType: 'Secret',
-                    ObjectName: 'stash-secret--rotation-pending',
+                    ObjectName: stashName,
                     Version: stash.version,
                     NBF: null,
                     EXP: null,
@@ -388,6 +391,8 @@ describe('operator API through the local host against the tenant emulator', () =
 
         it('reports a paused rotator; while paused a real rotation is refused (409) and a dry run still starts', async () => {
             const host = await hostWith('host-paused', { ROTATION_PAUSED: 'true' });
+            // A fresh host has its own state store: enrollment is an operator action there too.
+            await enrollSeeded(host.baseUrl, await world.operatorToken(), [world.app('guarded')]);
             const res = await health(host.baseUrl);
             expect(res.status).toBe(200);
             expect(res.body).toMatchObject({ status: 'ok', paused: true });

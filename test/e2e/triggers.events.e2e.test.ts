@@ -234,7 +234,7 @@ describe('Key Vault events through the local host against the tenant emulator', 
         expect(await world.passwords(stale.appId)).toHaveLength(1);
         expect(await world.passwords(world.app('far').appId)).toHaveLength(1);
         const log = readFileSync(world.host.logFile, 'utf8');
-        expect(log).toMatch(/not acted on: secret is not managed/);
+        expect(log).toMatch(/not acted on: secret is not enrolled/);
         expect(log).toMatch(/not acted on: event is about a version that is no longer current/);
         expect(log).toMatch(/not acted on: event type Microsoft\.KeyVault\.SecretNewVersionCreated/);
         // Only the three in-window managed secrets were rotated, once each.

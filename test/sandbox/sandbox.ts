@@ -7,6 +7,7 @@ import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from './a
 import { ensureAppServiceSites, siteResourceId } from './appServiceSites';
 import { type RunningConsumer, startConsumer } from './consumerProcess';
 import { EmulatorClient } from './emulatorClient';
+import { enrollSeeded } from './enroll';
 import { registerDashboardRedirect, type SeededTenant, seedTenant } from './seedTenant';
 import { SANDBOX_APPS } from './tenantSpec';
 
@@ -73,7 +74,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         // The tenant (principals, apps) lives in the emulator's own storage, secrets included, like a real tenant.
         const tenantFile = join(emulatorDir, 'sandbox-tenant.json');
         let tenant: SeededTenant;
-        if (existsSync(tenantFile)) {
+        const freshTenant = !existsSync(tenantFile);
+        if (!freshTenant) {
             tenant = JSON.parse(readFileSync(tenantFile, 'utf8')) as SeededTenant;
             log('reusing the seeded tenant');
         } else {
@@ -169,6 +171,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         });
         cleanup.push(() => host.close());
         await registerDashboardRedirect(emu, tenant, `${host.baseUrl}/api/dashboard`);
+        if (freshTenant && tenant.apps.some((a) => a.secretName)) {
+            // Tags never make a secret managed: an operator enrolls each one, here through the same API.
+            log('enrolling the managed secrets through the operator API (Rotation.Admin)');
+            const { clientId, clientSecret, scope } = tenant.operator;
+            await enrollSeeded(host.baseUrl, await emu.token(clientId, clientSecret, scope), tenant.apps);
+        }
 
         // Key Vault's NearExpiry/Expired events reach the app the way Event Grid delivers them in Azure.
         await emu.expectOk(

@@ -17,7 +17,10 @@ export interface AppSpec {
     readonly displayName: string;
     /** Days until the initial client secret expires (negative: already expired). */
     readonly expiresInDays: number;
-    /** Managed credentials get a Key Vault secret tagged with their app and key ids, and the rotator as owner. */
+    /**
+     * Managed credentials get a Key Vault secret tagged with their app and key ids, and the rotator as owner;
+     * they become managed once enrolled through the operator API (enrollSeeded).
+     */
     readonly secretName?: string;
     /** Extra password credentials (metadata only) to put the app at its credential limit. */
     readonly extraPasswords?: number;
@@ -83,6 +86,11 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
                     displayName: 'Start rotations',
                     allowedMemberTypes: ['User', 'Application'],
                 },
+                {
+                    value: 'Rotation.Admin',
+                    displayName: 'Enroll and unenroll credentials',
+                    allowedMemberTypes: ['User', 'Application'],
+                },
             ],
             // The dashboard signs users in to this same registration (its SPA redirect URI is set at start).
             scopes: ['user_impersonation'],
@@ -103,6 +111,7 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
             roles: [
                 { resource: OPERATOR_API_URI, role: 'Rotation.Read' },
                 { resource: OPERATOR_API_URI, role: 'Rotation.Write' },
+                { resource: OPERATOR_API_URI, role: 'Rotation.Admin' },
             ],
         },
         { displayName: 'consumer-secret-reader' },
@@ -119,6 +128,8 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
                     roles: [
                         { resource: OPERATOR_API_URI, role: 'Rotation.Read' },
                         { resource: OPERATOR_API_URI, role: 'Rotation.Write' },
+                        // Enroll and unenroll from the dashboard.
+                        { resource: OPERATOR_API_URI, role: 'Rotation.Admin' },
                     ],
                 },
             ],

@@ -5,7 +5,8 @@ import { fingerprintOf } from '../../security/fingerprint';
 import { type CreateInput, type CreateResult, type DiscardOrphansInput } from '../contracts';
 import { type RotationDeps } from '../deps';
 import { type ApplicationInfo, type PasswordCredentialInfo } from '../ports';
-import { credentialDisplayName, ManagedTags, pendingSecretName, SECRET_CONTENT_TYPE } from '../markers';
+import { credentialDisplayName, ManagedTags, SECRET_CONTENT_TYPE } from '../markers';
+import { deleteStash, readStash, writeStash } from '../stash';
 
 /**
  * Step 2: add the new password and, in the same activity, stash its value where no consumer reads it.
@@ -15,7 +16,6 @@ import { credentialDisplayName, ManagedTags, pendingSecretName, SECRET_CONTENT_T
  * never stashed removes it before adding another — the value is gone, so the credential is an orphan.
  */
 export async function createCredential(deps: RotationDeps, input: CreateInput, log: Logger): Promise<CreateResult> {
-    const pendingName = pendingSecretName(input.secretName);
     const app = await deps.credentials.getApplicationByAppId(input.appId);
     if (!app)
         return {
@@ -27,7 +27,7 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
 
     const marker = credentialDisplayName(input.rotationId);
     const mine = await markedCredentials(deps, app, input);
-    const stash = await deps.secrets.getLatest(input.vaultUrl, pendingName);
+    const stash = await readStash(deps.secrets, input.vaultUrl, input.secretName);
     const stashedKeyId =
         stash?.properties.tags[ManagedTags.rotationId] === input.rotationId
             ? stash.properties.tags[ManagedTags.keyId]
@@ -70,14 +70,13 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
     const { credential, secret } = created;
     const fingerprint = fingerprintOf(secret);
     try {
-        await deps.secrets.setSecret(input.vaultUrl, pendingName, secret, {
+        await writeStash(deps.secrets, input.vaultUrl, input.secretName, input.rotationId, secret, {
             contentType: SECRET_CONTENT_TYPE,
             expiresOn: credential.endDateTime ?? input.endDateTime,
             tags: {
                 [ManagedTags.appId]: input.appId,
                 [ManagedTags.keyId]: credential.keyId,
                 [ManagedTags.fingerprint]: fingerprint,
-                [ManagedTags.rotationId]: input.rotationId,
             },
         });
     } catch (error) {
@@ -127,7 +126,7 @@ export async function discardOrphans(
     }
     // The stash is best effort: once its credential is gone the value opens nothing, and the vault may be the
     // very thing that is down.
-    await deps.secrets.deleteSecret(input.vaultUrl, pendingSecretName(input.secretName)).catch((error: unknown) => {
+    await deleteStash(deps.secrets, input.vaultUrl, input.secretName).catch((error: unknown) => {
         log.error('Could not delete the stash of a failed create', { rotationId: input.rotationId }, error);
     });
     return { removed };

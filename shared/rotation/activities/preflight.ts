@@ -1,3 +1,4 @@
+import { tagDisagreement } from '../../enrollment/bindings';
 import { applyOverrides, checkCapacity, newCredentialWindow } from '../../domain/policy';
 import { fingerprintOf } from '../../security/fingerprint';
 import { type Finding, type PreflightInput, type RotationPlan, toConsumerRef } from '../contracts';
@@ -51,12 +52,22 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
         error('not_found', `secret ${input.secretName} does not exist in ${vaultUrl}`);
         return plan;
     }
-    const appId = live.properties.tags[ManagedTags.appId];
-    const keyId = live.properties.tags[ManagedTags.keyId];
-    if (!appId || !keyId) {
-        error('not_managed', `secret ${input.secretName} lacks the ${ManagedTags.appId} and ${ManagedTags.keyId} tags`);
+    // The binding, never the tags, says which credential this secret holds: tags are writable by anyone who can
+    // write the secret, and must not steer what the rotator creates.
+    const binding = await deps.bindings.find(vaultUrl, input.secretName);
+    if (!binding) {
+        error('not_enrolled', `secret ${input.secretName} is not enrolled; an operator enrolls it (Rotation.Admin)`);
         return plan;
     }
+    const mismatch = tagDisagreement(binding, {
+        appId: live.properties.tags[ManagedTags.appId],
+        keyId: live.properties.tags[ManagedTags.keyId],
+    });
+    if (mismatch) {
+        error('binding_mismatch', `secret ${input.secretName}: ${mismatch}; refusing to rotate`);
+        return plan;
+    }
+    const { appId, keyId } = binding;
     plan.appId = appId;
     plan.oldKeyId = keyId;
     plan.oldFingerprint = fingerprintOf(live.value);

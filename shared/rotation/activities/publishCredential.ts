@@ -2,7 +2,8 @@ import { invariant } from '../../errors/RotatorError';
 import { fingerprintOf } from '../../security/fingerprint';
 import { type PublishInput, type PublishResult } from '../contracts';
 import { type RotationDeps } from '../deps';
-import { ManagedTags, pendingSecretName, SECRET_CONTENT_TYPE } from '../markers';
+import { ManagedTags, SECRET_CONTENT_TYPE } from '../markers';
+import { deleteStash, readStash, STASH_FOR_TAG } from '../stash';
 
 /**
  * Step 4: the verified value becomes the new version of the live secret, tagged so the next rotation knows its
@@ -10,17 +11,17 @@ import { ManagedTags, pendingSecretName, SECRET_CONTENT_TYPE } from '../markers'
  * Idempotent: if the live secret already carries this rotation's keyId, only the clean-up is repeated.
  */
 export async function publishCredential(deps: RotationDeps, input: PublishInput): Promise<PublishResult> {
-    const pendingName = pendingSecretName(input.secretName);
     const live = await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName);
     if (
         live &&
         live.tags[ManagedTags.rotationId] === input.rotationId &&
         live.tags[ManagedTags.keyId] === input.keyId
     ) {
-        await deps.secrets.deleteSecret(input.vaultUrl, pendingName);
+        await deleteStash(deps.secrets, input.vaultUrl, input.secretName);
+        await moveBinding(deps, input);
         return { version: live.version, reused: true };
     }
-    const stash = await deps.secrets.getLatest(input.vaultUrl, pendingName);
+    const stash = await readStash(deps.secrets, input.vaultUrl, input.secretName);
     if (
         !stash ||
         stash.properties.tags[ManagedTags.keyId] !== input.keyId ||
@@ -28,18 +29,39 @@ export async function publishCredential(deps: RotationDeps, input: PublishInput)
     ) {
         throw invariant(`no verified value is stashed for credential ${input.keyId}; refusing to publish`);
     }
+    const { [STASH_FOR_TAG]: _stashMark, ...liveTags } = live?.tags ?? {};
     const written = await deps.secrets.setSecret(input.vaultUrl, input.secretName, stash.value, {
         contentType: SECRET_CONTENT_TYPE,
         expiresOn: input.endDateTime,
         // Keep the operator's own tags (policy overrides, ownership) and replace ours.
         tags: {
-            ...(live?.tags ?? {}),
+            ...liveTags,
             [ManagedTags.appId]: input.appId,
             [ManagedTags.keyId]: input.keyId,
             [ManagedTags.fingerprint]: input.fingerprint,
             [ManagedTags.rotationId]: input.rotationId,
         },
     });
-    await deps.secrets.deleteSecret(input.vaultUrl, pendingName);
+    await deleteStash(deps.secrets, input.vaultUrl, input.secretName);
+    await moveBinding(deps, input);
     return { version: written.version, reused: false };
+}
+
+/**
+ * The enrollment follows the published key, so the next rotation (and the tag check) expects the new key id.
+ * A binding removed or changed by an operator meanwhile is left as the operator made it.
+ */
+async function moveBinding(deps: RotationDeps, input: PublishInput): Promise<void> {
+    await deps.bindings.moveKey(
+        {
+            vaultUrl: input.vaultUrl,
+            secretName: input.secretName,
+            appId: input.appId,
+            keyId: input.keyId,
+            previousKeyId: input.oldKeyId,
+        },
+        input.rotationId,
+        // Instances started before this field existed carry no time; the history line then takes the host's.
+        input.asOf ? new Date(input.asOf) : new Date(),
+    );
 }

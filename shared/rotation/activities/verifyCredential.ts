@@ -1,7 +1,8 @@
 import { fingerprintOf } from '../../security/fingerprint';
 import { type DiscardInput, type VerifyInput, type VerifyResult } from '../contracts';
 import { type RotationDeps } from '../deps';
-import { evidenceWaived, ManagedTags, pendingSecretName } from '../markers';
+import { evidenceWaived, ManagedTags } from '../markers';
+import { deleteStash, readStash } from '../stash';
 
 /**
  * Step 3: one token round trip with the stashed value, through a brand-new client that cannot answer from a
@@ -10,8 +11,10 @@ import { evidenceWaived, ManagedTags, pendingSecretName } from '../markers';
  */
 export async function verifyCredential(deps: RotationDeps, input: VerifyInput): Promise<VerifyResult> {
     const live = input.source === 'live';
-    const name = live ? input.secretName : pendingSecretName(input.secretName);
-    const stash = await deps.secrets.getLatest(input.vaultUrl, name);
+    // The stash is read only when it carries our mark; the live secret is read as it is.
+    const stash = live
+        ? await deps.secrets.getLatest(input.vaultUrl, input.secretName)
+        : await readStash(deps.secrets, input.vaultUrl, input.secretName);
     if (!stash || stash.properties.tags[ManagedTags.keyId] !== input.keyId) {
         return live
             ? failed('live_changed', 'the live secret no longer holds this credential; it cannot be signed in with')
@@ -56,6 +59,6 @@ export async function discardCredential(deps: RotationDeps, input: DiscardInput)
     // "Not found" for a credential this rotation just created means Graph has not replicated it yet (read-after-
     // write lag), not that it is gone: keep the stash and let the orchestrator try again later.
     if (result !== 'removed') return { removed: false };
-    await deps.secrets.deleteSecret(input.vaultUrl, pendingSecretName(input.secretName));
+    await deleteStash(deps.secrets, input.vaultUrl, input.secretName);
     return { removed: true };
 }

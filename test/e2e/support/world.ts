@@ -7,6 +7,7 @@ import { startEmulator } from '../../emulator/core/server';
 import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from '../../sandbox/appHost';
 import { type RunningConsumer, startConsumer } from '../../sandbox/consumerProcess';
 import { EmulatorClient } from '../../sandbox/emulatorClient';
+import { enrollSeeded } from '../../sandbox/enroll';
 import {
     type AppSpec,
     registerDashboardRedirect,
@@ -38,6 +39,8 @@ export interface WorldOptions {
     readonly faults?: object;
     /** The vault's configuration (`/_emulator/keyVault/vault`); default: the production vault. */
     readonly vault?: object;
+    /** Which seeded managed apps an operator enrolls once the host is up (default: all of them). */
+    readonly enroll?: (app: SeededApp) => boolean;
 }
 
 export interface ConsumerContext {
@@ -131,6 +134,13 @@ export class World {
             consumers: consumerConfig,
         });
         await registerDashboardRedirect(emu, tenant, `${host.baseUrl}/api/dashboard`);
+        const { clientId, clientSecret, scope } = tenant.operator;
+        await enrollSeeded(
+            host.baseUrl,
+            await emu.token(clientId, clientSecret, scope),
+            tenant.apps.filter((a) => options.enroll?.(a) ?? true),
+            'test world',
+        );
         return new World(emulator, emu, tenant, hostStateDir, root, host, options, consumers, consumerConfig);
     }
 

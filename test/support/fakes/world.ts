@@ -1,4 +1,5 @@
 import { createPolicy, type RotationPolicy } from '../../../shared/domain/policy';
+import { type Binding, BindingStore, ENROLLMENT_KEY } from '../../../shared/enrollment/bindings';
 import { type ConsumersConfig, parseConsumersConfig } from '../../../shared/rotation/consumers';
 import { type RotationDeps, type RotationSettings } from '../../../shared/rotation/deps';
 import { ManagedTags } from '../../../shared/rotation/markers';
@@ -9,6 +10,7 @@ import { FakeRefresher } from './FakeRefresher';
 import { FakeSignIns } from './FakeSignIns';
 import { FakeVault } from './FakeVault';
 import { FakeVerifier } from './FakeVerifier';
+import { MemoryStateStore } from './MemoryStateStore';
 import { type LogLine, recordingLogger } from './RecordingLogger';
 
 export const VAULT_URL = 'https://kv-rotator-test.vault.azure.net';
@@ -35,6 +37,8 @@ export interface WorldOptions {
     readonly start?: string;
     /** Webhook consumers that took the new secret do not sign in with it afterwards (default: they do, hourly). */
     readonly silentConsumers?: boolean;
+    /** The secret is enrolled for the old credential (default true). */
+    readonly enrolled?: boolean;
 }
 
 /** A mutable clock the orchestration driver advances; the sign-in log reads it. */
@@ -69,6 +73,9 @@ export interface World {
     readonly clock: TestClock;
     readonly logLines: LogLine[];
     readonly deps: RotationDeps;
+    /** The state store holding the enrollment. */
+    readonly state: MemoryStateStore;
+    readonly bindings: BindingStore;
     readonly log: ReturnType<typeof recordingLogger>['logger'];
     readonly oldKeyId: string;
     readonly oldFingerprint: string;
@@ -121,6 +128,26 @@ export function createWorld(options: WorldOptions = {}): World {
     });
     vault.calls.length = 0;
 
+    const state = new MemoryStateStore();
+    if (options.enrolled !== false) {
+        const binding: Binding = {
+            vaultUrl: VAULT_URL,
+            secretName: SECRET_NAME,
+            appId: APP_ID,
+            keyId: old.keyId,
+            enrolledAt: START,
+            enrolledBy: { kind: 'operator', objectId: null, appId: null, name: 'fixture' },
+            reason: 'fixture',
+            updatedAt: START,
+            lastRotationId: null,
+        };
+        state.docs.set(ENROLLMENT_KEY, {
+            text: JSON.stringify({ schema: 1, bindings: [binding], history: [] }),
+            version: 0,
+        });
+    }
+    const bindings = new BindingStore(state);
+
     const policy = createPolicy(options.policy ?? {});
     const consumers: ConsumersConfig = parseConsumersConfig({
         consumers: options.consumers
@@ -135,6 +162,7 @@ export function createWorld(options: WorldOptions = {}): World {
         notifier,
         refresher,
         consumers,
+        bindings,
         settings: {
             policy,
             vaultUrls: options.vaultUrls ?? [VAULT_URL],
@@ -158,6 +186,8 @@ export function createWorld(options: WorldOptions = {}): World {
         clock,
         logLines: lines,
         deps,
+        state,
+        bindings,
         log: logger,
         oldKeyId: old.keyId,
         oldFingerprint,

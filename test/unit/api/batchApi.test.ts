@@ -49,7 +49,30 @@ function world(refs: ManagedSecretRef[], options: { paused?: boolean; running?: 
         },
         index: {
             listManaged: (vaults) => Promise.resolve(refs.filter((r) => vaults.includes(r.vaultUrl))),
+            listSecrets: (vaults) =>
+                Promise.resolve(
+                    refs
+                        .filter((r) => vaults.includes(r.vaultUrl))
+                        .map((r) => ({ ...r, tags: { appId: r.appId, keyId: r.keyId } })),
+                ),
             current: () => Promise.resolve(undefined),
+        },
+        // Every ref is enrolled for the credential its tags name (the API enrolled it).
+        bindings: {
+            list: () =>
+                Promise.resolve(
+                    refs.map((r) => ({
+                        vaultUrl: r.vaultUrl,
+                        secretName: r.secretName,
+                        appId: r.appId,
+                        keyId: r.keyId,
+                        enrolledAt: NOW.toISOString(),
+                        enrolledBy: { kind: 'operator' as const, objectId: 'op', appId: 'op', name: null },
+                        reason: 'test',
+                        updatedAt: NOW.toISOString(),
+                        lastRotationId: null,
+                    })),
+                ),
         },
         state,
         vaultUrls: [VAULT, OTHER_VAULT],

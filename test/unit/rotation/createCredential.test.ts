@@ -11,6 +11,7 @@ import {
     SECRET_CONTENT_TYPE,
 } from '../../../shared/rotation/markers';
 import { unavailable } from '../../support/fakes/failures';
+import { STASH_FOR_TAG } from '../../../shared/rotation/stash';
 import { createInput, leakedSecrets } from '../../support/fakes/inputs';
 import { APP_ID, createWorld, ROTATION_ID, SECRET_NAME, VAULT_URL, type World } from '../../support/fakes/world';
 
@@ -179,7 +180,11 @@ describe('createCredential', () => {
         const world = createWorld();
         const foreign = world.directory.seedCredential(APP_ID, { displayName: credentialDisplayName('rot-0999') });
         world.vault.seed(VAULT_URL, PENDING, foreign.secret, {
-            tags: { [ManagedTags.keyId]: foreign.keyId, [ManagedTags.rotationId]: 'rot-0999' },
+            tags: {
+                [ManagedTags.keyId]: foreign.keyId,
+                [ManagedTags.rotationId]: 'rot-0999',
+                [STASH_FOR_TAG]: SECRET_NAME.toLowerCase(),
+            },
         });
 
         const result = expectOk(await createCredential(world.deps, createInput(), world.log));

@@ -80,20 +80,53 @@ describe('preflight', () => {
         ['no tags', {}],
         ['only the app id', { [ManagedTags.appId]: APP_ID }],
         ['only the key id', { [ManagedTags.keyId]: 'some-key' }],
-    ])('reports a secret that is not managed (%s)', async (_label, tags) => {
+        // The confused-deputy attack: a vault writer tags its own secret with an app the rotator owns.
+        ['both tags, naming an app the rotator owns', { [ManagedTags.appId]: APP_ID, [ManagedTags.keyId]: 'made-up' }],
+    ])('refuses a secret that is not enrolled, whatever its tags (%s)', async (_label, tags) => {
         const world = createWorld();
         world.vault.seed(VAULT_URL, 'plain-secret', 'not-a-client-secret', { tags });
         const plan = await preflight(world.deps, preflightInput({ secretName: 'plain-secret' }));
         expect(plan.ok).toBe(false);
-        expect(codes(plan.findings, 'error')).toEqual(['not_managed']);
+        expect(codes(plan.findings, 'error')).toEqual(['not_enrolled']);
+        expect(plan.appId).toBe('');
         expect(world.directory.calls).toEqual([]);
+    });
+
+    it.each([
+        ['key id', { [ManagedTags.keyId]: '33333333-3333-4333-8333-333333333333' }],
+        ['app id', { [ManagedTags.appId]: '99999999-9999-4999-8999-999999999999' }],
+    ])('refuses an enrolled secret whose %s tag was changed to another credential', async (_label, changed) => {
+        const world = createWorld();
+        world.vault.seed(VAULT_URL, SECRET_NAME, 'value-of-the-secret', {
+            tags: { [ManagedTags.appId]: APP_ID, [ManagedTags.keyId]: world.oldKeyId, ...changed },
+        });
+        const plan = await preflight(world.deps, preflightInput());
+        expect(plan.ok).toBe(false);
+        expect(codes(plan.findings, 'error')).toEqual(['binding_mismatch']);
+        expect(world.directory.calls).toEqual([]);
+    });
+
+    it('takes the credential from the enrollment when the secret carries no tags at all', async () => {
+        const world = createWorld({ consumers: [webhook] });
+        world.vault.seed(VAULT_URL, SECRET_NAME, 'value-of-the-secret', { tags: {} });
+        const plan = await preflight(world.deps, preflightInput());
+        expect(plan.ok).toBe(true);
+        expect(plan.appId).toBe(APP_ID);
+        expect(plan.oldKeyId).toBe(world.oldKeyId);
     });
 
     it('reports an application that is missing or not visible to the rotator', async () => {
         const world = createWorld();
+        const ghost = { appId: '99999999-9999-4999-8999-999999999999', keyId: '44444444-4444-4444-8444-444444444444' };
         world.vault.seed(VAULT_URL, 'orphaned', 'value-of-orphaned', {
-            tags: { [ManagedTags.appId]: '99999999-9999-4999-8999-999999999999', [ManagedTags.keyId]: 'k' },
+            tags: { [ManagedTags.appId]: ghost.appId, [ManagedTags.keyId]: ghost.keyId },
         });
+        await world.bindings.enroll(
+            { vaultUrl: VAULT_URL, secretName: 'orphaned', ...ghost },
+            { kind: 'operator', objectId: null, appId: null, name: 'test' },
+            'test',
+            new Date(START),
+        );
         const plan = await preflight(world.deps, preflightInput({ secretName: 'orphaned' }));
         expect(plan.ok).toBe(false);
         expect(codes(plan.findings, 'error')).toEqual(['app_not_found']);

@@ -5,6 +5,7 @@ import { createCredential } from '../../../shared/rotation/activities/createCred
 import { discardCredential, verifyCredential } from '../../../shared/rotation/activities/verifyCredential';
 import { type VerifyInput } from '../../../shared/rotation/contracts';
 import { credentialDisplayName, ManagedTags, pendingSecretName } from '../../../shared/rotation/markers';
+import { STASH_FOR_TAG } from '../../../shared/rotation/stash';
 import { createInput, leakedSecrets } from '../../support/fakes/inputs';
 import {
     APP_ID,
@@ -69,7 +70,11 @@ describe('verifyCredential', () => {
     it('refuses a stash whose value does not match the created fingerprint', async () => {
         const { world, input } = await created();
         world.vault.seed(VAULT_URL, PENDING, 'some-other-value', {
-            tags: { [ManagedTags.keyId]: input.keyId, [ManagedTags.rotationId]: ROTATION_ID },
+            tags: {
+                [ManagedTags.keyId]: input.keyId,
+                [ManagedTags.rotationId]: ROTATION_ID,
+                [STASH_FOR_TAG]: SECRET_NAME.toLowerCase(),
+            },
         });
         const result = await verifyCredential(world.deps, input);
         expect(result).toMatchObject({ ok: false, category: 'stash_mismatch', mayBePropagationDelay: false });

@@ -4,7 +4,13 @@ import { type Credential } from '../../../shared/domain/credential';
 import { createPolicy } from '../../../shared/domain/policy';
 import { silentLogger } from '../../../shared/logging/logger';
 import { type LifecycleEvent } from '../../../shared/rotation/ports';
-import { type ManagedSecretRef, type ScannedApplication, type StateStorePort } from '../../../shared/scan/ports';
+import { type Binding } from '../../../shared/enrollment/bindings';
+import {
+    type ManagedSecretRef,
+    type ScannedApplication,
+    type SecretState,
+    type StateStorePort,
+} from '../../../shared/scan/ports';
 import { ALERT_LEDGER_KEY, type ScanDeps, scanTenant } from '../../../shared/scan/scanTenant';
 import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
 
@@ -26,10 +32,28 @@ function credential(appId: string, keyId: string, daysLeft: number): Credential 
 
 const memoryState = (): MemoryStateStore => new MemoryStateStore();
 
+/** An enrollment for each managed ref (tags agree), as the operator API would have made it. */
+function bindingFor(ref: ManagedSecretRef): Binding {
+    return {
+        vaultUrl: ref.vaultUrl,
+        secretName: ref.secretName,
+        appId: ref.appId,
+        keyId: ref.keyId,
+        enrolledAt: NOW.toISOString(),
+        enrolledBy: { kind: 'operator', objectId: null, appId: null, name: 'test' },
+        reason: 'test',
+        updatedAt: NOW.toISOString(),
+        lastRotationId: null,
+    };
+}
+
 function deps(
     apps: ScannedApplication[],
     options: {
         managed?: ManagedSecretRef[];
+        /** Secrets beyond the managed ones (tagged or not), listed but not enrolled. */
+        listed?: SecretState[];
+        bindings?: Binding[];
         publish?: (events: readonly LifecycleEvent[]) => Promise<void>;
         state?: StateStorePort;
     } = {},
@@ -43,8 +67,20 @@ function deps(
         },
         managed: {
             listManaged: () => Promise.resolve(options.managed ?? []),
+            listSecrets: () =>
+                Promise.resolve([
+                    ...(options.managed ?? []).map((r) => ({
+                        vaultUrl: r.vaultUrl,
+                        secretName: r.secretName,
+                        version: r.version,
+                        enabled: r.enabled,
+                        tags: { appId: r.appId, keyId: r.keyId },
+                    })),
+                    ...(options.listed ?? []),
+                ]),
             current: () => Promise.resolve(undefined),
         },
+        bindings: { list: () => Promise.resolve(options.bindings ?? (options.managed ?? []).map(bindingFor)) },
         state: options.state ?? memoryState(),
         notifier: {
             publish:
