@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { type AppHost, startAppHost } from '../sandbox/appHost';
+import { enrollSeeded } from '../sandbox/enroll';
 import { type CountingProxy, startCountingProxy } from './support/countingProxy';
 import { type RotationView, World } from './support/world';
 import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
@@ -44,6 +45,10 @@ describe('Graph calls per rotation', () => {
             // No grace period, so one rotation runs to its end without moving the clock.
             settings: { GRAPH_BASE_URL: proxy.url, GRACE_PERIOD_DAYS: '0' },
         });
+        // This host keeps its own state: an operator enrolls the secret there first (its Graph reads are not the
+        // rotation's, so the count starts after it).
+        await enrollSeeded(host.baseUrl, await world.operatorToken(), [world.app('counted')]);
+        proxy.requests.length = 0;
     }, 180_000);
 
     afterAll(async () => {

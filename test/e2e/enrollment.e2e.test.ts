@@ -1,4 +1,6 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -264,5 +266,25 @@ describe('enrollment through the local host against the tenant emulator', () => 
         expect(payroll[2]).toMatchObject({ reason: 'decommissioned', actor: { kind: 'operator' } });
         const seqs = history.map((h) => h.seq);
         expect([...seqs].sort((a, b) => b - a)).toEqual(seqs);
+    });
+
+    it('the CLI (npm run enroll) lists through the API with an operator token, and refuses bad usage with 2', async () => {
+        const run = (args: string[], env: Record<string, string> = {}) =>
+            promisify(execFile)(process.execPath, ['--import', 'tsx', 'scripts/enroll.ts', ...args], {
+                env: { ...process.env, ...env },
+            }).then(
+                (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+                (e: { code: number; stdout: string; stderr: string }) => e,
+            );
+        const listed = await run(['list', '--api', world.host.baseUrl], {
+            ROTATOR_API_TOKEN: await world.operatorToken(),
+        });
+        expect(listed.code).toBe(0);
+        const names = (JSON.parse(listed.stdout) as { items: BindingView[] }).items.map((b) => b.secretName);
+        expect(names).toContain('legacy-secret');
+        const usage = await run(['add', '--api', world.host.baseUrl, '--secret', 'x']);
+        expect(usage.code).toBe(2);
+        expect(usage.stderr).toMatch(/add needs --app-id/);
+        expect((await run(['--help'])).stdout).toMatch(/usage: npm run enroll/);
     });
 });
