@@ -59,6 +59,7 @@ export function bindingView(b: Binding): Record<string, unknown> {
         reason: b.reason,
         updatedAt: b.updatedAt,
         lastRotationId: b.lastRotationId,
+        nextKeyId: b.nextKeyId ?? null,
     };
 }
 

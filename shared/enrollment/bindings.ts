@@ -17,6 +17,11 @@ export interface Binding {
     readonly updatedAt: string;
     /** The rotation that last moved this binding, if any. */
     readonly lastRotationId: string | null;
+    /**
+     * The key a running rotation is publishing (set just before the secret's new version is written, cleared when
+     * the binding moves to it): tags naming it are not a disagreement while the publish completes.
+     */
+    readonly nextKeyId?: string;
 }
 
 /** Who acted: an operator (from the token's claims) or the rotator moving a binding after a rotation. */
@@ -84,13 +89,14 @@ function sameCredential(a: { appId: string; keyId: string }, appId: string, keyI
  * Missing tags are not a disagreement.
  */
 export function tagDisagreement(
-    binding: Pick<Binding, 'appId' | 'keyId'>,
+    binding: Pick<Binding, 'appId' | 'keyId' | 'nextKeyId'>,
     tags: { readonly appId?: string | undefined; readonly keyId?: string | undefined },
 ): string | undefined {
     const problems: string[] = [];
     if (tags.appId !== undefined && tags.appId.toLowerCase() !== binding.appId.toLowerCase())
         problems.push(`entra-app-id tag ${tags.appId} but enrolled for application ${binding.appId}`);
-    if (tags.keyId !== undefined && tags.keyId.toLowerCase() !== binding.keyId.toLowerCase())
+    const keys = [binding.keyId, binding.nextKeyId].filter((k): k is string => k !== undefined);
+    if (tags.keyId !== undefined && !keys.some((k) => k.toLowerCase() === tags.keyId!.toLowerCase()))
         problems.push(`entra-key-id tag ${tags.keyId} but enrolled for key ${binding.keyId}`);
     return problems.length > 0 ? problems.join('; ') : undefined;
 }
@@ -212,6 +218,27 @@ export class BindingStore {
     }
 
     /** After a rotation published the new key's value: the binding follows it. Idempotent for activity retries. */
+    /**
+     * Before a rotation writes the new key's value into the secret: the binding announces the key it is moving
+     * to, so a scan or event that sees the new tags before the move completes does not read them as tampering.
+     */
+    prepareMove(target: BindingRequest & { readonly previousKeyId: string | undefined }): Promise<MoveOutcome> {
+        return this.change<MoveOutcome>((doc) => {
+            const existing = doc.bindings.find((b) => sameSecret(b, target.vaultUrl, target.secretName));
+            if (!existing) return { next: undefined, result: 'notEnrolled' };
+            if (sameCredential(existing, target.appId, target.keyId))
+                return { next: undefined, result: 'alreadyMoved' };
+            const fromKey = target.previousKeyId ?? existing.keyId;
+            if (!sameCredential(existing, target.appId, fromKey)) return { next: undefined, result: 'boundToOtherKey' };
+            if (existing.nextKeyId === target.keyId.toLowerCase()) return { next: undefined, result: 'moved' };
+            const prepared: Binding = { ...existing, nextKeyId: target.keyId.toLowerCase() };
+            return {
+                next: { ...doc, bindings: doc.bindings.map((b) => (b === existing ? prepared : b)) },
+                result: 'moved',
+            };
+        });
+    }
+
     moveKey(
         target: BindingRequest & { readonly previousKeyId: string | undefined },
         rotationId: string,
@@ -225,8 +252,9 @@ export class BindingStore {
             const fromKey = target.previousKeyId ?? existing.keyId;
             if (!sameCredential(existing, target.appId, fromKey)) return { next: undefined, result: 'boundToOtherKey' };
             const at = now.toISOString();
+            const { nextKeyId: _done, ...rest } = existing;
             const moved: Binding = {
-                ...existing,
+                ...rest,
                 keyId: target.keyId.toLowerCase(),
                 updatedAt: at,
                 lastRotationId: rotationId,

@@ -1,6 +1,7 @@
 import { invariant } from '../../errors/RotatorError';
 import { fingerprintOf } from '../../security/fingerprint';
 import { type PublishInput, type PublishResult } from '../contracts';
+import { type BindingRequest } from '../../enrollment/bindings';
 import { type RotationDeps } from '../deps';
 import { ManagedTags, SECRET_CONTENT_TYPE } from '../markers';
 import { deleteStash, readStash, STASH_FOR_TAG } from '../stash';
@@ -30,6 +31,7 @@ export async function publishCredential(deps: RotationDeps, input: PublishInput)
         throw invariant(`no verified value is stashed for credential ${input.keyId}; refusing to publish`);
     }
     const { [STASH_FOR_TAG]: _stashMark, ...liveTags } = live?.tags ?? {};
+    await deps.bindings.prepareMove(bindingTarget(input));
     const written = await deps.secrets.setSecret(input.vaultUrl, input.secretName, stash.value, {
         contentType: SECRET_CONTENT_TYPE,
         expiresOn: input.endDateTime,
@@ -53,15 +55,19 @@ export async function publishCredential(deps: RotationDeps, input: PublishInput)
  */
 async function moveBinding(deps: RotationDeps, input: PublishInput): Promise<void> {
     await deps.bindings.moveKey(
-        {
-            vaultUrl: input.vaultUrl,
-            secretName: input.secretName,
-            appId: input.appId,
-            keyId: input.keyId,
-            previousKeyId: input.oldKeyId,
-        },
+        bindingTarget(input),
         input.rotationId,
         // Instances started before this field existed carry no time; the history line then takes the host's.
         input.asOf ? new Date(input.asOf) : new Date(),
     );
+}
+
+function bindingTarget(input: PublishInput): BindingRequest & { previousKeyId: string | undefined } {
+    return {
+        vaultUrl: input.vaultUrl,
+        secretName: input.secretName,
+        appId: input.appId,
+        keyId: input.keyId,
+        previousKeyId: input.oldKeyId,
+    };
 }
