@@ -8,7 +8,7 @@
  *   import [--apply --reason R] [--vault URL] one-time enrollment of today's tagged secrets (dry run by default)
  *
  * Target: --sandbox [--state DIR] [--api URL] (the running `npm start`, its operator token), or --api URL with a
- * token in ROTATOR_API_TOKEN (e.g. `az account get-access-token --resource api://<operator api>`). Changes need
+ * token in ROTATOR_TOKEN (e.g. `az account get-access-token --resource api://<operator api>`). Changes need
  * the Rotation.Admin app role. Prints the API's JSON answer; exit 0 on 2xx, 1 on a refused request, 2 on bad usage.
  */
 import { readFileSync } from 'node:fs';
@@ -33,7 +33,7 @@ commands:
 
 target:
   --sandbox [--state DIR]      the running sandbox (default state .state/sandbox, API http://localhost:7071)
-  --api URL                    the app's base URL; the bearer token is read from ROTATOR_API_TOKEN
+  --api URL                    the app's base URL; the bearer token is read from ROTATOR_TOKEN
   --help                       this text
 `;
 
@@ -140,8 +140,8 @@ async function target(
         return { baseUrl: api ?? 'http://localhost:7071', token: await emu.token(clientId, clientSecret, scope) };
     }
     if (!api) throw new UsageError('give --sandbox or --api <base url>');
-    const token = process.env.ROTATOR_API_TOKEN;
-    if (!token) throw new UsageError('set ROTATOR_API_TOKEN to an operator access token');
+    const token = process.env.ROTATOR_TOKEN;
+    if (!token) throw new UsageError('set ROTATOR_TOKEN to an operator access token');
     return { baseUrl: api, token };
 }
 

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { vaultResourceId } from '../emulator/keyvault/vault';
-import { OPERATOR_API_URI } from '../sandbox/seedTenant';
+import { NO_EVIDENCE_SOURCE, OPERATOR_API_URI } from '../sandbox/seedTenant';
 import { postToWebhook, rotations, settle } from './support/triggers';
 import { World } from './support/world';
 
@@ -46,7 +46,7 @@ describe('enrollment through the local host against the tenant emulator', () => 
     beforeAll(async () => {
         world = await World.start({
             apps: [
-                { displayName: 'payroll', expiresInDays: 100, secretName: 'payroll-secret' },
+                { displayName: 'payroll', expiresInDays: 100, secretName: 'payroll-secret', tags: NO_EVIDENCE_SOURCE },
                 { displayName: 'tampered', expiresInDays: 100, secretName: 'tampered-secret' },
                 { displayName: 'legacy', expiresInDays: 100, secretName: 'legacy-secret' },
                 { displayName: 'foreign', expiresInDays: 100 },
@@ -277,7 +277,7 @@ describe('enrollment through the local host against the tenant emulator', () => 
                 (e: { code: number; stdout: string; stderr: string }) => e,
             );
         const listed = await run(['list', '--api', world.host.baseUrl], {
-            ROTATOR_API_TOKEN: await world.operatorToken(),
+            ROTATOR_TOKEN: await world.operatorToken(),
         });
         expect(listed.code).toBe(0);
         const names = (JSON.parse(listed.stdout) as { items: BindingView[] }).items.map((b) => b.secretName);
