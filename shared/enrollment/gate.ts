@@ -45,15 +45,9 @@ export async function enrolledSecrets(
             secret,
         );
         if (check.kind === 'enrolled') {
-            const { vaultUrl, secretName, version, enabled } = secret;
-            enrolled.push({
-                vaultUrl,
-                secretName,
-                version,
-                enabled,
-                appId: check.binding.appId,
-                keyId: check.binding.keyId,
-            });
+            // Policy tags and `exp` come along: they decide when the credential is due.
+            const { tags: _tags, ...ref } = secret;
+            enrolled.push({ ...ref, appId: check.binding.appId, keyId: check.binding.keyId });
         } else if (check.kind === 'mismatch' || check.tagged) refused.push({ secret, check });
     }
     return { enrolled, refused };

@@ -69,12 +69,9 @@ function deps(
             listManaged: () => Promise.resolve(options.managed ?? []),
             listSecrets: () =>
                 Promise.resolve([
-                    ...(options.managed ?? []).map((r) => ({
-                        vaultUrl: r.vaultUrl,
-                        secretName: r.secretName,
-                        version: r.version,
-                        enabled: r.enabled,
-                        tags: { appId: r.appId, keyId: r.keyId },
+                    ...(options.managed ?? []).map(({ appId, keyId, ...r }) => ({
+                        ...r,
+                        tags: { appId, keyId },
                     })),
                     ...(options.listed ?? []),
                 ]),
