@@ -2,7 +2,7 @@ import { type Inventory } from '../scan/inventory';
 import { type StateStorePort } from '../scan/ports';
 import { INVENTORY_KEY } from '../scan/scanTenant';
 import { type AuthResult, type OperatorRole, OperatorRoles } from './operatorAuth';
-import { apiError, type ApiRequest, type ApiResponse } from './rotationsApi';
+import { apiError, type ApiRequest, type ApiResponse, intParam } from './rotationsApi';
 
 export interface CredentialsApiDeps {
     readonly authorize: (authorization: string | null, role: OperatorRole) => Promise<AuthResult>;
@@ -25,8 +25,9 @@ export async function listCredentialsRoute(deps: CredentialsApiDeps, request: Ap
     if (!auth.ok) return apiError(auth.status, auth.code, auth.message);
     const state = request.query.get('state');
     const managed = request.query.get('managed');
-    const top = Number(request.query.get('top') ?? '100');
-    const skip = Number(request.query.get('skip') ?? '0');
+    // Digits only (as the other routes): Number() would take '+3', '1e3', '0x10' and ' 1'.
+    const top = intParam(request.query.get('top'), 100, 1, 1000) ?? NaN;
+    const skip = intParam(request.query.get('skip'), 0, 0, 1_000_000) ?? NaN;
     if ((state !== null && !STATES.has(state)) || (managed !== null && managed !== 'true' && managed !== 'false')) {
         return apiError(400, 'invalid_request', 'state must be a lifecycle state and managed true or false');
     }

@@ -26,6 +26,11 @@ export class MemoryStateStore implements StateStorePort, ConditionalStore {
         return conditionalUpdate(this, key, change);
     }
 
+    /** The stored text of a document (undefined when absent): to assert that nothing changed. */
+    peekRaw(key: string): string | undefined {
+        return this.docs.get(key)?.text;
+    }
+
     async readVersioned<T>(key: string): Promise<Versioned<T>> {
         await gap();
         const doc = this.docs.get(key);
