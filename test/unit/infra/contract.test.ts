@@ -380,7 +380,7 @@ describe('the operations table covers every SDK call of the adapters', () => {
         ['shared/adapters/keyVaultSecrets.ts', methodsOf(SecretClient)],
         ['shared/adapters/keyVaultManagedIndex.ts', methodsOf(SecretClient)],
         ['shared/adapters/blobStateStore.ts', blob],
-        ['shared/rotation/loadConsumers.ts', blob],
+        ['shared/adapters/blobText.ts', blob],
         ['shared/adapters/eventGridNotifier.ts', methodsOf(EventGridPublisherClient)],
     ])('%s', (file, sdk) => {
         expect(sdk.length).toBeGreaterThan(0);

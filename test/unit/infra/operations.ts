@@ -79,7 +79,7 @@ const SDK_METHODS: Record<string, Record<string, SdkOperation>> = {
     'shared/adapters/keyVaultSecrets.ts': keyVaultMethods(),
     'shared/adapters/keyVaultManagedIndex.ts': keyVaultMethods(),
     'shared/adapters/blobStateStore.ts': blobMethods('rotator state'),
-    'shared/rotation/loadConsumers.ts': blobMethods('consumer configuration'),
+    'shared/adapters/blobText.ts': blobMethods('consumer configuration'),
     'shared/adapters/eventGridNotifier.ts': {
         send: {
             operation: 'Event Grid: publish lifecycle notifications (send)',
