@@ -139,7 +139,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
             // The emulator's sign-in page: the sandbox operator user, one click, no password.
             await page.click(`button[name="login_user"][data-upn="${world.tenant.user?.userPrincipalName}"]`);
             await page.waitForSelector('body[data-loaded="true"]', { timeout: 30_000 });
-            expect(await page.textContent('#who')).toBe('Sandbox Operator \u00b7 Rotation.Read, Rotation.Write');
+            expect(await page.textContent('#who')).toBe(
+                'Sandbox Operator \u00b7 Rotation.Read, Rotation.Write, Rotation.Admin',
+            );
             // The authorization response is gone from the address bar.
             expect(page.url()).toBe(`${world.host.baseUrl}/api/dashboard?refresh=1000`);
             expect(sentToEntra).toEqual(
