@@ -2,7 +2,7 @@
 # Creates (once) the operator API app registration and prints its client id. Idempotent: it finds the registration
 # of this azd environment by its tag. The registration issues v2.0 access tokens (aud = client id), its identifier
 # URI is the default form api://<client id> (allowed by tenant app-management policies), and only principals
-# assigned Rotation.Read or Rotation.Write can get a token for it.
+# assigned Rotation.Read, Rotation.Write or Rotation.Admin can get a token for it.
 # Needs: the right to create app registrations (default for members unless restricted; otherwise the Application
 # Developer role). Run by preprovision.sh.
 #   infra/scripts/operator-api.sh <azd-environment-name>
@@ -29,6 +29,9 @@ if [ -z "$app_id" ]; then
      "allowedMemberTypes": ["User", "Application"], "isEnabled": true},
     {"id": "$(new_uuid)", "value": "Rotation.Write", "displayName": "Operate rotations",
      "description": "Start, approve, pause, resume and roll back rotations.",
+     "allowedMemberTypes": ["User", "Application"], "isEnabled": true},
+    {"id": "$(new_uuid)", "value": "Rotation.Admin", "displayName": "Enroll credentials",
+     "description": "Decide which Key Vault secret holds which application credential (enroll, unenroll, import).",
      "allowedMemberTypes": ["User", "Application"], "isEnabled": true}
   ]
 }

@@ -1,8 +1,9 @@
 import { type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { createWriteStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 
+import { ensurePrivateDir, writePrivateFile } from '../emulator/core/ownerOnly';
 import { vaultResourceId } from '../emulator/keyvault/vault';
 import { REPO_ROOT, spawnTrustingEmulator, stopChild } from './childProcess';
 import { type EmulatorClient } from './emulatorClient';
@@ -71,14 +72,15 @@ export function sandboxSettings(options: AppHostOptions): Record<string, string>
  * host's ready line; its output goes to `<hostStateDir>/host.log`.
  */
 export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
-    mkdirSync(options.hostStateDir, { recursive: true });
+    ensurePrivateDir(options.hostStateDir);
     const settings = sandboxSettings(options);
     writeFileSync(
         join(options.hostStateDir, 'consumers.json'),
         JSON.stringify(options.consumers ?? { consumers: [] }, null, 2),
     );
     const settingsFile = join(options.hostStateDir, 'local.settings.json');
-    writeFileSync(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings }, null, 2));
+    // The rotator's own client secret and the topic key: owner-only, like the emulator's state.
+    writePrivateFile(settingsFile, JSON.stringify({ IsEncrypted: false, Values: settings }, null, 2));
     const logFile = join(options.hostStateDir, 'host.log');
     const log = createWriteStream(logFile, { flags: 'a' });
     const child = spawnTrustingEmulator(

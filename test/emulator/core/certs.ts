@@ -1,8 +1,10 @@
 import 'reflect-metadata';
 
 import { webcrypto } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { ensurePrivateDir } from './ownerOnly';
 
 import * as x509 from '@peculiar/x509';
 
@@ -80,7 +82,7 @@ async function generate(): Promise<{ caCertPem: string; certPem: string; keyPem:
 
 /** Loads the CA and server certificate from `stateDir`, creating them on first start. */
 export async function ensureTlsMaterial(stateDir: string): Promise<TlsMaterial> {
-    mkdirSync(stateDir, { recursive: true });
+    ensurePrivateDir(stateDir);
     const caCertPath = join(stateDir, 'ca.pem');
     const certPath = join(stateDir, 'localhost.pem');
     const keyPath = join(stateDir, 'localhost-key.pem');

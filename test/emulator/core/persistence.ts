@@ -1,5 +1,7 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+
+import { writePrivateFile } from './ownerOnly';
 
 import { type ServiceName } from './contract';
 
@@ -44,8 +46,7 @@ export class StateFile {
             clearTimeout(this.timer);
             this.timer = undefined;
         }
-        const temporary = `${this.path}.tmp`;
-        writeFileSync(temporary, JSON.stringify(this.collect()));
-        renameSync(temporary, this.path);
+        // Every Key Vault value is in here: owner-only.
+        writePrivateFile(this.path, JSON.stringify(this.collect()));
     }
 }

@@ -352,7 +352,7 @@ describe('operator-api.sh (operator API app registration)', () => {
         { when: `'ad sp update '*`, then: 'exit 0' },
     ];
 
-    it('creates a v2-token registration with both roles, tagged for the environment, and prints its client id', () => {
+    it('creates a v2-token registration with its three roles (read, write, admin), tagged for the environment, and prints its client id', () => {
         const run = runWithFakeCli(script, ['dev'], { az: rules('') });
         expect(run.status).toBe(0);
         expect(run.stdout.trim()).toBe('app-new');
@@ -368,8 +368,8 @@ describe('operator-api.sh (operator API app registration)', () => {
         expect(body.tags).toEqual(['entra-credential-rotator:dev']);
         expect(body.signInAudience).toBe('AzureADMyOrg');
         expect(body.api.requestedAccessTokenVersion).toBe(2);
-        expect(body.appRoles.map((r) => r.value)).toEqual(['Rotation.Read', 'Rotation.Write']);
-        expect(new Set(body.appRoles.map((r) => r.id)).size).toBe(2);
+        expect(body.appRoles.map((r) => r.value)).toEqual(['Rotation.Read', 'Rotation.Write', 'Rotation.Admin']);
+        expect(new Set(body.appRoles.map((r) => r.id)).size).toBe(3);
         expect(run.calls).toContain(
             'az ad app update --id app-new --set api.requestedAccessTokenVersion=2 --output none',
         );
