@@ -29,3 +29,5 @@ az keyvault secret set-attributes --vault-name "$vault" --name "$secret" --expir
   --content-type 'application/vnd.entra.client-secret' \
   --tags entra-app-id="$app_id" entra-key-id="$key_id" $optional_tags --output none
 log "onboarded $vault/$secret -> app $app_id key $key_id (expires $end)"
+# Tags describe; only an operator's enrollment makes the rotator act on the secret.
+log "next: enroll it (role Rotation.Admin): npm run enroll -- add --api <app url> --secret $secret --app-id $app_id --key-id $key_id --reason <why>"
