@@ -38,10 +38,20 @@ export function headerValue(req: IncomingMessage, name: string): string | undefi
     return Array.isArray(value) ? value[0] : value;
 }
 
-/** `/runtime/webhooks/durabletask/...` without the query, case preserved. */
+/**
+ * `/runtime/webhooks/durabletask/...` without the query, case preserved. A malformed percent-encoding (`%`,
+ * `%E0%A4%A`) is kept as written instead of failing the request with a 500 (assumed to match Kestrel, which
+ * leaves sequences it cannot decode undecoded); the function's own validation then answers it.
+ */
 export function pathOf(url: URL): string[] {
     return url.pathname
         .split('/')
         .filter((s) => s.length > 0)
-        .map((s) => decodeURIComponent(s));
+        .map((s) => {
+            try {
+                return decodeURIComponent(s);
+            } catch {
+                return s;
+            }
+        });
 }
