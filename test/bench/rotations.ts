@@ -21,6 +21,7 @@ import { DOCUMENTED_QUOTAS, type QuotaName } from '../../shared/pacing/quotaBudg
 import { startEmulator } from '../emulator/core/server';
 import { startAppHost } from '../sandbox/appHost';
 import { EmulatorClient } from '../sandbox/emulatorClient';
+import { enrollSeeded } from '../sandbox/enroll';
 import { NO_EVIDENCE_SOURCE, seedTenant } from '../sandbox/seedTenant';
 import { startCountingProxy } from '../e2e/support/countingProxy';
 
@@ -95,6 +96,10 @@ export async function runRotationBench(options: RotationBenchOptions): Promise<R
                 QUOTA_SHARE_PERCENT: String(Math.max(1, Math.min(100, Math.round(options.quotaScale * 100)))),
             },
         });
+        // An operator binds each secret to its credential (enrollment): tags alone never make the rotator act.
+        const { clientId, clientSecret, scope } = tenant.operator;
+        await enrollSeeded(host.baseUrl, await emu.token(clientId, clientSecret, scope), tenant.apps, 'benchmark');
+        log(`enrolled ${options.n} managed credentials`);
         const hostPid = host.process.pid!;
         const sampleHost = () => (hostPeakKb = Math.max(hostPeakKb, peakRssKb(hostPid)));
         await emu.expectOk(
