@@ -429,10 +429,19 @@ describe('operator API through the local host against the tenant emulator', () =
         });
 
         it('a wrong client secret is "misconfigured" (200, page a human), an unreachable STS is "unavailable" (503)', async () => {
+            // The client-secret sign-in path (the sandbox default is the managed identity, which has no secret).
+            const secretMode = { ROTATOR_AUTH_MODE: 'client-secret' };
             const [misconfigured, unavailable] = await Promise.all([
-                hostWith('host-misconfigured', { AZURE_CLIENT_SECRET: 'Wr0ng~not-the-rotator-secret-0000000000' }),
+                hostWith('host-misconfigured', {
+                    ...secretMode,
+                    AZURE_CLIENT_SECRET: 'Wr0ng~not-the-rotator-secret-0000000000',
+                }),
                 // A loopback port nothing listens on: the dependency is down, our configuration is fine.
-                hostWith('host-unavailable', { ENTRA_AUTHORITY_HOST: 'https://localhost:9' }),
+                hostWith('host-unavailable', {
+                    ...secretMode,
+                    AZURE_CLIENT_SECRET: world.tenant.rotator.clientSecret,
+                    ENTRA_AUTHORITY_HOST: 'https://localhost:9',
+                }),
             ]);
             const bad = await health(misconfigured.baseUrl);
             expect(bad.status).toBe(200);

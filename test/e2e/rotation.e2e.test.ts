@@ -158,6 +158,24 @@ describe('rotation workflow through the local host against the tenant emulator',
         expect(types.at(-1)).toBe('Rotation.Completed');
     });
 
+    it('the app signs in as its managed identity: its Graph and Key Vault calls carried identity-endpoint tokens only', async () => {
+        // Runs after the happy path, so the app has scanned, read and written Graph and Key Vault.
+        expect(world.host.settings).toMatchObject({ ROTATOR_AUTH_MODE: 'managed-identity' });
+        expect(world.host.settings).not.toHaveProperty('AZURE_CLIENT_SECRET');
+        const state = await world.emu.expectOk(
+            world.emu.call<{
+                services: { entra: { tokenUse: Record<string, Record<string, Record<string, number>>> } };
+            }>('GET', '/_emulator/state'),
+            'emulator state',
+        );
+        const use = state.services.entra.tokenUse[world.tenant.rotator.clientId] ?? {};
+        expect(use['https://graph.microsoft.com']?.['managed_identity']).toBeGreaterThan(0);
+        expect(use['https://vault.azure.net']?.['managed_identity']).toBeGreaterThan(0);
+        for (const [audience, grants] of Object.entries(use)) {
+            expect(grants['client_credentials'], audience).toBeUndefined();
+        }
+    });
+
     it('verification never passes on a cached token: a second rotation whose new secret cannot sign in is undone', async () => {
         // The first rotation (above) signed in with this app in this very process; a verifier that reused a
         // client would now answer from its cache. Make every new credential unusable for far longer than the bound.

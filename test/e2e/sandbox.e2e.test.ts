@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { EmulatorClient, type EmulatorDescriptor } from '../sandbox/emulatorClient';
+import { readSandboxState } from '../sandbox/sandboxState';
 
 const ROOT = resolve(__dirname, '..', '..');
 const NPM = process.platform === 'win32' ? 'npm.cmd' : 'npm';
@@ -169,6 +170,23 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
             expect(stdout).toMatch(/rotation started +payroll-agent-secret/);
             expect(stdout).toMatch(/step done +payroll-agent-secret: preflight/);
             expect(stdout).toMatch(/waiting +\S+: grace until \d{4}-/);
+            // The sandbox app signs in as its managed identity, like the deployed one: every token of the rotator's
+            // that Graph and Key Vault accepted came from the identity endpoint.
+            const { descriptor, tenant } = readSandboxState(state);
+            const emu = new EmulatorClient(descriptor, readFileSync(descriptor.caCertPath, 'utf8'));
+            const view = await emu.expectOk(
+                emu.call<{ services: { entra: { tokenUse: Record<string, Record<string, Record<string, number>>> } } }>(
+                    'GET',
+                    '/_emulator/state',
+                ),
+                'emulator state',
+            );
+            const use = view.services.entra.tokenUse[tenant.rotator.clientId] ?? {};
+            expect(use['https://graph.microsoft.com']?.['managed_identity']).toBeGreaterThan(0);
+            expect(use['https://vault.azure.net']?.['managed_identity']).toBeGreaterThan(0);
+            for (const [audience, grants] of Object.entries(use)) {
+                expect(grants['client_credentials'], audience).toBeUndefined();
+            }
         } finally {
             await stop(child);
         }

@@ -41,9 +41,12 @@ export function sandboxSettings(options: AppHostOptions): Record<string, string>
         ENTRA_TENANT_ID: d.tenantId,
         ENTRA_AUTHORITY_HOST: d.authorityHost,
         GRAPH_BASE_URL: d.graphBaseUrl,
-        ROTATOR_AUTH_MODE: 'client-secret',
+        // As in Azure: the rotator signs in as its user-assigned managed identity through the App Service
+        // identity endpoint (the emulator serves it); the app holds no secret of its own.
+        ROTATOR_AUTH_MODE: 'managed-identity',
         AZURE_CLIENT_ID: options.tenant.rotator.clientId,
-        AZURE_CLIENT_SECRET: options.tenant.rotator.clientSecret,
+        IDENTITY_ENDPOINT: d.managedIdentity.endpoint,
+        IDENTITY_HEADER: d.managedIdentity.header,
         ALLOW_LOCAL_ENDPOINTS: 'true',
         KEY_VAULT_URL: d.vaultUrl,
         KEY_VAULT_EVENT_TOPICS: vaultResourceId(d.baseUrl),

@@ -5,6 +5,7 @@ import { type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
+import { startManagedIdentityEndpoint } from '../entra/managedIdentity';
 import { TenantRuntime } from '../entra/runtime';
 import { SigningKey } from '../entra/signing';
 import { loadBootstrap } from './bootstrap';
@@ -37,6 +38,8 @@ export interface EmulatorDescriptor {
     readonly caCertPath: string;
     readonly eventGrid: { readonly topicEndpoint: string; readonly topicKey: string };
     readonly principals: { readonly admin: { readonly clientId: string; readonly clientSecret: string } };
+    /** App Service managed identity endpoint: the app's `IDENTITY_ENDPOINT` and `IDENTITY_HEADER`. */
+    readonly managedIdentity: { readonly endpoint: string; readonly header: string };
 }
 
 export interface RunningEmulator extends EmulatorDescriptor {
@@ -91,6 +94,8 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     origin = `https://localhost:${port}`;
     runtime.origin = origin;
 
+    const managedIdentity = await startManagedIdentityEndpoint(runtime);
+
     for (const module of services.modules) module.reset(context);
     const persisted = stateFile?.load();
     if (persisted) {
@@ -111,6 +116,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
         caCertPath: tls.caCertPath,
         eventGrid: { topicEndpoint: `${origin}/api/events`, topicKey: services.eventGrid.topicKey },
         principals: { admin: { clientId: bootstrap.admin.clientId, clientSecret: bootstrap.admin.clientSecret } },
+        managedIdentity: { endpoint: managedIdentity.endpoint, header: managedIdentity.header },
     };
     writeFileSync(join(stateDir, 'emulator.json'), JSON.stringify(descriptor), { mode: 0o600 });
 
@@ -125,6 +131,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
             stateFile?.flush();
             // Pending webhook retries and in-flight deliveries would otherwise outlive the server.
             services.eventGrid.dispose();
+            await managedIdentity.close();
             server.closeAllConnections();
             await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
         },

@@ -102,6 +102,7 @@ export function createEntraModule(runtime: TenantRuntime): ServiceModule {
             ),
             appRoleAssignments: [...runtime.directory.appRoleAssignments.values()],
             signIns: runtime.signIns.all(),
+            tokenUse: runtime.tokenUse,
         }),
         snapshot: (): EntraSnapshot => ({
             directory: runtime.directory.snapshot(),

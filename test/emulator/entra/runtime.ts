@@ -44,6 +44,8 @@ export const defaultTenantSettings = (): TenantSettings => ({
     applicationCredentialLimit: 100,
 });
 
+export type TokenGrant = 'client_credentials' | 'managed_identity';
+
 /** Client-credentials access token lifetime the real STS usually grants (`expires_in: 3599`, §2.2). */
 export const TOKEN_LIFETIME_SECONDS = 3599;
 
@@ -55,6 +57,13 @@ export class TenantRuntime {
     origin = 'https://localhost';
     /** A stable id for the app-management policy named in CredentialInvalidLifetimeAsPerAppPolicy messages. */
     readonly policyId = newGuid();
+    /** Which grant issued each app token (by `uti`), so tests can tell managed identity tokens apart. */
+    private readonly grantOf = new Map<string, TokenGrant>();
+    /**
+     * App tokens resource servers accepted, per calling app id, audience and grant:
+     * `{ "<appId>": { "https://vault.azure.net": { managed_identity: 12 } } }`.
+     */
+    readonly tokenUse: Record<string, Record<string, Partial<Record<TokenGrant, number>>>> = {};
 
     constructor(
         readonly bootstrap: Bootstrap,
@@ -81,6 +90,8 @@ export class TenantRuntime {
         seedInitialTenant(this.directory, this.bootstrap);
         this.signIns.clear();
         this.settings = defaultTenantSettings();
+        this.grantOf.clear();
+        for (const appId of Object.keys(this.tokenUse)) delete this.tokenUse[appId];
     }
 
     issueAccessToken(
@@ -88,9 +99,10 @@ export class TenantRuntime {
         caller: ServicePrincipalRecord,
         resource: ServicePrincipalRecord,
         requestedResource: string,
-        authMethod: 'secret' | 'certificate',
+        authMethod: 'secret' | 'certificate' | 'managedIdentity',
     ): string {
         const uti = newGuid().replace(/-/g, '');
+        this.grantOf.set(uti, authMethod === 'managedIdentity' ? 'managed_identity' : 'client_credentials');
         const now = this.tokenClockSeconds();
         const roles = this.directory.rolesOn(caller.id, resource);
         const resourceApp = this.directory.applicationByAppId(resource.appId);
@@ -193,6 +205,12 @@ export class TenantRuntime {
         const claims = this.signingKey.verify(token, nowSeconds, [this.issuerV1, this.issuerV2]);
         if (!claims || claims.tid !== this.tenantId) return undefined;
         if (audience !== undefined && !this.sameResource(claims.aud, audience)) return undefined;
+        const uti = (claims as { uti?: string }).uti;
+        const grant = uti === undefined ? undefined : this.grantOf.get(uti);
+        if (grant) {
+            const use = ((this.tokenUse[claims.appid] ??= {})[normalizeUri(claims.aud)] ??= {});
+            use[grant] = (use[grant] ?? 0) + 1;
+        }
         return claims;
     }
 
