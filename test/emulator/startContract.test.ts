@@ -82,6 +82,7 @@ describe('Start contract (issue 3)', () => {
             'caCertPath',
             'eventGrid',
             'graphBaseUrl',
+            'managedIdentity',
             'principals',
             'ready',
             'tenantId',
@@ -94,6 +95,10 @@ describe('Start contract (issue 3)', () => {
             caCertPath: join(stateDir, 'ca.pem'),
             eventGrid: { topicEndpoint: `${descriptor.baseUrl}/api/events`, topicKey: expect.stringMatching(/.+/) },
             principals: { admin: { clientId: expect.any(String), clientSecret: expect.any(String) } },
+            managedIdentity: {
+                endpoint: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/msi\/token$/),
+                header: expect.stringMatching(/^[0-9a-f]{48}$/),
+            },
         });
         for (const key of ['authorityHost', 'graphBaseUrl', 'vaultUrl'])
             expect(descriptor[key]).toBe(descriptor.baseUrl);
