@@ -40,7 +40,7 @@ function decodeClaims(token) {
 /** Who is signed in, their roles and whether the token is still valid at 'nowMs'. */
 function describeToken(token, nowMs) {
     var claims = decodeClaims(token);
-    if (!claims) return { ok: false, reason: 'not a JWT access token', roles: [], canWrite: false, name: '' };
+    if (!claims) return { ok: false, reason: 'not a JWT access token', roles: [], canWrite: false, canAdmin: false, name: '' };
     var roles = Array.isArray(claims.roles) ? claims.roles.map(String) : [];
     var expired = typeof claims.exp === 'number' && claims.exp * 1000 <= nowMs;
     return {
@@ -48,6 +48,7 @@ function describeToken(token, nowMs) {
         reason: expired ? 'the token has expired; get a new one' : '',
         roles: roles,
         canWrite: roles.indexOf('Rotation.Write') >= 0,
+        canAdmin: roles.indexOf('Rotation.Admin') >= 0,
         name: String(claims.name || claims.preferred_username || claims.upn || claims.appid || claims.azp || claims.sub || ''),
         expiresAt: typeof claims.exp === 'number' ? new Date(claims.exp * 1000).toISOString() : null
     };
@@ -561,7 +562,73 @@ function apiErrorText(status, body) {
     return 'HTTP ' + status;
 }
 
+/**
+ * The body of POST /api/bindings from the enrollment form, or what is missing. Nothing is sent until secret, app
+ * id, key id and a reason are all there; the vault is optional (the API's default vault otherwise).
+ */
+function enrollRequest(form) {
+    function v(x) { return String(x === null || x === undefined ? '' : x).trim(); }
+    var f = form || {};
+    var body = { secretName: v(f.secretName), appId: v(f.appId), keyId: v(f.keyId), reason: v(f.reason) };
+    var labels = { secretName: 'secret name', appId: 'application id', keyId: 'key id', reason: 'a reason' };
+    var missing = ['secretName', 'appId', 'keyId', 'reason'].filter(function (k) { return !body[k]; });
+    if (missing.length) return { ok: false, error: 'Missing ' + missing.map(function (k) { return labels[k]; }).join(', ') + '.' };
+    if (v(f.vaultUrl)) body.vaultUrl = v(f.vaultUrl);
+    return { ok: true, body: body };
+}
+
+/** DELETE /api/bindings/{secretName}?reason=&vaultUrl=, with every part encoded. Null without a reason. */
+function unenrollPath(secretName, reason, vaultUrl) {
+    var r = String(reason || '').trim();
+    if (!secretName || !r) return null;
+    var q = 'reason=' + encodeURIComponent(r) + (vaultUrl ? '&vaultUrl=' + encodeURIComponent(vaultUrl) : '');
+    return '/bindings/' + encodeURIComponent(String(secretName)) + '?' + q;
+}
+
+/** Unmanaged credentials an operator may enroll (not the old keys a rotation is retiring), soonest expiry first. */
+function enrollCandidates(items) {
+    return (items || [])
+        .filter(function (i) { return i && !i.managed && i.state !== 'GracePeriod' && i.kind !== 'certificate'; })
+        .slice()
+        .sort(function (a, b) { return String(a.endDateTime) < String(b.endDateTime) ? -1 : 1; })
+        .map(function (i) {
+            return {
+                value: String(i.appId) + '/' + String(i.keyId),
+                appId: String(i.appId),
+                keyId: String(i.keyId),
+                vaultUrl: i.vaultUrl ? String(i.vaultUrl) : '',
+                secretName: i.secretName ? String(i.secretName) : '',
+                label: (i.appDisplayName ? String(i.appDisplayName) : String(i.appId)) +
+                    (i.displayName ? ' \u00b7 "' + i.displayName + '"' : '') + ' \u00b7 expires ' + String(i.endDateTime).slice(0, 10)
+            };
+        });
+}
+
+function actorName(a) {
+    if (!a) return 'unknown';
+    if (a.kind === 'rotator') return 'the rotator';
+    return String(a.name || a.appId || a.objectId || 'an operator');
+}
+
+/** One line of the enrollment history (GET /api/bindings/history). */
+function bindingHistoryLine(e) {
+    var x = e || {};
+    var what = { enrolled: 'enrolled', unenrolled: 'unenrolled', rotated: 'moved to the new key after rotation' }[x.action] || String(x.action);
+    return {
+        at: String(x.at || ''),
+        action: String(x.action || ''),
+        secretName: String(x.secretName || ''),
+        text: String(x.secretName) + ' ' + what + ' by ' + actorName(x.actor) +
+            ' (app ' + String(x.appId) + ', key ' + String(x.keyId) + (x.previousKeyId ? ', was ' + x.previousKeyId : '') + ')' +
+            (x.reason ? ' \u2014 \u201c' + x.reason + '\u201d' : '')
+    };
+}
+
 var api = {
+    enrollRequest: enrollRequest,
+    unenrollPath: unenrollPath,
+    enrollCandidates: enrollCandidates,
+    bindingHistoryLine: bindingHistoryLine,
     readFragmentToken: readFragmentToken,
     decodeClaims: decodeClaims,
     describeToken: describeToken,

@@ -198,7 +198,8 @@ function refresh() {
     Promise.all([
         call('GET', '/credentials?top=1000'),
         call('GET', '/rotations?top=100'),
-        call('GET', '/notifications?top=200')
+        call('GET', '/notifications?top=200'),
+        call('GET', '/bindings/history?top=50').catch(function (e) { if (e.message === 'unauthorized') throw e; return { error: e.message }; })
     ]).then(function (r) {
         var inv = r[0] || {};
         var rotations = (r[1] && r[1].items) || [];
@@ -209,6 +210,7 @@ function refresh() {
         renderTimeline(inv, now);
         renderHistory(rotations, events, now);
         renderCredentials(inv, L.latestRotations(rotations));
+        renderEnrollment(inv, r[3] || {});
         renderNotifications(events);
         if (/^Refresh failed/.test($('status').textContent)) setStatus('');
         document.body.setAttribute('data-loaded', 'true');
@@ -397,6 +399,7 @@ function renderCredentials(inv, latest) {
     }
     replaceChildren(tbody, rows.map(function (row) {
         var actions = row.managed ? [actionButton('Rotate now', row, false), actionButton('Dry run', row, true)]
+                .concat(who && who.canAdmin ? [h('button', { type: 'button', 'data-action': 'unenroll', onclick: function (ev) { confirmUnenroll(row, ev.target); } }, ['Unenroll'])] : [])
             : [h('span', { className: 's-muted' }, [row.state === 'GracePeriod' ? 'old key, being retired' : 'not managed'])];
         return h('tr', { 'data-key': row.key, 'data-secret': row.secretName }, [
             h('td', {}, [h('span', { className: 'badge ' + row.tone }, [row.state])]),
@@ -429,15 +432,26 @@ function actionButton(label, row, dryRun) {
     }, [label]);
 }
 
-function confirmStart(row, dryRun, button) {
+/** The one confirmation dialog: a question, a required reason, and what to do with the reason on OK. */
+function ask(title, text, reasonLabel, okLabel, then) {
     var dialog = $('confirm-dialog');
-    $('confirm-title').textContent = dryRun ? 'Dry run ' + row.secretName + '?' : 'Rotate ' + row.secretName + ' now?';
-    $('confirm-text').textContent = L.rotateQuestion(row.secretName, dryRun);
+    $('confirm-title').textContent = title;
+    $('confirm-text').textContent = text;
+    $('confirm-reason-label').textContent = reasonLabel;
     $('confirm-reason').value = '';
-    $('confirm-ok').textContent = dryRun ? 'Start dry run' : 'Rotate now';
+    $('confirm-ok').textContent = okLabel;
     dialog.onclose = function () {
         if (dialog.returnValue !== 'ok') return;
-        var reason = $('confirm-reason').value.trim();
+        then($('confirm-reason').value.trim());
+    };
+    dialog.returnValue = '';
+    dialog.showModal();
+    $('confirm-reason').focus();
+}
+
+function confirmStart(row, dryRun, button) {
+    ask(dryRun ? 'Dry run ' + row.secretName + '?' : 'Rotate ' + row.secretName + ' now?', L.rotateQuestion(row.secretName, dryRun),
+        'Reason (recorded with the rotation)', dryRun ? 'Start dry run' : 'Rotate now', function (reason) {
         if (button) button.disabled = true;
         var body = { secretName: row.secretName, dryRun: dryRun, reason: reason };
         if (row.vaultUrl) body.vaultUrl = row.vaultUrl;
@@ -450,11 +464,80 @@ function confirmStart(row, dryRun, button) {
         }).catch(function (e) {
             setStatus('Could not start: ' + e.message, true);
         }).then(function () { if (button) button.disabled = false; });
-    };
-    dialog.returnValue = '';
-    dialog.showModal();
-    $('confirm-reason').focus();
+    });
 }
+
+// ---- enrollment (Rotation.Admin) -------------------------------------------------------------------------------
+
+function confirmUnenroll(row, button) {
+    ask('Unenroll ' + row.secretName + '?',
+        'The rotator stops rotating ' + row.secretName + ' (app ' + row.appId + ', key ' + row.keyId + '). Nothing in the vault or on the app changes; a rotation already running finishes.',
+        'Reason (recorded in the enrollment history)', 'Unenroll', function (reason) {
+        var path = L.unenrollPath(row.secretName, reason, row.vaultUrl);
+        if (!path) { setStatus('Could not unenroll: a reason is required.', true); return; }
+        if (button) button.disabled = true;
+        setStatus('Unenrolling ' + row.secretName + '\u2026');
+        call('DELETE', path).then(function () {
+            setStatus('Unenrolled ' + row.secretName + '; it leaves the managed list at the next scan.');
+            refresh();
+        }).catch(function (e) {
+            setStatus('Could not unenroll: ' + e.message, true);
+        }).then(function () { if (button) button.disabled = false; });
+    });
+}
+
+var candidates = [];
+function renderEnrollment(inv, history) {
+    $('enroll-form').hidden = !(who && who.canAdmin);
+    var pick = $('enroll-pick');
+    var chosen = pick.value;
+    candidates = L.enrollCandidates(inv.items || []);
+    replaceChildren(pick, [h('option', { value: '' }, ['(or type them below)'])].concat(candidates.map(function (c) {
+        return h('option', { value: c.value, selected: c.value === chosen }, [c.label]);
+    })));
+    if (history.error) { replaceChildren($('enroll-history'), [h('li', { className: 's-bad' }, ['Could not load: ' + history.error])]); return; }
+    var items = history.items || [];
+    if (items.length === 0) { replaceChildren($('enroll-history'), [h('li', { className: 'empty' }, ['Nothing enrolled yet.'])]); return; }
+    replaceChildren($('enroll-history'), items.map(function (e) {
+        var line = L.bindingHistoryLine(e);
+        return h('li', { 'data-binding-action': line.action, 'data-secret': line.secretName }, [h('span', { className: 's-muted' }, [when(line.at)]), ' ', line.text]);
+    }));
+}
+
+$('enroll-pick').addEventListener('change', function () {
+    var c = candidates.filter(function (x) { return x.value === $('enroll-pick').value; })[0];
+    if (!c) return;
+    $('enroll-app').value = c.appId;
+    $('enroll-key').value = c.keyId;
+    if (c.vaultUrl) $('enroll-vault').value = c.vaultUrl;
+    if (c.secretName) $('enroll-secret').value = c.secretName;
+});
+
+$('enroll-form').addEventListener('submit', function (ev) {
+    ev.preventDefault();
+    var form = { vaultUrl: $('enroll-vault').value, secretName: $('enroll-secret').value, appId: $('enroll-app').value, keyId: $('enroll-key').value, reason: 'x' };
+    var check = L.enrollRequest(form);
+    if (!check.ok) { setStatus('Could not enroll: ' + check.error, true); return; }
+    var t = check.body;
+    ask('Enroll ' + t.secretName + '?',
+        'The rotator will rotate key ' + t.keyId + ' of application ' + t.appId + ' and write each new secret to ' + t.secretName +
+        (t.vaultUrl ? ' in ' + t.vaultUrl : '') + '. The API checks that the key exists and that the rotator owns the application.',
+        'Reason (recorded in the enrollment history)', 'Enroll', function (reason) {
+        form.reason = reason;
+        var req = L.enrollRequest(form);
+        if (!req.ok) { setStatus('Could not enroll: ' + req.error, true); return; }
+        $('enroll-submit').disabled = true;
+        setStatus('Enrolling ' + t.secretName + '\u2026');
+        call('POST', '/bindings', req.body).then(function (res) {
+            setStatus((res && res.unchanged ? 'Already enrolled: ' : 'Enrolled ') + t.secretName + '; it is managed from the next scan.');
+            ['enroll-secret', 'enroll-app', 'enroll-key', 'enroll-vault'].forEach(function (id) { $(id).value = ''; });
+            $('enroll-pick').value = '';
+            refresh();
+        }).catch(function (e) {
+            setStatus('Could not enroll: ' + e.message, true);
+        }).then(function () { $('enroll-submit').disabled = false; });
+    });
+});
 
 // ---- notifications ---------------------------------------------------------------------------------------------
 

@@ -69,6 +69,19 @@ export const DASHBOARD_HTML = `<!doctype html>
     </table>
     </div>
   </section>
+  <section aria-labelledby="enroll-title" id="enroll-section">
+    <h2 id="enroll-title">Enrollment <small>only enrolled credentials are rotated; enrolling and unenrolling need Rotation.Admin</small></h2>
+    <form id="enroll-form" class="enroll" hidden>
+      <label>Unmanaged credential<select id="enroll-pick"><option value="">(or type them below)</option></select></label>
+      <label>Vault URL (empty: the default vault)<input id="enroll-vault" autocomplete="off" spellcheck="false"></label>
+      <label>Secret name<input id="enroll-secret" autocomplete="off" spellcheck="false"></label>
+      <label>Application (client) id<input id="enroll-app" autocomplete="off" spellcheck="false"></label>
+      <label>Key id<input id="enroll-key" autocomplete="off" spellcheck="false"></label>
+      <div><button type="submit" class="primary" id="enroll-submit">Enroll\u2026</button></div>
+    </form>
+    <h3>Enrollment history <small>newest first</small></h3>
+    <ol id="enroll-history"></ol>
+  </section>
   <section aria-labelledby="notifications-title">
     <h2 id="notifications-title">Notifications <small>one line per kind of event and secret</small></h2>
     <ol id="notifications"></ol>
@@ -78,7 +91,7 @@ export const DASHBOARD_HTML = `<!doctype html>
   <form method="dialog" id="confirm-form">
     <h2 id="confirm-title">Rotate now?</h2>
     <p id="confirm-text"></p>
-    <label for="confirm-reason">Reason (recorded with the rotation)</label>
+    <label for="confirm-reason" id="confirm-reason-label">Reason (recorded with the rotation)</label>
     <input id="confirm-reason" maxlength="500" required autocomplete="off">
     <div class="dialog-buttons">
       <button value="cancel" type="submit" formnovalidate>Cancel</button>

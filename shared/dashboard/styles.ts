@@ -100,6 +100,11 @@ th { background: #eef1f4; }
 dialog { border: 1px solid var(--line); border-radius: 8px; max-width: 34rem; width: calc(100% - 2rem); }
 dialog h2 { margin-top: 0; }
 dialog input { width: 100%; box-sizing: border-box; font: inherit; padding: 0.3rem; margin: 0.3rem 0 0.8rem; }
+.enroll { display: grid; grid-template-columns: repeat(auto-fit, minmax(14rem, 1fr)); gap: 0.3rem 0.8rem; align-items: end; }
+.enroll label { display: flex; flex-direction: column; font-size: 0.8rem; color: var(--muted); }
+.enroll input, .enroll select { font: inherit; padding: 0.3rem; min-width: 0; }
+#enroll-history { font-size: 0.85rem; }
+#enroll-section h3 { font-size: 0.95rem; margin: 1rem 0 0.3rem; }
 .dialog-buttons { display: flex; justify-content: flex-end; gap: 0.4rem; }
 @media (max-width: 700px) {
   main, #signin { padding: 0.3rem 0.6rem 1rem; }

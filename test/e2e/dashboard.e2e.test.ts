@@ -187,7 +187,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
             const api = (await world.api<InventoryView>('GET', '/api/credentials')).body;
             expect(shown.inGrace).toBe(String(api.counts?.inGrace));
 
-            // The table: managed rows have both buttons, unmanaged rows none.
+            // The table: managed rows have both buttons (and Unenroll for this Rotation.Admin user), unmanaged rows none.
             const rows = await page.$$eval('#credentials tbody tr', (trs) =>
                 trs.map((tr) => ({
                     secret: tr.getAttribute('data-secret'),
@@ -196,7 +196,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
                 })),
             );
             const ordersRow = rows.find((r) => r.secret === 'orders-api-secret');
-            expect(ordersRow?.buttons).toEqual(['Rotate now', 'Dry run']);
+            expect(ordersRow?.buttons).toEqual(['Rotate now', 'Dry run', 'Unenroll']);
             const legacy = rows.find((r) => r.text.includes('legacy-batch'));
             expect(legacy?.buttons).toEqual([]);
             expect(legacy?.text).toContain('Expired');
@@ -373,6 +373,65 @@ describe.skipIf(!HAVE_CHROMIUM)(
             });
         });
 
+        it('enrollment: unenroll asks first; a secret enrolled through the page becomes managed again', async () => {
+            const row = 'tr[data-secret="orders-api-secret"]';
+            const enrolled = async () =>
+                (
+                    await world.api<{ items: { secretName: string; appId: string; keyId: string }[] }>(
+                        'GET',
+                        '/api/bindings?top=100',
+                    )
+                ).body.items.find((b) => b.secretName === 'orders-api-secret');
+            const binding = await enrolled();
+            expect(binding).toBeDefined();
+            expect(await page.isVisible('#enroll-form')).toBe(true);
+
+            // Unenroll asks first; cancelling changes nothing.
+            await page.click(`${row} button[data-action="unenroll"]`);
+            await page.waitForSelector('#confirm-dialog[open]');
+            expect(await page.textContent('#confirm-title')).toBe('Unenroll orders-api-secret?');
+            await page.click('#confirm-dialog button[value="cancel"]');
+            await new Promise((r) => setTimeout(r, 1000));
+            expect(await enrolled()).toEqual(binding);
+
+            await page.click(`${row} button[data-action="unenroll"]`);
+            await page.waitForSelector('#confirm-dialog[open]');
+            await page.fill('#confirm-reason', 'moving to a managed identity');
+            await page.click('#confirm-ok');
+            await waitForStatus(page, /^Unenrolled orders-api-secret/);
+            expect(await enrolled()).toBeUndefined();
+            await page.waitForSelector('#enroll-history li[data-binding-action="unenrolled"][data-secret="orders-api-secret"]');
+            expect(await page.textContent('#enroll-history li[data-binding-action="unenrolled"]')).toContain(
+                'by Sandbox Operator',
+            );
+            await runScan(world);
+            await page.waitForSelector(`${row} button[data-action="rotate"]`, { state: 'detached', timeout: 30_000 });
+
+            // The API's refusal is shown as the API's message (the secret's tags name another key), and nothing is
+            // enrolled.
+            await page.fill('#enroll-secret', 'orders-api-secret');
+            await page.fill('#enroll-app', binding!.appId);
+            await page.fill('#enroll-key', '00000000-0000-0000-0000-000000000000');
+            await page.click('#enroll-submit');
+            await page.waitForSelector('#confirm-dialog[open]');
+            expect(await page.textContent('#confirm-title')).toBe('Enroll orders-api-secret?');
+            await page.fill('#confirm-reason', 'wrong key on purpose');
+            await page.click('#confirm-ok');
+            await waitForStatus(page, /^Could not enroll: 409 binding_mismatch: the secret's tags contradict /);
+            expect(await enrolled()).toBeUndefined();
+
+            await page.fill('#enroll-key', binding!.keyId);
+            await page.click('#enroll-submit');
+            await page.waitForSelector('#confirm-dialog[open]');
+            await page.fill('#confirm-reason', 'back under rotation');
+            await page.click('#confirm-ok');
+            await waitForStatus(page, /^Enrolled orders-api-secret/);
+            expect(await enrolled()).toMatchObject({ appId: binding!.appId, keyId: binding!.keyId });
+            await runScan(world);
+            await page.waitForSelector(`${row} button[data-action="rotate"]`, { timeout: 30_000 });
+            await page.waitForSelector('#enroll-history li[data-binding-action="enrolled"][data-secret="orders-api-secret"]');
+        }, 120_000);
+
         it('never shows secret text and raised no script errors; saves a screenshot', async () => {
             const secrets = world.tenant.apps.map((a) => a.clientSecret);
             for (const app of APPS.filter((a) => a.secretName)) {
@@ -433,6 +492,22 @@ async function clickAndGetId(page: Page, selector: string, pattern: RegExp, reas
     const match = pattern.exec(text);
     if (!match?.[1]) throw new Error(`unexpected status line: ${text}`);
     return match[1];
+}
+
+/** Waits until the page's status line matches. */
+async function waitForStatus(page: Page, pattern: RegExp): Promise<void> {
+    try {
+        await page.waitForFunction(
+            (source) =>
+                new RegExp(source).test(
+                    (globalThis as unknown as PageGlobals).document.getElementById('status')?.textContent ?? '',
+                ),
+            pattern.source,
+            { timeout: 30_000 },
+        );
+    } catch (e) {
+        throw new Error(`status line "${await page.textContent('#status')}" never matched ${pattern}: ${String(e)}`);
+    }
 }
 
 /** The browser globals the in-page functions use (the test project compiles without the DOM library). */
