@@ -67,6 +67,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
     const applications = new GraphApplications(graph, selfObjectId(credential));
     const rotation: RotationDeps = {
         credentials: applications,
+        ownership: applications,
         secrets,
         verifier: new MsalTokenVerifier({
             tenantId: config.tenantId,

@@ -24,10 +24,16 @@ interface GraphApplication {
     appId: string;
     displayName?: string | null;
     passwordCredentials?: GraphPasswordCredential[];
+    owners?: { id?: string }[];
 }
 
 const SELECT = 'id,appId,displayName,passwordCredentials';
 const NO_RETRY = [new RetryHandlerOptions(0, 0)];
+/**
+ * Graph returns at most 20 objects for an expanded directory-object relationship (Graph known issues, "$expand on
+ * directory objects"); a list that long may be cut, so ownership is then read from the owners collection itself.
+ */
+export const EXPANDED_OWNERS_CAP = 20;
 
 /** Application password credentials through Microsoft Graph v1.0. */
 export class GraphApplications implements AppCredentialsPort, AppOwnershipPort {
@@ -39,8 +45,12 @@ export class GraphApplications implements AppCredentialsPort, AppOwnershipPort {
     ) {}
 
     /** Reads the application's owners (paged); OwnedBy can read them, and only owned apps are writable. */
-    async ownedByRotator(appObjectId: string): Promise<boolean> {
+    async ownedByRotator(appObjectId: string, expandedOwnerIds?: readonly string[]): Promise<boolean> {
         const self = (await this.selfObjectId()).toLowerCase();
+        if (expandedOwnerIds) {
+            if (expandedOwnerIds.some((id) => id.toLowerCase() === self)) return true;
+            if (expandedOwnerIds.length < EXPANDED_OWNERS_CAP) return false;
+        }
         try {
             let page = (await this.client
                 .api(`/applications/${encodeURIComponent(appObjectId)}/owners`)
@@ -59,12 +69,28 @@ export class GraphApplications implements AppCredentialsPort, AppOwnershipPort {
         }
     }
 
-    async getApplicationByAppId(appId: string): Promise<ApplicationInfo | undefined> {
+    /** Succeeds (true) or answers false on 404 only; any other failure throws, so "cannot tell" is never "absent". */
+    async hasServicePrincipal(appId: string): Promise<boolean> {
         try {
-            const app = (await this.client
-                .api(`/applications(appId='${encodeURIComponent(appId)}')`)
-                .select(SELECT)
-                .get()) as GraphApplication;
+            await this.client
+                .api(`/servicePrincipals(appId='${encodeURIComponent(appId)}')`)
+                .select('id')
+                .get();
+            return true;
+        } catch (error) {
+            if (statusOf(error) === 404) return false;
+            throw fromUpstreamError('graph', 'get service principal', error);
+        }
+    }
+
+    async getApplicationByAppId(
+        appId: string,
+        options: { withOwners?: boolean } = {},
+    ): Promise<ApplicationInfo | undefined> {
+        try {
+            let request = this.client.api(`/applications(appId='${encodeURIComponent(appId)}')`).select(SELECT);
+            if (options.withOwners) request = request.expand('owners($select=id)');
+            const app = (await request.get()) as GraphApplication;
             return toApplicationInfo(app);
         } catch (error) {
             // 404: no such app. With Application.ReadWrite.OwnedBy, an app we do not own is also invisible.
@@ -118,6 +144,7 @@ function toApplicationInfo(app: GraphApplication): ApplicationInfo {
         passwordCredentials: (app.passwordCredentials ?? [])
             .filter((c) => typeof c.keyId === 'string')
             .map(toPasswordInfo),
+        ...(app.owners ? { ownerIds: app.owners.flatMap((o) => (typeof o.id === 'string' ? [o.id] : [])) } : {}),
     };
 }
 

@@ -6,6 +6,7 @@ import { type QuotaBudget } from '../pacing/quotaBudget';
 import { type ConsumersConfig } from './consumers';
 import {
     type AppCredentialsPort,
+    type AppOwnershipPort,
     type ConsumerRefresherPort,
     type NotifierPort,
     type SecretStorePort,
@@ -16,6 +17,8 @@ import {
 /** Everything the rotation activities need, built once by the composition root. */
 export interface RotationDeps {
     readonly credentials: AppCredentialsPort;
+    /** Ownership and service principal checks of preflight. */
+    readonly ownership: AppOwnershipPort;
     readonly secrets: SecretStorePort;
     readonly verifier: TokenVerifierPort;
     readonly signIns: SignInReaderPort;

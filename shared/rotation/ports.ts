@@ -17,6 +17,8 @@ export interface ApplicationInfo {
     readonly appId: string;
     readonly displayName: string | null;
     readonly passwordCredentials: readonly PasswordCredentialInfo[];
+    /** Owner object ids, only when asked for (`withOwners`); Graph caps an expanded relationship, see ownedByRotator. */
+    readonly ownerIds?: readonly string[];
 }
 
 export interface NewPassword {
@@ -27,7 +29,8 @@ export interface NewPassword {
 
 /** Graph application credentials. */
 export interface AppCredentialsPort {
-    getApplicationByAppId(appId: string): Promise<ApplicationInfo | undefined>;
+    /** `withOwners`: the owners come in the same read (`$expand`), so checking ownership costs no extra request. */
+    getApplicationByAppId(appId: string, options?: { withOwners?: boolean }): Promise<ApplicationInfo | undefined>;
     /** Never retried by the transport: a retry could create a second credential. */
     addPassword(
         appObjectId: string,
@@ -39,7 +42,10 @@ export interface AppCredentialsPort {
 
 /** Whether the rotator's own identity is an owner of an application (what Application.ReadWrite.OwnedBy writes). */
 export interface AppOwnershipPort {
-    ownedByRotator(appObjectId: string): Promise<boolean>;
+    /** `expandedOwnerIds`: owners already read with the application; the full list is read only when they may be cut. */
+    ownedByRotator(appObjectId: string, expandedOwnerIds?: readonly string[]): Promise<boolean>;
+    /** Whether the application has a service principal in this tenant (without one, nothing can sign in with it). */
+    hasServicePrincipal(appId: string): Promise<boolean>;
 }
 
 export interface StoredSecretProperties {

@@ -377,6 +377,39 @@ describe('Permissions from token roles (api-fidelity §1.2, issue 3)', () => {
         });
     });
 
+    it('$expand=owners($select=id) returns at most 20 owners like Graph; /owners lists them all; other $expand → 400', async () => {
+        const seeded = await t.control('/entra/seed', {
+            applications: Array.from({ length: 25 }, (_, i) => ({ displayName: `owner-${i}` })),
+        });
+        const target = await createApp('many-owners');
+        for (const owner of seeded.applications) {
+            const ref = await t.raw('POST', `/v1.0/applications/${target.id}/owners/$ref`, {
+                headers: auth(adminToken),
+                json: { '@odata.id': `https://graph.microsoft.com/v1.0/directoryObjects/${owner.servicePrincipalId}` },
+            });
+            expect(ref.status).toBe(204);
+        }
+        const expanded = await t.raw(
+            'GET',
+            `/v1.0/applications(appId='${target.appId}')?$select=id,passwordCredentials&$expand=owners($select=id)`,
+            { headers: auth(adminToken) },
+        );
+        expect(expanded.status).toBe(200);
+        expect(expanded.json.owners).toHaveLength(20);
+        expect(expanded.json.owners[0]).toEqual({
+            '@odata.type': '#microsoft.graph.servicePrincipal',
+            id: seeded.applications[0].servicePrincipalId,
+        });
+        const all = await t.raw('GET', `/v1.0/applications/${target.id}/owners`, { headers: auth(adminToken) });
+        expect(all.json.value).toHaveLength(25);
+        const bad = await t.raw('GET', `/v1.0/applications/${target.id}?$expand=notAProperty`, {
+            headers: auth(adminToken),
+        });
+        expect(bad.status).toBe(400);
+        const plain = await t.raw('GET', `/v1.0/applications/${target.id}?$select=id`, { headers: auth(adminToken) });
+        expect(plain.json.owners).toBeUndefined();
+    });
+
     it('a caller without Graph roles gets 403 on lists and sign-ins', async () => {
         const seeded = await t.control('/entra/seed', { applications: [{ displayName: 'no-roles' }] });
         const token = await t.token(seeded.applications[0].appId, seeded.applications[0].clientSecret);

@@ -90,20 +90,45 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
         });
     }
 
-    const app = await deps.credentials.getApplicationByAppId(appId);
+    // One read for the app, its credentials and its owners; the service principal is the only extra read.
+    const app = await deps.credentials.getApplicationByAppId(appId, { withOwners: true });
     if (!app) {
         error(
             'app_not_found',
-            `application ${appId} was not found or is not writable by the rotator (is it an owner?)`,
+            `application ${appId} was not found; re-enroll the secret with the application it belongs to`,
         );
         return plan;
     }
     plan.appObjectId = app.objectId;
     plan.appDisplayName = app.displayName;
-    const old = app.passwordCredentials.find((c) => c.keyId === keyId);
+    const old = app.passwordCredentials.find((c) => c.keyId.toLowerCase() === keyId.toLowerCase());
     plan.oldKeyPresent = old !== undefined;
     plan.oldEndDateTime = old?.endDateTime ?? null;
-    if (!old) warn('old_key_missing', `credential ${keyId} is no longer on the application; nothing to delete later`);
+    // A key id that is not on the app would rotate "successfully", delete nothing and leave the real secret valid.
+    if (!old) {
+        error(
+            'key_not_on_app',
+            `application ${appId} has no password credential ${keyId}; the secret is bound to a key the app does not ` +
+                'have: re-enroll it with the keyId of the credential the secret holds (Graph lists them on the application)',
+        );
+    }
+    // Application.ReadWrite.OwnedBy reads every app but writes only owned ones: without ownership, addPassword
+    // would fail only after the rotation started.
+    if (!(await deps.ownership.ownedByRotator(app.objectId, app.ownerIds))) {
+        error(
+            'not_owner',
+            `the rotator is not an owner of application ${appId}; add the rotator's service principal as an owner ` +
+                '(Entra admin center > App registrations > Owners, or POST /applications/{id}/owners/$ref)',
+        );
+    }
+    // Without a service principal in this tenant nothing can sign in with the app, so the new key cannot be verified.
+    if (!(await deps.ownership.hasServicePrincipal(appId))) {
+        error(
+            'no_service_principal',
+            `application ${appId} has no service principal in this tenant; create one ` +
+                `(POST /servicePrincipals {"appId":"${appId}"} or az ad sp create --id ${appId})`,
+        );
+    }
 
     // Our own leftovers from this rotation are removed before adding, so they do not count against the limit.
     const marker = credentialDisplayName(input.rotationId);

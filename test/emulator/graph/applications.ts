@@ -98,8 +98,31 @@ export function getApplication(call: GraphCall, key: string): EmuResponse {
         body: {
             '@odata.context': `${contextUrl(call.request, call.version, 'applications', select)}/$entity`,
             ...project(view, select),
+            ...expandedOwners(call, app),
         },
     };
+}
+
+/**
+ * `$expand=owners` / `owners($select=id)`: like Graph, an expanded directory-object relationship returns at most
+ * 20 objects (Graph known issues, "$expand on directory objects"); the full list needs `/owners`.
+ */
+export const EXPANDED_RELATIONSHIP_CAP = 20;
+
+function expandedOwners(call: GraphCall, app: ApplicationRecord): Record<string, unknown> {
+    const raw = call.request.query.get('$expand');
+    if (raw === null) return {};
+    const match = /^owners(?:\(\$select=([a-zA-Z,]+)\))?$/.exec(raw.trim());
+    if (!match) {
+        const name = raw.split(/[(,]/)[0]?.trim() ?? '';
+        throw badRequest(`Could not find a property named '${name}' on type '${APP_TYPE}'.`);
+    }
+    const { directory } = call.runtime;
+    const owners = app.owners
+        .filter((id) => directory.servicePrincipals.has(id))
+        .slice(0, EXPANDED_RELATIONSHIP_CAP)
+        .map((id) => ({ '@odata.type': '#microsoft.graph.servicePrincipal', id }));
+    return { owners };
 }
 
 function applyWritable(call: GraphCall, app: ApplicationRecord, body: Record<string, unknown>): void {

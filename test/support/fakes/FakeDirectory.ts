@@ -1,6 +1,7 @@
 import { fingerprintOf } from '../../../shared/security/fingerprint';
 import {
     type AppCredentialsPort,
+    type AppOwnershipPort,
     type ApplicationInfo,
     type NewPassword,
     type PasswordCredentialInfo,
@@ -30,7 +31,12 @@ interface StoredApp {
     readonly appId: string;
     readonly displayName: string | null;
     credentials: StoredCredential[];
+    ownedByRotator: boolean;
+    servicePrincipal: boolean;
 }
+
+/** The rotator's own service principal object id in this fake directory. */
+export const ROTATOR_OBJECT_ID = 'rotator-sp-object-id';
 
 const MS_PER_DAY = 86_400_000;
 
@@ -38,7 +44,7 @@ const MS_PER_DAY = 86_400_000;
  * In-memory Entra app registrations with password credentials. Secret values are canaries
  * (`CANARY~<seed>~<n>~…`) so a leak sweep can search for every value this directory ever issued.
  */
-export class FakeDirectory implements AppCredentialsPort {
+export class FakeDirectory implements AppCredentialsPort, AppOwnershipPort {
     readonly calls: DirectoryCall[] = [];
     readonly failures = new FailureSwitch<DirectoryMethod>();
     /** Tenant app-management policy: addPassword rejects longer lifetimes, as Graph does (400). */
@@ -59,7 +65,28 @@ export class FakeDirectory implements AppCredentialsPort {
             objectId: app.objectId,
             displayName: app.displayName ?? null,
             credentials: [],
+            ownedByRotator: true,
+            servicePrincipal: true,
         });
+    }
+
+    /** Ownership as Graph's owners relationship would list it; apps start owned by the rotator. */
+    setOwnedByRotator(appId: string, owned: boolean): void {
+        this.#app(appId).ownedByRotator = owned;
+    }
+
+    /** Whether the app has a service principal in the tenant; apps start with one. */
+    setServicePrincipal(appId: string, present: boolean): void {
+        this.#app(appId).servicePrincipal = present;
+    }
+
+    ownedByRotator(appObjectId: string, expandedOwnerIds?: readonly string[]): Promise<boolean> {
+        if (expandedOwnerIds) return Promise.resolve(expandedOwnerIds.includes(ROTATOR_OBJECT_ID));
+        return settle(() => this.#appByObjectId(appObjectId).ownedByRotator);
+    }
+
+    hasServicePrincipal(appId: string): Promise<boolean> {
+        return settle(() => this.#apps.get(appId)?.servicePrincipal === true);
     }
 
     /** Adds a credential directly (an existing one, or one left behind by a crash); returns its value. */
@@ -101,7 +128,7 @@ export class FakeDirectory implements AppCredentialsPort {
         return [...this.#issued];
     }
 
-    getApplicationByAppId(appId: string): Promise<ApplicationInfo | undefined> {
+    getApplicationByAppId(appId: string, options: { withOwners?: boolean } = {}): Promise<ApplicationInfo | undefined> {
         this.calls.push({ method: 'getApplicationByAppId', appId });
         return settle(() => {
             this.failures.check('getApplicationByAppId');
@@ -112,6 +139,9 @@ export class FakeDirectory implements AppCredentialsPort {
                 appId: app.appId,
                 displayName: app.displayName,
                 passwordCredentials: app.credentials.map((c) => ({ ...c.info })),
+                ...(options.withOwners
+                    ? { ownerIds: app.ownedByRotator ? ['operator-user', ROTATOR_OBJECT_ID] : ['operator-user'] }
+                    : {}),
             };
         });
     }

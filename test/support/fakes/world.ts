@@ -156,6 +156,7 @@ export function createWorld(options: WorldOptions = {}): World {
     });
     const deps: RotationDeps = {
         credentials: directory,
+        ownership: directory,
         secrets: vault,
         verifier,
         signIns,

@@ -88,7 +88,7 @@ function world() {
                         : undefined,
                 ),
         },
-        ownership: { ownedByRotator: () => Promise.resolve(true) },
+        ownership: { ownedByRotator: () => Promise.resolve(true), hasServicePrincipal: () => Promise.resolve(true) },
         vaultUrls: [VAULT],
         defaultVaultUrl: VAULT,
         now: rotations.now,

@@ -132,13 +132,53 @@ describe('preflight', () => {
         expect(codes(plan.findings, 'error')).toEqual(['app_not_found']);
     });
 
-    it('warns, without blocking, when the old credential is already gone from the application', async () => {
+    it('defect 6: blocks when the enrolled key id is not on the application (it would delete nothing)', async () => {
         const world = createWorld({ oldKeyPresent: false, consumers: [webhook] });
         const plan = await preflight(world.deps, preflightInput());
-        expect(plan.ok).toBe(true);
+        expect(plan.ok).toBe(false);
         expect(plan.oldKeyPresent).toBe(false);
-        expect(plan.oldEndDateTime).toBeNull();
-        expect(codes(plan.findings)).toEqual(['old_key_missing']);
+        expect(codes(plan.findings, 'error')).toEqual(['key_not_on_app']);
+        expect(plan.findings[0]!.message).toContain(world.oldKeyId);
+        expect(plan.findings[0]!.message).toMatch(/re-enroll/);
+    });
+
+    it('defect 6: blocks when the rotator is not an owner of the application, and says how to fix it', async () => {
+        const world = createWorld({ consumers: [webhook] });
+        world.directory.setOwnedByRotator(APP_ID, false);
+        const plan = await preflight(world.deps, preflightInput());
+        expect(plan.ok).toBe(false);
+        expect(codes(plan.findings, 'error')).toEqual(['not_owner']);
+        expect(plan.findings.find((f) => f.code === 'not_owner')!.message).toMatch(
+            /add the rotator's service principal as an owner/,
+        );
+    });
+
+    it('defect 6: blocks when the application has no service principal in the tenant', async () => {
+        const world = createWorld({ consumers: [webhook] });
+        world.directory.setServicePrincipal(APP_ID, false);
+        const plan = await preflight(world.deps, preflightInput());
+        expect(plan.ok).toBe(false);
+        expect(codes(plan.findings, 'error')).toEqual(['no_service_principal']);
+        expect(plan.findings.find((f) => f.code === 'no_service_principal')!.message).toContain(
+            `POST /servicePrincipals {"appId":"${APP_ID}"}`,
+        );
+    });
+
+    it('defect 6: reports every blocking problem at once (missing key, not owner, no service principal)', async () => {
+        const world = createWorld({ oldKeyPresent: false, consumers: [webhook] });
+        world.directory.setOwnedByRotator(APP_ID, false);
+        world.directory.setServicePrincipal(APP_ID, false);
+        const plan = await preflight(world.deps, preflightInput());
+        expect(codes(plan.findings, 'error')).toEqual(['key_not_on_app', 'not_owner', 'no_service_principal']);
+    });
+
+    it('defect 6: a failed ownership or service principal read fails the preflight, never passes it', async () => {
+        const world = createWorld({ consumers: [webhook] });
+        const failing = {
+            ownedByRotator: () => Promise.reject(new Error('owners read: 503')),
+            hasServicePrincipal: () => Promise.resolve(true),
+        };
+        await expect(preflight({ ...world.deps, ownership: failing }, preflightInput())).rejects.toThrow('503');
     });
 
     it('warns when the live version is disabled or its value no longer matches its fingerprint tag', async () => {

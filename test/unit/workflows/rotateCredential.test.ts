@@ -422,14 +422,13 @@ describe('rotateCredential (driven without a host)', () => {
                 for (const k of q.keys) expect(Date.parse(k.since)).toBeGreaterThanOrEqual(Date.parse(publishAt));
         });
 
-        it('old key already absent: completes without a usage gate or delete', async () => {
-            const { run } = await runScenario(scenarios.oldKeyAbsent!);
-            expect(work(run)).not.toContain(A.checkUsage);
-            expect(work(run)).not.toContain(A.deleteOldCredential);
-            expect(run.output.status).toBe('Completed');
-            expect(step(run.output, 'usageGate')?.state).toBe('skipped');
-            expect(step(run.output, 'deleteOld')?.state).toBe('skipped');
-            expect(run.output.findings.map((f) => f.code)).toContain('old_key_missing');
+        it('defect 6: enrolled key not on the app: fails at preflight and creates nothing (no silent "Completed")', async () => {
+            const { world, run } = await runScenario(scenarios.oldKeyAbsent!);
+            expect(work(run)).not.toContain(A.createCredential);
+            expect(run.output.status).toBe('Failed');
+            expect(step(run.output, 'preflight')?.state).toBe('failed');
+            expect(run.output.findings.map((f) => f.code)).toContain('key_not_on_app');
+            expect(world.directory.credentialsOf(APP_ID)).toEqual([]);
         });
     });
 
