@@ -96,6 +96,11 @@ export async function startRotationRoute(deps: RotationsApiDeps, request: ApiReq
         dryRun: body.dryRun,
         reason: body.reason,
         trigger: 'api',
+        startedBy: {
+            objectId: auth.caller.objectId ?? null,
+            appId: auth.caller.appId ?? null,
+            name: auth.caller.name ?? null,
+        },
     });
     return {
         status: 202,
@@ -161,6 +166,7 @@ export function toRotationView(status: DurableOrchestrationStatus): Record<strin
         dryRun: input.dryRun ?? false,
         trigger: input.trigger ?? null,
         reason: input.reason ?? null,
+        startedBy: input.startedBy ?? null,
         vaultUrl: input.vaultUrl ?? record?.vaultUrl ?? null,
         secretName: input.secretName ?? record?.secretName ?? null,
         rotationId: input.rotationId ?? record?.rotationId ?? null,

@@ -282,7 +282,8 @@ function historyBySecret(rotations) {
 function startedBy(rotation) {
     var r = rotation || {};
     var trigger = { timer: 'the scheduled scan', keyVaultEvent: 'a Key Vault event', api: 'the operator API' }[r.trigger] || (r.trigger ? String(r.trigger) : 'unknown');
-    var who = r.requestedBy ? String(r.requestedBy.name || r.requestedBy.id || r.requestedBy) : '';
+    var by = r.startedBy || r.requestedBy;
+    var who = by ? String(by.name || by.appId || by.objectId || by.id || '') : '';
     return (who ? who + ' via ' + trigger : trigger) + (r.reason ? ' \u2014 \u201c' + r.reason + '\u201d' : '');
 }
 

@@ -22,6 +22,17 @@ export const RotationInputSchema = z.object({
     trigger: z.enum(['timer', 'keyVaultEvent', 'api']).default('api'),
     /** Quota priority; absent: operator-started rotations are high, scheduled and event-driven ones normal. */
     priority: z.enum(['high', 'normal']).optional(),
+    /**
+     * Who asked, for operator API starts: the caller's object id, app id and display name from the verified token
+     * (never the token). Optional, so instances started before it existed replay unchanged.
+     */
+    startedBy: z
+        .object({
+            objectId: z.string().max(64).nullable(),
+            appId: z.string().max(64).nullable(),
+            name: z.string().max(256).nullable(),
+        })
+        .optional(),
 });
 export type RotationInput = z.output<typeof RotationInputSchema>;
 

@@ -32,6 +32,8 @@ export interface StartRequest {
     readonly trigger: RotationInput['trigger'];
     /** Quota priority (emergency batches: high); absent, it follows the trigger. */
     readonly priority?: RotationInput['priority'];
+    /** The operator who asked (operator API starts only). */
+    readonly startedBy?: RotationInput['startedBy'];
 }
 
 export interface StartResult {
@@ -69,6 +71,7 @@ export async function startRotation(deps: StarterDeps, request: StartRequest): P
         reason: request.reason,
         trigger: request.trigger,
         ...(request.priority ? { priority: request.priority } : {}),
+        ...(request.startedBy ? { startedBy: request.startedBy } : {}),
     };
     if (request.dryRun) {
         await deps.client.startNew(Orchestrations.rotateCredential, { instanceId: id, input });

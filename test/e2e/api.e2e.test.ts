@@ -109,6 +109,15 @@ describe('operator API through the local host against the tenant emulator', () =
         const app = world.app('manual');
         expect(view).toMatchObject({ id: first.body.id, secretName: 'manual-secret', appId: app.appId });
         expect(view.oldKeyId).toBe(app.keyId);
+        // Who started it: the caller as the verified token names it (here the operator app), never the token.
+        const claims = JSON.parse(
+            Buffer.from((await world.operatorToken()).split('.')[1]!, 'base64url').toString(),
+        ) as { oid: string; appid?: string; azp?: string };
+        expect((view as unknown as { startedBy: unknown }).startedBy).toEqual({
+            objectId: claims.oid,
+            appId: claims.appid ?? claims.azp,
+            name: null,
+        });
         expect(view.newKeyId).toMatch(/^[0-9a-f-]{36}$/);
         expect(STATUSES).toContain(view.status);
         for (const step of view.steps) {

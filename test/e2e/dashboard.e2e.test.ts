@@ -268,9 +268,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
             await page.waitForSelector(`${card}[data-status="Completed"]`, { timeout: 30_000 });
             expect(await page.getAttribute(card, 'open')).not.toBeNull();
 
-            // Who started it and why, as the API recorded it.
+            // Who started it (the signed-in user, recorded by the API from the token) and why.
             expect(await page.textContent(`${card} > summary`)).toContain(
-                'the operator API \u2014 \u201cexpiring soon, rotating early\u201d',
+                'Sandbox Operator via the operator API \u2014 \u201cexpiring soon, rotating early\u201d',
             );
             const steps = await page.$$eval(`${card} li.step`, (lis) =>
                 lis.map((li) => ({ name: li.getAttribute('data-step'), state: li.getAttribute('data-state') })),
