@@ -6,6 +6,7 @@ import { getServices } from '../shared/composition';
 import { invocationLogger } from '../shared/logging/logger';
 import { startRotation } from '../shared/rotation/starter';
 import { loadRotationMarks } from '../shared/scan/rotationMarks';
+import { announceRuntimeFailures } from '../shared/scan/runtimeFailures';
 import { scanTenant } from '../shared/scan/scanTenant';
 
 /** The backbone: every credential in the tenant, on a schedule (Key Vault events are only a fast path). */
@@ -42,6 +43,19 @@ export async function scanCredentials(_timer: Timer, client: DurableClient, cont
         },
         { now, onProgress: (p) => log.debug('Scan progress', { count: p.apps, attempt: p.pages }) },
     );
+    // Rotations that died in the Durable runtime (crash, non-determinism after a deploy) announced nothing
+    // themselves: the scan announces each once. A failure here must not hide the scan's own result.
+    try {
+        const failures = await announceRuntimeFailures(
+            { client, state: services.state, notifier: services.rotation.notifier, log },
+            { now, scanId: context.invocationId },
+        );
+        if (failures.announced.length > 0) log.warn('Runtime failures announced', { count: failures.announced.length });
+    } catch (error) {
+        log.error('Runtime failures could not be checked', {
+            errorCode: error instanceof Error ? error.name : 'unknown',
+        });
+    }
     log.info('Scan finished', {
         count: summary.credentials,
         status: `apps=${summary.apps} started=${summary.rotationsStarted} joined=${summary.rotationsJoined} alerts=${summary.alertsSent}`,
