@@ -10,7 +10,7 @@ import { isValidSecretName, normalizeVaultUrl } from '../rotation/markers';
 import { type StartRequest, type StartResult } from '../rotation/starter';
 import { type ManagedSecretIndexPort, type ManagedSecretRef, type StateStorePort } from '../scan/ports';
 import { OperatorRoles, type AuthResult, type OperatorRole } from './operatorAuth';
-import { apiError, type ApiRequest, type ApiResponse, toRotationView } from './rotationsApi';
+import { apiError, type ApiRequest, type ApiResponse, parseJsonBody, toRotationView } from './rotationsApi';
 
 export interface BatchApiDeps {
     readonly authorize: (authorization: string | null, role: OperatorRole) => Promise<AuthResult>;
@@ -82,17 +82,8 @@ export const batchKey = (id: string): string => `batches/${id}`;
 export async function startBatchRoute(deps: BatchApiDeps, request: ApiRequest): Promise<ApiResponse> {
     const auth = await deps.authorize(request.authorization, OperatorRoles.write);
     if (!auth.ok) return apiError(auth.status, auth.code, auth.message);
-    let raw: unknown;
-    try {
-        raw = await request.json();
-    } catch {
-        return apiError(400, 'invalid_request', 'the body must be JSON');
-    }
-    const parsed = BatchBody.safeParse(raw);
-    if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-        return apiError(400, 'invalid_request', problems.join('; '));
-    }
+    const parsed = await parseJsonBody(request, BatchBody);
+    if (!parsed.ok) return parsed.response;
     const body = parsed.data;
     const managedVaults = deps.vaultUrls.map(normalizeVaultUrl);
     const selectorVault =

@@ -6,7 +6,7 @@ import { isPendingSecretName, isValidSecretName, normalizeVaultUrl } from '../ro
 import { type AppCredentialsPort, type AppOwnershipPort } from '../rotation/ports';
 import { type ManagedSecretIndexPort } from '../scan/ports';
 import { type AuthResult, type OperatorRole, OperatorRoles } from './operatorAuth';
-import { type ApiRequest, type ApiResponse, apiError, intParam } from './rotationsApi';
+import { type ApiRequest, type ApiResponse, apiError, intParam, parseJsonBody } from './rotationsApi';
 
 /**
  * The enrollment API: the only way a secret becomes managed. Reading needs Rotation.Read; enrolling, unenrolling
@@ -88,8 +88,9 @@ export async function bindingHistoryRoute(deps: BindingsApiDeps, request: ApiReq
 export async function enrollRoute(deps: BindingsApiDeps, request: ApiRequest): Promise<ApiResponse> {
     const auth = await deps.authorize(request.authorization, OperatorRoles.admin);
     if (!auth.ok) return apiError(auth.status, auth.code, auth.message);
-    const parsed = await parseBody(request, EnrollBody);
-    if ('status' in parsed) return parsed;
+    const body = await parseJsonBody(request, EnrollBody);
+    if (!body.ok) return body.response;
+    const parsed = body.data;
     const vault = resolveVault(deps, parsed.vaultUrl);
     if (!vault) return apiError(400, 'invalid_request', 'vaultUrl is not one of the vaults this rotator manages');
     const target: BindingRequest = {
@@ -153,8 +154,9 @@ type ImportItem = {
 export async function importRoute(deps: BindingsApiDeps, request: ApiRequest): Promise<ApiResponse> {
     const auth = await deps.authorize(request.authorization, OperatorRoles.admin);
     if (!auth.ok) return apiError(auth.status, auth.code, auth.message);
-    const parsed = await parseBody(request, ImportBody);
-    if ('status' in parsed) return parsed;
+    const body = await parseJsonBody(request, ImportBody);
+    if (!body.ok) return body.response;
+    const parsed = body.data;
     let vaults = deps.vaultUrls.map(normalizeVaultUrl);
     if (parsed.vaultUrl !== undefined) {
         const vault = resolveVault(deps, parsed.vaultUrl);
@@ -250,18 +252,6 @@ function actorOf(auth: Extract<AuthResult, { ok: true }>): Actor {
 function resolveVault(deps: BindingsApiDeps, raw: string | undefined): string | undefined {
     const vault = normalizeVaultUrl(raw ?? deps.defaultVaultUrl);
     return deps.vaultUrls.some((u) => normalizeVaultUrl(u) === vault) ? vault : undefined;
-}
-
-async function parseBody<T extends z.ZodType>(request: ApiRequest, schema: T): Promise<z.output<T> | ApiResponse> {
-    let raw: unknown;
-    try {
-        raw = await request.json();
-    } catch {
-        return apiError(400, 'invalid_request', 'the body must be JSON');
-    }
-    const parsed = schema.safeParse(raw);
-    if (!parsed.success) return apiError(400, 'invalid_request', problems(parsed.error));
-    return parsed.data;
 }
 
 function problems(error: z.ZodError): string {

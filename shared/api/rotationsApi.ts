@@ -41,6 +41,23 @@ export function apiError(status: number, code: string, message: string): ApiResp
     return { status, jsonBody: { error: { code, message } } };
 }
 
+/** A JSON body checked against its schema: the data, or the 400 to answer (with nothing changed). */
+export async function parseJsonBody<T extends z.ZodType>(
+    request: ApiRequest,
+    schema: T,
+): Promise<{ readonly ok: true; readonly data: z.output<T> } | { readonly ok: false; readonly response: ApiResponse }> {
+    let raw: unknown;
+    try {
+        raw = await request.json();
+    } catch {
+        return { ok: false, response: apiError(400, 'invalid_request', 'the body must be JSON') };
+    }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return { ok: true, data: parsed.data };
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
+    return { ok: false, response: apiError(400, 'invalid_request', problems.join('; ')) };
+}
+
 const StartBody = z
     .object({
         secretName: z
@@ -56,17 +73,8 @@ const StartBody = z
 export async function startRotationRoute(deps: RotationsApiDeps, request: ApiRequest): Promise<ApiResponse> {
     const auth = await deps.authorize(request.authorization, OperatorRoles.write);
     if (!auth.ok) return apiError(auth.status, auth.code, auth.message);
-    let raw: unknown;
-    try {
-        raw = await request.json();
-    } catch {
-        return apiError(400, 'invalid_request', 'the body must be JSON');
-    }
-    const parsed = StartBody.safeParse(raw);
-    if (!parsed.success) {
-        const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`);
-        return apiError(400, 'invalid_request', problems.join('; '));
-    }
+    const parsed = await parseJsonBody(request, StartBody);
+    if (!parsed.ok) return parsed.response;
     const body = parsed.data;
     const vaultUrl = normalizeVaultUrl(body.vaultUrl ?? deps.defaultVaultUrl);
     if (!deps.vaultUrls.some((u) => normalizeVaultUrl(u) === vaultUrl)) {
