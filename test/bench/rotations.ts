@@ -116,7 +116,7 @@ export async function runRotationBench(options: RotationBenchOptions): Promise<R
         let jumpedMs = 0;
         const fired = await fetch(`${host.baseUrl}/admin/functions/scanCredentials`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', 'x-functions-key': host.keys.masterKey },
             body: '{}',
         });
         if (fired.status !== 202) throw new Error(`firing the scan failed: ${fired.status}`);
@@ -128,7 +128,7 @@ export async function runRotationBench(options: RotationBenchOptions): Promise<R
         while (Date.now() < deadline) {
             await new Promise((r) => setTimeout(r, 2_000));
             sampleHost();
-            instances = await listInstances(host.baseUrl);
+            instances = await listInstances(host.baseUrl, host.keys.systemKeys.durabletask_extension);
             const open = instances.filter((i) => !TERMINAL.has(i.runtimeStatus));
             if (instances.length >= options.n && open.length === 0) {
                 finished = true;
@@ -236,13 +236,18 @@ function achieved(calls: readonly { at: number }[], perSecond: number): number {
     return spanSeconds > 0 ? (calls.length - 1) / spanSeconds / perSecond : 0;
 }
 
-async function listInstances(baseUrl: string): Promise<InstanceView[]> {
+async function listInstances(baseUrl: string, durableKey: string): Promise<InstanceView[]> {
     const all: InstanceView[] = [];
     let continuation: string | null = null;
     do {
         const response: Response = await fetch(
             `${baseUrl}/runtime/webhooks/durabletask/instances?showInput=false&top=500&instanceIdPrefix=rotate`,
-            { headers: continuation ? { 'x-ms-continuation-token': continuation } : {} },
+            {
+                headers: {
+                    'x-functions-key': durableKey,
+                    ...(continuation ? { 'x-ms-continuation-token': continuation } : {}),
+                },
+            },
         );
         if (!response.ok) throw new Error(`listing instances: ${response.status}`);
         all.push(...((await response.json()) as InstanceView[]));

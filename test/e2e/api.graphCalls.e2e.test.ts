@@ -87,6 +87,7 @@ describe('Graph calls per rotation', () => {
         while (Date.now() < deadline) {
             const res = await fetch(
                 `${host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent(started.body.id)}`,
+                { headers: { 'x-functions-key': host.keys.systemKeys.durabletask_extension } },
             );
             const status = (await res.json()) as {
                 runtimeStatus: string;

@@ -63,7 +63,7 @@ async function main(): Promise<void> {
         logSink: (r) => process.stderr.write(`[${r.level}] ${r.functionName ?? 'host'}: ${r.message}\n`),
         onCrash: () => process.kill(process.pid, 'SIGKILL'),
     });
-    process.stdout.write(JSON.stringify({ ready: true, baseUrl: host.baseUrl }) + '\n');
+    process.stdout.write(JSON.stringify({ ready: true, baseUrl: host.baseUrl, ...host.keys }) + '\n');
     const stop = (): void => {
         host.close().then(
             () => process.exit(0),

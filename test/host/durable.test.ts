@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ManualClock } from './src/clock/clock';
 import { EventType } from './src/durable/history';
-import { postJson, START, startFixtureHost, until, type FixtureHost } from './helpers';
+import { durableUrl, postJson, START, startFixtureHost, until, type FixtureHost } from './helpers';
 
 const DAY = 24 * 3600_000;
 let f: FixtureHost;
@@ -16,7 +16,7 @@ afterAll(async () => {
     await f.dispose();
 });
 
-const api = (path: string): string => `${f.host.baseUrl}/runtime/webhooks/durabletask/${path}`;
+const api = (path: string): string => durableUrl(f.host, path);
 
 async function start(name: string, input?: unknown, id?: string): Promise<string> {
     const res = await postJson(api(`orchestrators/${name}${id ? `/${id}` : ''}`), input);

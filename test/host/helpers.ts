@@ -56,6 +56,17 @@ export async function until<T>(probe: () => T | undefined | false, timeoutMs = 5
     }
 }
 
+/** The URL with `code=<key>` added, as callers of the host's protected routes pass a key. */
+export function withCode(url: string, key: string): string {
+    const u = new URL(url);
+    u.searchParams.set('code', key);
+    return u.href;
+}
+
+/** A management API URL with the Durable extension's system key. */
+export const durableUrl = (host: Host, path: string): string =>
+    withCode(`${host.baseUrl}/runtime/webhooks/durabletask/${path}`, host.keys.systemKeys.durabletask_extension);
+
 export async function postJson(url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
     return fetch(url, {
         method: 'POST',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postJson, startFixtureHost, type FixtureHost } from './helpers';
+import { durableUrl, postJson, startFixtureHost, type FixtureHost } from './helpers';
 
 /** The management API exercised through the durable client (`df.getClient(context)`), unchanged. */
 let f: FixtureHost;
@@ -34,9 +34,7 @@ describe('durable management API via the durable client', () => {
         // `history`, so through the client the history stays undefined (verified in durable-functions 3.5.0).
         expect(status.history).toBeUndefined();
         const direct = (await (
-            await fetch(
-                `${f.host.baseUrl}/runtime/webhooks/durabletask/instances/m-1?showHistory=true&showHistoryOutput=true`,
-            )
+            await fetch(durableUrl(f.host, 'instances/m-1?showHistory=true&showHistoryOutput=true'))
         ).json()) as { historyEvents: Array<{ EventType: string; Result?: string }> };
         const types = direct.historyEvents.map((e) => e.EventType);
         expect(types).toEqual(['ExecutionStarted', 'TaskScheduled', 'TaskCompleted', 'ExecutionCompleted']);
@@ -47,7 +45,7 @@ describe('durable management API via the durable client', () => {
         for (const id of ['m-2', 'm-3', 'm-4']) {
             await postJson(`${f.host.baseUrl}/api/orchestrators/approval/${id}`);
         }
-        const direct = await fetch(`${f.host.baseUrl}/runtime/webhooks/durabletask/instances`);
+        const direct = await fetch(durableUrl(f.host, 'instances'));
         expect((await direct.json()) as unknown[]).toHaveLength(2);
         expect(direct.headers.get('x-ms-continuation-token')).toBeTruthy();
         const ids = (await (await fetch(ops('list'))).json()) as string[];
@@ -72,22 +70,21 @@ describe('durable management API via the durable client', () => {
         expect(JSON.parse(terminated.output ?? 'null')).toBe('stopped by test');
 
         // Purge: 412 while running, then deleted once terminal.
-        const running = await fetch(`${f.host.baseUrl}/runtime/webhooks/durabletask/instances/m-4`, {
+        const running = await fetch(durableUrl(f.host, 'instances/m-4'), {
             method: 'DELETE',
         });
         expect(running.status).toBe(412);
         const purged = (await (await postJson(ops('purge', 'm-3'))).json()) as { instancesDeleted: number };
         expect(purged.instancesDeleted).toBe(1);
-        expect((await fetch(`${f.host.baseUrl}/runtime/webhooks/durabletask/instances/m-3`)).status).toBe(404);
+        expect((await fetch(durableUrl(f.host, 'instances/m-3'))).status).toBe(404);
     });
 
     it('answers like the extension HttpApiHandler for edge cases', async () => {
-        const hook = `${f.host.baseUrl}/runtime/webhooks/durabletask`;
-        const bad = await fetch(`${hook}/orchestrators/sequence`, { method: 'POST', body: '{nope' });
+        const bad = await fetch(durableUrl(f.host, 'orchestrators/sequence'), { method: 'POST', body: '{nope' });
         expect(bad.status).toBe(400);
         expect(((await bad.json()) as { message: string }).message).toBe('Invalid JSON content');
 
-        const started = await postJson(`${hook}/orchestrators/nondeterministic/m-fail`);
+        const started = await postJson(durableUrl(f.host, 'orchestrators/nondeterministic/m-fail'));
         expect(started.status).toBe(202);
         expect(started.headers.get('retry-after')).toBe('10');
         const links = (await started.json()) as Record<string, string>;
@@ -104,29 +101,31 @@ describe('durable management API via the durable client', () => {
             ].sort(),
         );
         await f.host.waitForStatus('m-fail', ['Failed']);
-        expect((await fetch(`${hook}/instances/m-fail`)).status).toBe(200);
-        expect((await fetch(`${hook}/instances/m-fail?returnInternalServerErrorOnFailure=true`)).status).toBe(500);
-        expect((await postJson(`${hook}/instances/m-fail/rewind`)).status).toBe(501);
+        expect((await fetch(durableUrl(f.host, 'instances/m-fail'))).status).toBe(200);
+        expect(
+            (await fetch(durableUrl(f.host, 'instances/m-fail?returnInternalServerErrorOnFailure=true'))).status,
+        ).toBe(500);
+        expect((await postJson(durableUrl(f.host, 'instances/m-fail/rewind'))).status).toBe(501);
         // Finished instances answer 410 before the content type is even looked at.
-        const gone = await fetch(`${hook}/instances/m-fail/raiseEvent/X`, {
+        const gone = await fetch(durableUrl(f.host, 'instances/m-fail/raiseEvent/X'), {
             method: 'POST',
             body: 'x',
             headers: { 'Content-Type': 'text/plain' },
         });
         expect(gone.status).toBe(410);
 
-        await postJson(`${hook}/orchestrators/approval/m-wait`);
+        await postJson(durableUrl(f.host, 'orchestrators/approval/m-wait'));
         await f.host.waitForStatus('m-wait', ['Running']);
-        expect((await postJson(`${hook}/instances/m-wait/rewind`)).status).toBe(412);
-        const plain = await fetch(`${hook}/instances/m-wait/raiseEvent/Approve`, {
+        expect((await postJson(durableUrl(f.host, 'instances/m-wait/rewind'))).status).toBe(412);
+        const plain = await fetch(durableUrl(f.host, 'instances/m-wait/raiseEvent/Approve'), {
             method: 'POST',
             body: '1',
             headers: { 'Content-Type': 'text/plain' },
         });
         expect(plain.status).toBe(400);
-        const restart = await postJson(`${hook}/instances/m-wait/restart?restartWithNewInstanceId=false`);
+        const restart = await postJson(durableUrl(f.host, 'instances/m-wait/restart?restartWithNewInstanceId=false'));
         expect(restart.status).toBe(500);
-        const fresh = await postJson(`${hook}/instances/m-wait/restart`);
+        const fresh = await postJson(durableUrl(f.host, 'instances/m-wait/restart'));
         expect(fresh.status).toBe(202);
         const { id } = (await fresh.json()) as { id: string };
         expect(id).toMatch(/^[0-9a-f]{32}$/);

@@ -12,7 +12,10 @@ const CLI = path.join(__dirname, 'cli.ts');
 const children: ChildProcess[] = [];
 
 /** Runs the host CLI as a real child process (so kill -9 kills the host, not the test). */
-async function spawnHost(settingsFile: string, stateDir: string): Promise<{ child: ChildProcess; baseUrl: string }> {
+async function spawnHost(
+    settingsFile: string,
+    stateDir: string,
+): Promise<{ child: ChildProcess; baseUrl: string; durableKey: string }> {
     const env = { ...process.env };
     delete env.FIXTURE_LOG;
     delete env.STEP_GATE;
@@ -26,19 +29,24 @@ async function spawnHost(settingsFile: string, stateDir: string): Promise<{ chil
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
     const lines = createInterface({ input: child.stdout });
-    const ready = await new Promise<{ baseUrl: string }>((resolve, reject) => {
+    const ready = await new Promise<{ baseUrl: string; systemKeys: Record<string, string> }>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`host did not start: ${stderr}`)), 30_000);
         lines.once('line', (line) => {
             clearTimeout(timer);
-            resolve(JSON.parse(line) as { baseUrl: string });
+            resolve(JSON.parse(line) as { baseUrl: string; systemKeys: Record<string, string> });
         });
         child.once('exit', (code) => reject(new Error(`host exited ${code}: ${stderr}`)));
     });
-    return { child, baseUrl: ready.baseUrl };
+    return { child, baseUrl: ready.baseUrl, durableKey: ready.systemKeys.durabletask_extension ?? '' };
 }
 
-async function statusOf(baseUrl: string, id: string): Promise<{ runtimeStatus: string; output: unknown }> {
-    const res = await fetch(`${baseUrl}/runtime/webhooks/durabletask/instances/${id}`);
+async function statusOf(
+    host: { baseUrl: string; durableKey: string },
+    id: string,
+): Promise<{ runtimeStatus: string; output: unknown }> {
+    const res = await fetch(`${host.baseUrl}/runtime/webhooks/durabletask/instances/${id}`, {
+        headers: { 'x-functions-key': host.durableKey },
+    });
     return (await res.json()) as { runtimeStatus: string; output: unknown };
 }
 
@@ -72,11 +80,11 @@ describe('crash and restart', () => {
 
             writeFileSync(gate, 'open');
             const second = await spawnHost(settings, stateDir);
-            let status = await statusOf(second.baseUrl, 'crash-1');
+            let status = await statusOf(second, 'crash-1');
             const deadline = Date.now() + 20_000;
             while (status.runtimeStatus !== 'Completed' && Date.now() < deadline) {
                 await new Promise((r) => setTimeout(r, 50));
-                status = await statusOf(second.baseUrl, 'crash-1');
+                status = await statusOf(second, 'crash-1');
             }
             expect(status).toMatchObject({
                 runtimeStatus: 'Completed',

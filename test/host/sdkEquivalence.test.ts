@@ -11,7 +11,7 @@ import {
     say,
     sequence,
 } from './fixtures/app/functions/orchestrations';
-import { postJson, START, startFixtureHost, until, type FixtureHost } from './helpers';
+import { durableUrl, postJson, START, startFixtureHost, until, type FixtureHost } from './helpers';
 import { HistoryBuilder } from './historyBuilder';
 import type { ManualClock } from './src/clock/clock';
 import { EventType } from './src/durable/history';
@@ -63,7 +63,7 @@ async function runHost(
     input: unknown,
     drive: (id: string) => Promise<void> = async () => {},
 ): Promise<unknown> {
-    const res = await postJson(`${f.host.baseUrl}/runtime/webhooks/durabletask/orchestrators/${name}`, input);
+    const res = await postJson(durableUrl(f.host, `orchestrators/${name}`), input);
     const { id } = (await res.json()) as { id: string };
     await f.host.waitForStatus(id, ['Running', 'Completed']);
     await f.host.idle();
@@ -157,7 +157,7 @@ describe('host output equals single-episode SDK output', () => {
         history.episode(start + 1000).raised('Approve', { by: 'bob' });
         const sdk = await runSdk(approval, history, undefined);
         const host = await runHost('approval', undefined, async (id) => {
-            await postJson(`${f.host.baseUrl}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/Approve`, {
+            await postJson(durableUrl(f.host, `instances/${id}/raiseEvent/Approve`), {
                 by: 'bob',
             });
         });
@@ -171,10 +171,7 @@ describe('host output equals single-episode SDK output', () => {
         history.episode(start + 3600_000).fired(0, start + 3600_000);
         const sdk = await runSdk(eventAfterTimer, history, undefined);
         const host = await runHost('eventAfterTimer', undefined, async (id) => {
-            await postJson(
-                `${f.host.baseUrl}/runtime/webhooks/durabletask/instances/${id}/raiseEvent/Approve`,
-                'early',
-            );
+            await postJson(durableUrl(f.host, `instances/${id}/raiseEvent/Approve`), 'early');
             await f.host.idle();
             clock.advance(3600_000);
         });

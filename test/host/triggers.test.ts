@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import path from 'node:path';
 import type { ManualClock } from './src/clock/clock';
 import { startHost } from './src/startHost';
-import { postJson, startFixtureHost, until, type FixtureHost } from './helpers';
+import { postJson, startFixtureHost, until, withCode, type FixtureHost } from './helpers';
 
 let f: FixtureHost;
 
@@ -115,7 +115,11 @@ describe('timer triggers', () => {
 });
 
 describe('Event Grid webhook', () => {
-    const url = (name: string): string => `${f.host.baseUrl}/runtime/webhooks/EventGrid?functionName=${name}`;
+    const url = (name: string): string =>
+        withCode(
+            `${f.host.baseUrl}/runtime/webhooks/EventGrid?functionName=${name}`,
+            f.host.keys.systemKeys.eventgrid_extension,
+        );
 
     it('answers SubscriptionValidation with the validation code', async () => {
         const res = await postJson(

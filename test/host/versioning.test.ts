@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 
 import type { ManualClock } from './src/clock/clock';
-import { postJson, startFixtureHost, until, type FixtureHost } from './helpers';
+import { durableUrl, postJson, startFixtureHost, until, type FixtureHost } from './helpers';
 
 const DAY_S = 86_400;
 const dirs: string[] = [];
@@ -25,7 +25,7 @@ async function deployWhileSleeping(release2: string): Promise<{ status: string; 
     const dir = mkdtempSync(path.join(os.tmpdir(), 'deploy-'));
     dirs.push(dir);
     const r1 = await host('release1', dir);
-    const started = await postJson(`${r1.host.baseUrl}/runtime/webhooks/durabletask/orchestrators/rotate/inst-1`);
+    const started = await postJson(durableUrl(r1.host, 'orchestrators/rotate/inst-1'));
     expect(started.status).toBe(202);
     await until(() => r1.records('Mark').length === 1);
     await r1.host.idle();

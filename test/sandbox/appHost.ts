@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { ensurePrivateDir, writePrivateFile } from '../emulator/core/ownerOnly';
 import { vaultResourceId } from '../emulator/keyvault/vault';
 import { REPO_ROOT, spawnTrustingEmulator, stopChild } from './childProcess';
+import { type PublishedKeys } from '../host/src/http/keys';
 import { type EmulatorClient } from './emulatorClient';
 import { type SeededTenant } from './seedTenant';
 
@@ -25,6 +26,8 @@ export interface AppHostOptions {
 
 export interface AppHost {
     readonly baseUrl: string;
+    /** The host's master and system keys (from its ready line; also in `<hostStateDir>/durable/secrets/host.json`). */
+    readonly keys: PublishedKeys;
     readonly process: ChildProcess;
     readonly logFile: string;
     readonly settings: Readonly<Record<string, string>>;
@@ -106,20 +109,26 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
         ['ignore', 'pipe', 'pipe'],
     );
     child.stderr?.pipe(log);
-    const baseUrl = await new Promise<string>((resolveReady, reject) => {
+    const { baseUrl, keys } = await new Promise<{ baseUrl: string; keys: PublishedKeys }>((resolveReady, reject) => {
         const timer = setTimeout(() => reject(new Error(`host not ready in 60 s; see ${logFile}`)), 60_000);
         const lines = createInterface({ input: child.stdout! });
         lines.on('line', (line) => {
-            log.write(`${line}\n`);
             try {
-                const parsed = JSON.parse(line) as { ready?: boolean; baseUrl?: string };
-                if (parsed.ready && parsed.baseUrl) {
+                const parsed = JSON.parse(line) as { ready?: boolean; baseUrl?: string } & Partial<PublishedKeys>;
+                if (parsed.ready && parsed.baseUrl && parsed.masterKey && parsed.systemKeys) {
                     clearTimeout(timer);
-                    resolveReady(parsed.baseUrl);
+                    // The keys stay out of the log.
+                    log.write(`${JSON.stringify({ ready: true, baseUrl: parsed.baseUrl })}\n`);
+                    resolveReady({
+                        baseUrl: parsed.baseUrl,
+                        keys: { masterKey: parsed.masterKey, systemKeys: parsed.systemKeys },
+                    });
+                    return;
                 }
             } catch {
                 // not the ready line
             }
+            log.write(`${line}\n`);
         });
         child.once('exit', (code) => {
             clearTimeout(timer);
@@ -128,6 +137,7 @@ export async function startAppHost(options: AppHostOptions): Promise<AppHost> {
     });
     return {
         baseUrl,
+        keys,
         process: child,
         logFile,
         settings,

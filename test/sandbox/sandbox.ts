@@ -181,7 +181,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         // Key Vault's NearExpiry/Expired events reach the app the way Event Grid delivers them in Azure.
         await emu.expectOk(
             emu.call('POST', '/_emulator/eventGrid/subscriptions', {
-                endpointUrl: `${host.baseUrl}/runtime/webhooks/EventGrid?functionName=onKeyVaultEvent`,
+                // As in Azure, the subscription URL carries the Event Grid extension's system key.
+                endpointUrl: `${host.baseUrl}/runtime/webhooks/EventGrid?functionName=onKeyVaultEvent&code=${encodeURIComponent(host.keys.systemKeys.eventgrid_extension)}`,
                 includedEventTypes: ['Microsoft.KeyVault.SecretNearExpiry', 'Microsoft.KeyVault.SecretExpired'],
             }),
             'subscribing the app to Key Vault events',
@@ -201,7 +202,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             return Promise.resolve();
         });
         // The first scan now rather than at the next scheduled tick.
-        await fetch(`${host.baseUrl}/admin/functions/scanCredentials`, { method: 'POST', body: '{}' });
+        const firstScan = await fetch(`${host.baseUrl}/admin/functions/scanCredentials`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-functions-key': host.keys.masterKey },
+            body: '{}',
+        });
+        if (firstScan.status !== 202) throw new Error(`firing the first scan failed: ${firstScan.status}`);
 
         const readyLine = {
             ready: true,

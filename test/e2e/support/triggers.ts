@@ -40,7 +40,7 @@ export async function runScan(world: World, timeoutMs = 120_000): Promise<void> 
     const failed = countLines(log, SCAN_FAILED);
     const res = await fetch(`${world.host.baseUrl}/admin/functions/scanCredentials`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-functions-key': world.host.keys.masterKey },
         body: '{}',
     });
     if (res.status !== 202) throw new Error(`firing the scan failed: ${res.status}`);
@@ -105,11 +105,17 @@ interface GraphAppsPage {
     '@odata.nextLink'?: string;
 }
 
+/** The webhook URL an Event Grid subscription carries in Azure: the function name and the system key. */
+export function eventGridWebhook(world: World): string {
+    const code = encodeURIComponent(world.host.keys.systemKeys.eventgrid_extension);
+    return `${world.host.baseUrl}/runtime/webhooks/EventGrid?functionName=onKeyVaultEvent&code=${code}`;
+}
+
 /** Subscribes the host's Event Grid webhook to the emulator vault's system topic (as the infra template does). */
 export async function subscribeKeyVaultEvents(world: World): Promise<void> {
     await world.emu.expectOk(
         world.emu.call('POST', '/_emulator/eventGrid/subscriptions', {
-            endpointUrl: `${world.host.baseUrl}/runtime/webhooks/EventGrid?functionName=onKeyVaultEvent`,
+            endpointUrl: eventGridWebhook(world),
             includedEventTypes: ['Microsoft.KeyVault.SecretNearExpiry', 'Microsoft.KeyVault.SecretExpired'],
             endpointType: 'AzureFunction',
             maxDeliveryAttempts: 5,
@@ -122,7 +128,7 @@ export async function subscribeKeyVaultEvents(world: World): Promise<void> {
 
 /** Posts events to the host's Event Grid webhook the way Event Grid delivers them. */
 export async function postToWebhook(world: World, events: readonly object[]): Promise<number> {
-    const res = await fetch(`${world.host.baseUrl}/runtime/webhooks/EventGrid?functionName=onKeyVaultEvent`, {
+    const res = await fetch(eventGridWebhook(world), {
         method: 'POST',
         headers: {
             'content-type': 'application/json',

@@ -14,7 +14,7 @@ import { handleAdmin } from './http/admin';
 import { durableClientData, handleDurableApi, RPC_BASE, WEBHOOK_BASE, type ClientUrls } from './http/durableApi';
 import { handleEventGrid } from './http/eventGrid';
 import { HttpTriggerRouter } from './http/httpTriggers';
-import { authorized, keysFromEnv, presentedKey } from './http/keys';
+import { hostKeys, loadOrCreateSecrets, presentedKey, systemAuthorized, type PublishedKeys } from './http/keys';
 import { pathOf, sendText } from './http/util';
 import { applySettings, readHostJson, readSettingsValues } from './settings';
 import { TimerTriggers } from './triggers/timerTriggers';
@@ -53,6 +53,8 @@ export interface HostOptions {
 export interface Host {
     baseUrl: string;
     port: number;
+    /** The master and system keys (also in `<stateDir>/secrets/host.json` when a state folder is given). */
+    keys: PublishedKeys;
     registry: FunctionRegistry;
     runtime: DurableRuntime;
     clock: ClockSource;
@@ -96,8 +98,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
 
     const { registry } = await loadApp(appRoot, options.entry);
     const { routePrefix, hubName } = readHostJson(appRoot);
-    const keys = keysFromEnv(process.env);
-    const urls: ClientUrls = { baseUrl: '', taskHub: hubName, requiredQuery: keys.master ? `code=${keys.master}` : '' };
+    const keys = hostKeys(process.env, loadOrCreateSecrets(options.stateDir));
+    // The extension builds management URLs with its own system key, never the master key.
+    const urls: ClientUrls = {
+        baseUrl: '',
+        taskHub: hubName,
+        requiredQuery: `code=${encodeURIComponent(keys.system.durabletask_extension)}`,
+    };
     const invoker = new Invoker(registry, sink, (_fn, _binding, type) =>
         type === 'durableClient' || type === 'orchestrationClient' ? jsonData(durableClientData(urls)) : undefined,
     );
@@ -132,16 +139,19 @@ export async function startHost(options: HostOptions): Promise<Host> {
         const lower = segments.map((s) => s.toLowerCase());
         const hook = WEBHOOK_BASE.split('/').filter(Boolean);
         if (lower[0] === 'admin') {
-            if (!authorized(keys, 'admin', '', presentedKey(req, url))) return sendText(res, 401);
+            if (presentedKey(req, url) !== keys.master) return sendText(res, 401);
             return handleAdmin(req, res, segments.slice(1), { registry, invoker, timers, chaos, clock, onError });
         }
         if (lower.slice(0, 3).join('/') === 'runtime/webhooks/eventgrid') {
+            if (!systemAuthorized(keys, 'eventgrid_extension', presentedKey(req, url))) return sendText(res, 401);
             return handleEventGrid(req, res, url, registry, invoker, onError);
         }
         const pageSize = options.pageSize ?? 100;
         if (hook.every((s, i) => lower[i] === s)) {
+            if (!systemAuthorized(keys, 'durabletask_extension', presentedKey(req, url))) return sendText(res, 401);
             return handleDurableApi(req, res, url, segments.slice(hook.length), runtime, urls, pageSize);
         }
+        // The client binding's rpcBaseUrl: the extension serves it on a loopback-only listener without keys.
         if (lower[0] === RPC_BASE.slice(1)) {
             return handleDurableApi(req, res, url, segments.slice(1), runtime, urls, pageSize);
         }
@@ -180,6 +190,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     return {
         baseUrl: urls.baseUrl,
         port,
+        keys: { masterKey: keys.master, systemKeys: keys.system },
         registry,
         runtime,
         clock,
