@@ -125,7 +125,7 @@ describe('rotation under tenant policy and host crashes', () => {
         const app = world.app('chaos');
         const chaos = await fetch(`${world.host.baseUrl}/admin/host/chaos`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { 'content-type': 'application/json', 'x-functions-key': world.host.keys.masterKey },
             body: JSON.stringify({ crashAfter: { activity: 'rotationCreateCredential' } }),
         });
         expect(chaos.status).toBe(200);
