@@ -10,6 +10,7 @@ import { EmulatorClient } from './emulatorClient';
 import { enrollSeeded } from './enroll';
 import { registerDashboardRedirect, type SeededTenant, seedTenant } from './seedTenant';
 import { SANDBOX_APPS } from './tenantSpec';
+import { secretsFile } from '../host/src/http/keys';
 
 export interface SandboxOptions {
     /** Everything the sandbox keeps; reused across restarts unless `reset`. */
@@ -228,6 +229,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             rotator: { clientId: tenant.rotator.clientId, servicePrincipalId: tenant.rotator.servicePrincipalId },
             stateDir,
             hostStateDir,
+            // The host's master and system keys (owner-only), for calling its admin and webhook routes by hand.
+            hostKeysFile: secretsFile(join(hostStateDir, 'durable')),
         };
         let stopped = false;
         return {
