@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -21,6 +21,7 @@ interface ReadyLine {
     rotator: { clientId: string; servicePrincipalId: string };
     stateDir: string;
     hostStateDir: string;
+    hostKeysFile: string;
 }
 
 /**
@@ -113,6 +114,27 @@ describe('the sandbox (npm start, npm run demo, npm run audit)', () => {
             expect(ready.rotator.servicePrincipalId).toBeTruthy();
             expect(ready.stateDir).toBe(state);
             expect(ready.hostStateDir.startsWith(state)).toBe(true);
+
+            // The local host keeps keys like the Functions host: owner-only file, 401 without a key.
+            expect(statSync(ready.hostKeysFile).mode & 0o777).toBe(0o600);
+            const hostUrl = ready.apiBaseUrl.replace(/\/api$/, '');
+            const master = (JSON.parse(readFileSync(ready.hostKeysFile, 'utf8')) as { masterKey: { value: string } })
+                .masterKey.value;
+            const fire = (headers: Record<string, string>): Promise<Response> =>
+                fetch(`${hostUrl}/admin/functions/scanCredentials`, {
+                    method: 'POST',
+                    headers: { 'content-type': 'application/json', ...headers },
+                    body: '{}',
+                });
+            expect((await fire({})).status).toBe(401);
+            expect((await fire({ 'x-functions-key': 'wrong' })).status).toBe(401);
+            expect((await fire({ 'x-functions-key': master })).status).toBe(202);
+            const webhook = await fetch(`${hostUrl}/runtime/webhooks/EventGrid?functionName=onKeyVaultEvent`, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
+                body: '[]',
+            });
+            expect(webhook.status).toBe(401);
 
             // The operator credentials in the line work against the API.
             const emu = new EmulatorClient(ready.emulator, readFileSync(ready.emulator.caCertPath, 'utf8'));
