@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { postJson, START, startFixtureHost, type FixtureHost } from './helpers';
+import { durableUrl, postJson, START, startFixtureHost, type FixtureHost } from './helpers';
 
 /**
  * Issue 12, defect 11: a rotation that fails in the Durable runtime emits nothing itself; the scan finds it through
@@ -22,7 +22,7 @@ const input = (secretName: string, behave: string, dryRun = false) => ({
 });
 
 async function start(id: string, body: unknown): Promise<void> {
-    const res = await postJson(`${f.host.baseUrl}/runtime/webhooks/durabletask/orchestrators/rotateCredential/${encodeURIComponent(id)}`, body);
+    const res = await postJson(durableUrl(f.host, `orchestrators/rotateCredential/${encodeURIComponent(id)}`), body);
     expect(res.status).toBe(202);
 }
 
@@ -57,7 +57,7 @@ describe('rotations that fail in the Durable runtime', () => {
         await f.host.waitForStatus('rotate@kv@fine@1', ['Completed']);
         await f.host.idle();
         const terminate = await postJson(
-            `${f.host.baseUrl}/runtime/webhooks/durabletask/instances/${encodeURIComponent('rotate@kv@stopped@1')}/terminate?reason=operator`,
+            durableUrl(f.host, `instances/${encodeURIComponent('rotate@kv@stopped@1')}/terminate?reason=operator`),
         );
         expect(terminate.status).toBe(202);
         await f.host.waitForStatus('rotate@kv@stopped@1', ['Terminated']);
