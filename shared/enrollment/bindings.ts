@@ -224,12 +224,8 @@ export class BindingStore {
      */
     prepareMove(target: BindingRequest & { readonly previousKeyId: string | undefined }): Promise<MoveOutcome> {
         return this.change<MoveOutcome>((doc) => {
-            const existing = doc.bindings.find((b) => sameSecret(b, target.vaultUrl, target.secretName));
-            if (!existing) return { next: undefined, result: 'notEnrolled' };
-            if (sameCredential(existing, target.appId, target.keyId))
-                return { next: undefined, result: 'alreadyMoved' };
-            const fromKey = target.previousKeyId ?? existing.keyId;
-            if (!sameCredential(existing, target.appId, fromKey)) return { next: undefined, result: 'boundToOtherKey' };
+            const existing = movable(doc, target);
+            if (typeof existing === 'string') return { next: undefined, result: existing };
             if (existing.nextKeyId === target.keyId.toLowerCase()) return { next: undefined, result: 'moved' };
             const prepared: Binding = { ...existing, nextKeyId: target.keyId.toLowerCase() };
             return {
@@ -245,12 +241,8 @@ export class BindingStore {
         now: Date,
     ): Promise<MoveOutcome> {
         return this.change<MoveOutcome>((doc) => {
-            const existing = doc.bindings.find((b) => sameSecret(b, target.vaultUrl, target.secretName));
-            if (!existing) return { next: undefined, result: 'notEnrolled' };
-            if (sameCredential(existing, target.appId, target.keyId))
-                return { next: undefined, result: 'alreadyMoved' };
-            const fromKey = target.previousKeyId ?? existing.keyId;
-            if (!sameCredential(existing, target.appId, fromKey)) return { next: undefined, result: 'boundToOtherKey' };
+            const existing = movable(doc, target);
+            if (typeof existing === 'string') return { next: undefined, result: existing };
             const at = now.toISOString();
             const { nextKeyId: _done, ...rest } = existing;
             const moved: Binding = {
@@ -275,6 +267,21 @@ export class BindingStore {
             };
         });
     }
+}
+
+/**
+ * The binding a key move applies to, or why the move does not apply: not enrolled, already on the new key, or bound
+ * to a key other than the one the rotation replaces.
+ */
+function movable(
+    doc: EnrollmentDocument,
+    target: BindingRequest & { readonly previousKeyId: string | undefined },
+): Binding | Exclude<MoveOutcome, 'moved'> {
+    const existing = doc.bindings.find((b) => sameSecret(b, target.vaultUrl, target.secretName));
+    if (!existing) return 'notEnrolled';
+    if (sameCredential(existing, target.appId, target.keyId)) return 'alreadyMoved';
+    const fromKey = target.previousKeyId ?? existing.keyId;
+    return sameCredential(existing, target.appId, fromKey) ? existing : 'boundToOtherKey';
 }
 
 function ids(b: Binding): Pick<HistoryEntry, 'vaultUrl' | 'secretName' | 'appId' | 'keyId'> {
