@@ -105,10 +105,7 @@ export class TenantRuntime {
         this.grantOf.set(uti, authMethod === 'managedIdentity' ? 'managed_identity' : 'client_credentials');
         const now = this.tokenClockSeconds();
         const roles = this.directory.rolesOn(caller.id, resource);
-        const resourceApp = this.directory.applicationByAppId(resource.appId);
-        const v2 =
-            (resourceApp?.extra['api'] as { requestedAccessTokenVersion?: number } | undefined)
-                ?.requestedAccessTokenVersion === 2;
+        const v2 = this.issuesV2Tokens(resource);
         const common = {
             iat: now,
             nbf: now,
@@ -147,6 +144,13 @@ export class TenantRuntime {
      * the delegated scopes, `roles` the app roles assigned to the user on the resource; v1 or v2 as the resource
      * app asks (`api.requestedAccessTokenVersion`), like the client-credentials tokens above.
      */
+    /** The resource's app registration asks for v2 access tokens (`api.requestedAccessTokenVersion` 2). */
+    private issuesV2Tokens(resource: ServicePrincipalRecord): boolean {
+        const resourceApp = this.directory.applicationByAppId(resource.appId);
+        const api = resourceApp?.extra['api'] as { requestedAccessTokenVersion?: number } | undefined;
+        return api?.requestedAccessTokenVersion === 2;
+    }
+
     issueUserAccessToken(
         client: ApplicationRecord,
         user: UserRecord,
@@ -156,10 +160,7 @@ export class TenantRuntime {
         now: number,
     ): string {
         const roles = this.directory.rolesOn(user.id, resource);
-        const resourceApp = this.directory.applicationByAppId(resource.appId);
-        const v2 =
-            (resourceApp?.extra['api'] as { requestedAccessTokenVersion?: number } | undefined)
-                ?.requestedAccessTokenVersion === 2;
+        const v2 = this.issuesV2Tokens(resource);
         const common = {
             iat: now,
             nbf: now,
