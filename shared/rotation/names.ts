@@ -7,7 +7,7 @@
  * Durable's own orchestration versioning (extension bundle 4.26+) is in public preview and also keeps the old
  * code in the app (branching on `context.df.version`); a new name needs neither the preview nor host.json.
  */
-export const ROTATION_ORCHESTRATOR_RELEASES = ['rotateCredential'] as const;
+export const ROTATION_ORCHESTRATOR_RELEASES = ['rotateCredential', 'rotateCredential_v2'] as const;
 
 export type RotationOrchestratorName = (typeof ROTATION_ORCHESTRATOR_RELEASES)[number];
 

@@ -1,0 +1,692 @@
+/**
+ * FROZEN: the rotation orchestrator as released under the name `rotateCredential` (release 1). Instances started
+ * under that name may sleep in grace or re-check timers for days after a deploy; Durable replays them with this
+ * code, so it must keep issuing the same sequence of activities and timers. Do not edit: change
+ * `rotateCredential.ts` (the latest release) instead. See `shared/rotation/names.ts`.
+ */
+import { type OrchestrationContext, type Task } from 'durable-functions';
+
+import { addHours, addMinutes, addSeconds, isBefore, laterOf } from '../domain/time';
+import { errorCodeOf } from '../errors/RotatorError';
+import {
+    type ConsumerRef,
+    type CreateResult,
+    type DeleteOldResult,
+    type PublishResult,
+    type RotationInput,
+    RotationInputSchema,
+    type RotationPlan,
+    type UsageResult,
+    type VerifyResult,
+} from '../rotation/contracts';
+import { type EvidenceItem, item, judgeUsage, newKeySignIns, switchProven } from '../domain/evidence';
+import { ErrorCodes } from '../errors/errorCodes';
+import { EVIDENCE_WAIVER_TAG, EVIDENCE_WAIVER_VALUE } from '../rotation/markers';
+import { Activities } from '../rotation/names';
+import { type LifecycleEvent, type RefreshOutcome } from '../rotation/ports';
+import { callActivity, type CallOptions } from './callActivity';
+import { type RotationRecord, type RotationStatus, type StepName, Timeline } from './timeline';
+
+type Flow<T> = Generator<Task, T, unknown>;
+
+/** Bounds on waiting, fixed in code so that a replay can never see different numbers. */
+const VERIFY_FIRST_DELAY_SECONDS = 2;
+const VERIFY_MAX_DELAY_SECONDS = 30;
+const WEBHOOK_ATTEMPTS = 3;
+/** Removal attempts for a just-created credential Graph does not list yet (1, 2, 4, 8 min apart: 15 min). */
+const DISCARD_ATTEMPTS = 5;
+/** Consecutive successful token requests before a new secret counts as usable everywhere. */
+const VERIFY_SUCCESSES = 2;
+
+/**
+ * Rotates one managed client secret (a Key Vault secret tagged with its app and key ids).
+ *
+ * preflight → create (+ stash) → verifyNew (token round trip) → publish → refresh consumers → confirm →
+ * grace timer → usage gate (sign-in logs) → deleteOld.
+ *
+ * Invariants: the old credential is deleted only after the new one verified, every `abort` consumer refreshed,
+ * the grace period passed and the sign-in logs show no use of the old key; a verification failure removes the
+ * new credential and keeps the old one. Inputs, outputs, custom status and events carry references only.
+ */
+export function* rotateCredentialRelease1(context: OrchestrationContext): Flow<RotationRecord> {
+    const input = RotationInputSchema.parse(context.df.getInput());
+    const run = new Run(context, input);
+
+    const plan = yield* run.activity<RotationPlan>('preflight', Activities.preflight, {
+        vaultUrl: input.vaultUrl,
+        secretName: input.secretName,
+        rotationId: input.rotationId,
+        dryRun: input.dryRun,
+        asOf: context.df.currentUtcDateTime.toISOString(),
+    });
+    if (!plan) return run.record();
+    run.adoptPlan(plan);
+    const blocking = plan.findings.find((f) => f.severity === 'error');
+    if (input.dryRun) {
+        // A dry run reports what a rotation would do and what would stop it; it changes and announces nothing.
+        run.mark('preflight', blocking ? 'failed' : 'succeeded', blocking ? blocking.message : summarizePlan(plan));
+        run.timeline.record.status = 'DryRun';
+        return run.record();
+    }
+    if (blocking) return yield* run.finish('Failed', 'preflight', blocking.code, blocking.message);
+    run.mark('preflight', 'succeeded', summarizePlan(plan));
+    yield* run.emit('Rotation.Started', { trigger: input.trigger, reason: input.reason });
+
+    // create: the value exists only inside the activity and the vault stash from here on.
+    const createInput = {
+        rotationId: input.rotationId,
+        vaultUrl: input.vaultUrl,
+        secretName: input.secretName,
+        appId: plan.appId,
+        appObjectId: plan.appObjectId,
+        startDateTime: plan.newCredential.startDateTime,
+        endDateTime: plan.newCredential.endDateTime,
+    };
+    run.mark('create', 'running');
+    run.publishStatus();
+    let created: CreateResult;
+    try {
+        created = yield* callActivity<CreateResult>(
+            context,
+            Activities.createCredential,
+            createInput,
+            undefined,
+            run.waitingForQuota('create'),
+        );
+    } catch (error) {
+        // Each failed attempt may have added a credential whose response was lost: sweep them before giving up.
+        const sweep = {
+            rotationId: input.rotationId,
+            vaultUrl: input.vaultUrl,
+            secretName: input.secretName,
+            appId: plan.appId,
+        };
+        let swept = 'leftovers of this rotation were removed';
+        try {
+            yield* callActivity<{ removed: string[] }>(context, Activities.discardOrphans, sweep);
+        } catch (cleanup) {
+            swept = `leftovers could not be removed (${errorCodeOf(cleanup)}); look for credentials named rotator:${input.rotationId}`;
+            return yield* run.finish(
+                'AttentionRequired',
+                'create',
+                errorCodeOf(error),
+                `${firstLine(error)}; ${swept}`,
+            );
+        }
+        return yield* run.finish('Failed', 'create', errorCodeOf(error), `${firstLine(error)}; ${swept}`);
+    }
+    if (!created.ok) return yield* run.finish('Failed', 'create', created.code, created.message);
+    run.timeline.record.newKeyId = created.keyId;
+    run.timeline.record.newFingerprint = created.fingerprint;
+    run.mark('create', 'succeeded', createDetail(created));
+    yield* run.stepCompleted('create');
+
+    const verified = yield* verifyWithPropagation(run, plan, created);
+    if (!verified.ok) {
+        const discard = {
+            vaultUrl: input.vaultUrl,
+            secretName: input.secretName,
+            appObjectId: plan.appObjectId,
+            keyId: created.keyId,
+        };
+        // Graph may not list a credential it just created (read-after-write lag): "not found" is retried after
+        // waits that outlast the lag, and the outcome says what is true.
+        let removed = false;
+        for (let attempt = 1; ; attempt++) {
+            const discarded = yield* run.activity<{ removed: boolean }>(
+                'verifyNew',
+                Activities.discardCredential,
+                discard,
+            );
+            if (!discarded) return run.record();
+            removed = discarded.removed;
+            if (removed || attempt >= DISCARD_ATTEMPTS) break;
+            yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, 2 ** (attempt - 1)));
+        }
+        const failure = `new credential did not authenticate (${verified.category}${verified.aadstsCode ? ` AADSTS${verified.aadstsCode}` : ''}): ${verified.detail}`;
+        const what = removed
+            ? 'it was removed and the old credential kept'
+            : `Graph still did not list it after ${DISCARD_ATTEMPTS} removal attempts, so it may still exist (named rotator:${input.rotationId}, its value kept in the pending secret); the old credential was kept`;
+        return yield* run.finish('AttentionRequired', 'verifyNew', 'verification_failed', `${failure}; ${what}`);
+    }
+
+    const published = yield* run.activity<PublishResult>('publish', Activities.publishCredential, {
+        rotationId: input.rotationId,
+        vaultUrl: input.vaultUrl,
+        secretName: input.secretName,
+        appId: plan.appId,
+        keyId: created.keyId,
+        fingerprint: created.fingerprint,
+        endDateTime: created.endDateTime,
+        oldKeyId: plan.oldKeyId,
+        asOf: context.df.currentUtcDateTime.toISOString(),
+    });
+    if (!published) return run.record();
+    const publishedAt = context.df.currentUtcDateTime;
+    run.timeline.record.newSecretVersion = published.version;
+    run.mark(
+        'publish',
+        'succeeded',
+        `new version ${published.version} of ${input.secretName}, fingerprint ${created.fingerprint}`,
+    );
+    yield* run.stepCompleted('publish');
+
+    // refresh: consumers in order; an `abort` failure stops here with both credentials valid.
+    run.mark('refresh', 'running', `${plan.consumers.length} consumer(s)`);
+    const evidence: string[] = [];
+    const confirmedProbes: string[] = [];
+    const resolvedApps: string[] = [];
+    for (const consumer of plan.consumers) {
+        const outcome = yield* refreshConsumer(run, consumer, published.version, created.fingerprint);
+        if (!outcome) return run.record();
+        evidence.push(`${consumer.name}: ${outcome.ok ? 'ok' : 'failed'} (${outcome.detail})`);
+        if (outcome.ok && consumer.type === 'probe') confirmedProbes.push(consumer.name);
+        if (outcome.ok && consumer.type === 'appService') resolvedApps.push(consumer.name);
+        if (!outcome.ok && consumer.onFailure === 'abort') {
+            run.mark('refresh', 'failed', evidence.join('; '));
+            return yield* run.finish(
+                'AttentionRequired',
+                'refresh',
+                'consumer_refresh_failed',
+                `consumer ${consumer.name} did not take the new secret (${outcome.detail}); the old credential is kept`,
+            );
+        }
+    }
+    run.mark('refresh', 'succeeded', evidence.join('; ') || 'no consumers configured');
+    yield* run.stepCompleted('refresh');
+
+    // confirm: what proves consumers switched. Probes answered above; sign-ins by consumers with the new key are
+    // read at the usage gate. Without any of it the old key stays (unless the operator waived it for this secret).
+    const refreshedAt = context.df.currentUtcDateTime;
+    for (const name of confirmedProbes) {
+        run.addEvidence('probe', 'newKeyInUse', `${name} reports the new fingerprint ${created.fingerprint}`);
+    }
+    for (const name of resolvedApps) {
+        run.addEvidence(
+            'appServiceReference',
+            'newKeyInUse',
+            `${name} re-resolved its Key Vault reference to the new version ${published.version}`,
+        );
+    }
+    if (plan.acceptNoEvidence) {
+        run.addEvidence(
+            'tag',
+            'noEvidenceAccepted',
+            `tag ${EVIDENCE_WAIVER_TAG}=${EVIDENCE_WAIVER_VALUE} on the secret`,
+        );
+    }
+    run.markConfirm();
+
+    // grace: long enough for every consumer to have re-read the secret and for the sign-in window to be full.
+    const gate = gateTiming(plan, publishedAt, refreshedAt);
+    run.mark('grace', 'waiting', `until ${gate.at.toISOString()}`);
+    run.publishStatus();
+    if (isBefore(context.df.currentUtcDateTime, gate.at)) yield context.df.createTimer(gate.at);
+    run.mark('grace', 'succeeded', `${plan.gracePeriodDays} day(s) passed`);
+
+    if (plan.oldKeyPresent) {
+        const outcome = yield* usageGate(run, plan, created, publishedAt, gate.windowStart);
+        if (outcome === undefined) return run.record();
+        if (outcome !== 'clear')
+            return yield* run.finish('AttentionRequired', outcome.step, outcome.code, outcome.message);
+        const deleted = yield* run.activity<DeleteOldResult>('deleteOld', Activities.deleteOldCredential, {
+            appObjectId: plan.appObjectId,
+            keyId: plan.oldKeyId,
+        });
+        if (!deleted) return run.record();
+        run.mark('deleteOld', 'succeeded', deleted.result === 'removed' ? `removed ${plan.oldKeyId}` : 'already gone');
+    } else {
+        run.mark('confirm', 'skipped', 'the old credential is already gone: nothing waits on the switch');
+        run.mark('usageGate', 'skipped', 'the old credential is no longer on the application');
+        run.mark('deleteOld', 'skipped', 'nothing to delete');
+    }
+    return yield* run.finish('Completed', 'deleteOld', 'completed', 'rotation completed');
+}
+
+/**
+ * Verification across Entra's propagation delay: one attempt per activity, durable timers between. The new
+ * secret counts as usable after VERIFY_SUCCESSES consecutive successes (a fresh secret can work on one replica
+ * and not yet on another). It fails only once an attempt that *started* at or after the deadline failed, so an
+ * orchestrator that wakes up late still tries at least once more, however late.
+ */
+function* verifyWithPropagation(
+    run: Run,
+    plan: RotationPlan,
+    created: Extract<CreateResult, { ok: true }>,
+): Flow<VerifyResult> {
+    const { context, input } = run;
+    const deadline = addSeconds(context.df.currentUtcDateTime, plan.propagationTimeoutSeconds);
+    let delay = VERIFY_FIRST_DELAY_SECONDS;
+    let streak = 0;
+    for (let attempt = 1; ; attempt++) {
+        run.mark('verifyNew', 'running', `attempt ${attempt}`);
+        run.publishStatus();
+        const startedAt = context.df.currentUtcDateTime;
+        const correlationId = context.df.newGuid(`${input.rotationId}:verify:${attempt}`);
+        run.ownSignIns.push(correlationId);
+        let result: VerifyResult;
+        try {
+            result = yield* callActivity<VerifyResult>(context, Activities.verifyCredential, {
+                vaultUrl: input.vaultUrl,
+                secretName: input.secretName,
+                appId: plan.appId,
+                keyId: created.keyId,
+                fingerprint: created.fingerprint,
+                correlationId,
+            });
+        } catch (error) {
+            // Could not even try (vault or network down past retries): unproven means not published.
+            const detail = firstLine(error);
+            result = {
+                ok: false,
+                category: errorCodeOf(error),
+                aadstsCode: null,
+                retryable: false,
+                mayBePropagationDelay: false,
+                detail,
+            };
+        }
+        if (result.ok) {
+            streak += 1;
+            if (streak >= VERIFY_SUCCESSES) {
+                run.mark(
+                    'verifyNew',
+                    'succeeded',
+                    `token issued with the new secret (fresh client, no cache) ${streak} times in a row, last on attempt ${attempt}`,
+                );
+                yield* run.stepCompleted('verifyNew');
+                return result;
+            }
+            yield context.df.createTimer(addSeconds(context.df.currentUtcDateTime, VERIFY_FIRST_DELAY_SECONDS));
+            continue;
+        }
+        streak = 0;
+        const worthWaiting = result.mayBePropagationDelay || result.retryable;
+        if (!worthWaiting || !isBefore(startedAt, deadline)) {
+            run.mark('verifyNew', 'failed', `${result.category}: ${result.detail} (attempt ${attempt})`);
+            return result;
+        }
+        const now = context.df.currentUtcDateTime;
+        // Past the deadline already (a late wake-up): the next attempt runs at once and is the last.
+        if (isBefore(now, deadline)) {
+            const next = addSeconds(now, delay);
+            yield context.df.createTimer(isBefore(next, deadline) ? next : deadline);
+        }
+        delay = Math.min(delay * 2, VERIFY_MAX_DELAY_SECONDS);
+    }
+}
+
+/** A webhook is retried a few times; a probe is polled until it reports the new fingerprint or time runs out. */
+function* refreshConsumer(
+    run: Run,
+    consumer: ConsumerRef,
+    version: string,
+    fingerprint: string,
+): Flow<RefreshOutcome | undefined> {
+    const { context, input } = run;
+    const request = {
+        consumerName: consumer.name,
+        vaultUrl: input.vaultUrl,
+        secretName: input.secretName,
+        secretVersion: version,
+        fingerprint,
+        rotationId: input.rotationId,
+        requestedAt: context.df.currentUtcDateTime.toISOString(),
+    };
+    // Probes and App Service references are polled until they show the new version; webhooks are retried.
+    const polled = consumer.type !== 'webhook';
+    const deadline = addSeconds(context.df.currentUtcDateTime, polled ? consumer.maxWaitSeconds : 0);
+    const interval = polled ? consumer.intervalSeconds : 5;
+    for (let attempt = 1; ; attempt++) {
+        let outcome: RefreshOutcome;
+        try {
+            outcome = yield* callActivity<RefreshOutcome>(context, Activities.refreshConsumer, request);
+        } catch (error) {
+            outcome = { ok: false, retryable: false, detail: `refresh call failed (${errorCodeOf(error)})` };
+        }
+        if (outcome.ok) return outcome;
+        const keepTrying =
+            consumer.type === 'probe'
+                ? isBefore(context.df.currentUtcDateTime, deadline)
+                : consumer.type === 'appService'
+                  ? outcome.retryable && isBefore(context.df.currentUtcDateTime, deadline)
+                  : outcome.retryable && attempt < WEBHOOK_ATTEMPTS;
+        if (!keepTrying) return outcome;
+        yield context.df.createTimer(addSeconds(context.df.currentUtcDateTime, interval * (polled ? 1 : attempt)));
+    }
+}
+
+/**
+ * When the gate first looks, and from when old-key sign-ins count: consumers are expected to have switched one
+ * token lifetime after they were refreshed; the first check waits for the grace period and for that instant
+ * plus the log's latency.
+ */
+function gateTiming(plan: RotationPlan, publishedAt: Date, refreshedAt: Date): { at: Date; windowStart: Date } {
+    const tokenLifetime = plan.usageGate.tokenLifetimeMinutes ?? plan.usageGate.windowMinutes;
+    const windowStart = addMinutes(refreshedAt, tokenLifetime);
+    const latency = plan.usageGate.latencyMinutes ?? 0;
+    return {
+        windowStart,
+        at: laterOf(addHours(publishedAt, plan.gracePeriodDays * 24), addMinutes(windowStart, latency)),
+    };
+}
+
+type GateOutcome = 'clear' | { step: StepName; code: string; message: string };
+
+/**
+ * The usage gate (rules in shared/domain/evidence.ts). Each check: the rotator signs in with the new key itself
+ * (a known event), waits the log's latency, then reads every page of the app's successful sign-ins since the
+ * switch. The old key may go only when the log is proven to reach past the grace period, shows no old-key
+ * sign-in since consumers should have switched, and something other than the rotator showed the new key in use.
+ * Returns undefined when the rotation already ended.
+ */
+function* usageGate(
+    run: Run,
+    plan: RotationPlan,
+    created: Extract<CreateResult, { ok: true }>,
+    publishedAt: Date,
+    windowStart: Date,
+): Flow<GateOutcome | undefined> {
+    const { context, input } = run;
+    const markers: { correlationId: string; at: string }[] = [];
+    const max = plan.usageGate.maxChecks;
+    let last: GateOutcome = 'clear';
+    for (let check = 1; check <= max; check++) {
+        run.mark(
+            'usageGate',
+            'running',
+            `check ${check} of ${max}: old-key sign-ins since ${windowStart.toISOString()}`,
+        );
+        run.publishStatus();
+
+        // A known event: the log has caught up to this moment once it shows this sign-in.
+        const correlationId = context.df.newGuid(`${input.rotationId}:gate:${check}`);
+        const markerAt = context.df.currentUtcDateTime.toISOString();
+        let own: VerifyResult;
+        try {
+            own = yield* callActivity<VerifyResult>(context, Activities.verifyCredential, {
+                vaultUrl: input.vaultUrl,
+                secretName: input.secretName,
+                appId: plan.appId,
+                keyId: created.keyId,
+                fingerprint: created.fingerprint,
+                source: 'live',
+                correlationId,
+            });
+        } catch (error) {
+            own = {
+                ok: false,
+                category: errorCodeOf(error),
+                aadstsCode: null,
+                retryable: true,
+                mayBePropagationDelay: false,
+                detail: firstLine(error),
+            };
+        }
+        if (own.ok) {
+            markers.push({ correlationId, at: markerAt });
+            run.ownSignIns.push(correlationId);
+            if (own.evidenceWaived && !run.evidence.some((e) => e.kind === 'noEvidenceAccepted')) {
+                run.addEvidence(
+                    'tag',
+                    'noEvidenceAccepted',
+                    `tag ${EVIDENCE_WAIVER_TAG}=${EVIDENCE_WAIVER_VALUE} on the secret`,
+                );
+            }
+        }
+        const latency = plan.usageGate.latencyMinutes ?? 0;
+        if (latency > 0) {
+            run.mark(
+                'usageGate',
+                'waiting',
+                `check ${check} of ${max}: ${latency} min for the sign-in log to take in the rotator's own sign-in`,
+            );
+            run.publishStatus();
+            yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, latency));
+        }
+
+        run.mark('usageGate', 'running', `check ${check} of ${max}: reading the sign-in log`);
+        run.publishStatus();
+        let read: UsageResult;
+        try {
+            read = yield* callActivity<UsageResult>(context, Activities.checkUsage, {
+                appId: plan.appId,
+                keys: [
+                    { keyId: plan.oldKeyId, since: windowStart.toISOString() },
+                    { keyId: created.keyId, since: publishedAt.toISOString() },
+                ],
+                ownCorrelationIds: [...run.ownSignIns],
+            });
+        } catch (error) {
+            // Still throttled after a day of waiting, or failing past retries: not proven, so re-check later.
+            read = { complete: false, reason: `${errorCodeOf(error)}: ${firstLine(error)}` };
+        }
+        const now = context.df.currentUtcDateTime.toISOString();
+        const newUse = newKeySignIns(read, created.keyId, now);
+        if (newUse) run.setEvidence(newUse);
+        const verdict = judgeUsage({
+            oldKeyId: plan.oldKeyId,
+            newKeyId: created.keyId,
+            windowStart: windowStart.toISOString(),
+            markers,
+            read,
+            now,
+        });
+        run.setEvidence(verdict.evidence);
+        run.markConfirm();
+
+        let detail: string;
+        if (verdict.kind === 'clear') {
+            if (switchProven(run.evidence)) {
+                run.mark('usageGate', 'succeeded', `${verdict.evidence.detail} (check ${check})`);
+                yield* run.stepCompleted('usageGate');
+                return 'clear';
+            }
+            detail = `nothing shows a consumer using the new key ${created.keyId} (no probe, no consumer sign-in)`;
+            last = {
+                step: 'confirm',
+                code: ErrorCodes.noSwitchEvidence,
+                message: `${detail}; the old credential ${plan.oldKeyId} was kept. If no consumer can show it, set the tag ${EVIDENCE_WAIVER_TAG}=${EVIDENCE_WAIVER_VALUE} on the secret to let the sign-in log decide alone`,
+            };
+        } else if (verdict.kind === 'inUse') {
+            detail = verdict.evidence.detail;
+            yield* run.emit('Rotation.OldCredentialInUse', { step: 'usageGate', detail, check });
+            last = {
+                step: 'usageGate',
+                code: ErrorCodes.stillInUse,
+                message: `the old credential ${plan.oldKeyId} is still used for sign-ins after ${max} check(s) (${detail}); it was not deleted`,
+            };
+        } else {
+            detail = verdict.reason;
+            last = {
+                step: 'usageGate',
+                code: ErrorCodes.usageNotProven,
+                message: `it could not be proven that nothing uses the old credential ${plan.oldKeyId} after ${max} check(s) (${detail}); it was not deleted`,
+            };
+        }
+        if (check === max) break;
+        run.mark('usageGate', 'waiting', `${detail}; re-checking in ${plan.usageGate.recheckHours} h`);
+        run.publishStatus();
+        yield context.df.createTimer(addHours(context.df.currentUtcDateTime, plan.usageGate.recheckHours));
+    }
+    return last;
+}
+
+/** Timeline, events and error handling around activity calls for one rotation. */
+class Run {
+    readonly timeline: Timeline;
+    /** Correlation ids of the rotator's own sign-ins with the new key: never evidence that consumers switched. */
+    readonly ownSignIns: string[] = [];
+
+    constructor(
+        readonly context: OrchestrationContext,
+        readonly input: RotationInput,
+    ) {
+        this.timeline = new Timeline(input.rotationId, input.vaultUrl, input.secretName);
+    }
+
+    mark(step: StepName, state: 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped', detail = ''): void {
+        this.timeline.mark(step, state, this.context.df.currentUtcDateTime, detail);
+    }
+
+    get evidence(): readonly EvidenceItem[] {
+        return this.timeline.record.evidence;
+    }
+
+    addEvidence(source: string, kind: EvidenceItem['kind'], detail: string): void {
+        this.timeline.record.evidence.push(
+            item(source, kind, this.context.df.currentUtcDateTime.toISOString(), detail),
+        );
+    }
+
+    /** Keeps one item per source and kind: the latest read replaces the previous one. */
+    setEvidence(entry: EvidenceItem): void {
+        const list = this.timeline.record.evidence;
+        const index = list.findIndex((e) => e.source === entry.source && e.kind === entry.kind);
+        // A read that is no longer "not proven" (or "in use") supersedes the earlier sign-in log verdicts.
+        if (entry.source === 'signInLog' && entry.kind !== 'newKeyInUse') {
+            for (let i = list.length - 1; i >= 0; i--) {
+                const e = list[i]!;
+                if (e.source === 'signInLog' && e.kind !== 'newKeyInUse') list.splice(i, 1);
+            }
+            list.push(entry);
+            return;
+        }
+        if (index >= 0) list[index] = entry;
+        else list.push(entry);
+    }
+
+    /** The confirm step states what proves the switch, and is succeeded only when something does. */
+    markConfirm(): void {
+        const proofs = this.evidence.filter((e) => e.kind === 'newKeyInUse' || e.kind === 'noEvidenceAccepted');
+        const detail =
+            proofs.length > 0
+                ? proofs.map((e) => `${e.source}: ${e.detail}`).join('; ')
+                : 'no evidence yet that a consumer uses the new key (probes, consumer sign-ins with the new key)';
+        this.mark('confirm', proofs.length > 0 ? 'succeeded' : 'waiting', detail);
+    }
+
+    publishStatus(): void {
+        this.context.df.setCustomStatus(this.timeline.snapshot());
+    }
+
+    record(): RotationRecord {
+        this.publishStatus();
+        return this.timeline.snapshot();
+    }
+
+    adoptPlan(plan: RotationPlan): void {
+        const r = this.timeline.record;
+        r.appId = plan.appId || null;
+        r.oldKeyId = plan.oldKeyId || null;
+        r.oldFingerprint = plan.oldFingerprint;
+        r.findings = [...plan.findings];
+        r.plan = {
+            appObjectId: plan.appObjectId,
+            appDisplayName: plan.appDisplayName,
+            oldKeyPresent: plan.oldKeyPresent,
+            oldEndDateTime: plan.oldEndDateTime,
+            newCredential: plan.newCredential,
+            gracePeriodDays: plan.gracePeriodDays,
+            usageGate: plan.usageGate,
+            consumers: plan.consumers.map((c) => `${c.name} (${c.type}, ${c.onFailure})`),
+        };
+    }
+
+    /**
+     * Runs a step's activity with retries. If it still fails, the rotation ends: as Failed before anything
+     * changed, as AttentionRequired once a credential exists (a human decides; nothing is deleted blindly).
+     * Returns undefined when the rotation ended.
+     */
+    *activity<T>(step: StepName, name: string, input: unknown): Flow<T | undefined> {
+        this.mark(step, 'running');
+        this.publishStatus();
+        try {
+            return yield* callActivity<T>(this.context, name, input, undefined, this.waitingForQuota(step));
+        } catch (error) {
+            const message = firstLine(error);
+            const changed = this.timeline.record.newKeyId !== null;
+            yield* this.finish(changed ? 'AttentionRequired' : 'Failed', step, errorCodeOf(error), message);
+            return undefined;
+        }
+    }
+
+    /** Shows a step sleeping for quota as `waiting`, so progress reports can tell it from work in progress. */
+    waitingForQuota(step: StepName): CallOptions {
+        return {
+            onThrottled: (until) => {
+                this.mark(step, 'waiting', `waiting for quota until ${until.toISOString()}`);
+                this.publishStatus();
+            },
+        };
+    }
+
+    /** Notifications are best effort: a dead topic must not stop (or fail) a rotation that is going well. */
+    *emit(type: string, extra: Readonly<Record<string, string | number | boolean | null>> = {}): Flow<void> {
+        const event: LifecycleEvent = this.timeline.event(type, this.context.df.currentUtcDateTime, extra);
+        try {
+            yield* callActivity<void>(this.context, Activities.notify, { events: [event] });
+        } catch (error) {
+            this.timeline.record.findings.push({
+                severity: 'warning',
+                code: 'notification_failed',
+                message: `${type} could not be published (${errorCodeOf(error)})`,
+            });
+        }
+    }
+
+    *stepCompleted(step: StepName): Flow<void> {
+        const detail = this.timeline.record.steps.find((s) => s.name === step)?.detail ?? '';
+        yield* this.emit('Rotation.StepCompleted', { step, detail });
+    }
+
+    *finish(
+        status: Exclude<RotationStatus, 'Running' | 'DryRun'>,
+        step: StepName,
+        code: string,
+        message: string,
+    ): Flow<RotationRecord> {
+        const r = this.timeline.record;
+        r.status = status;
+        if (status !== 'Completed') {
+            r.reason = { code, message };
+            this.mark(step, 'failed', message);
+        }
+        this.publishStatus();
+        const type =
+            status === 'Completed'
+                ? 'Rotation.Completed'
+                : status === 'Failed'
+                  ? 'Rotation.Failed'
+                  : 'Rotation.AttentionRequired';
+        // A dry run announces nothing, even when it could not complete its checks.
+        if (!this.input.dryRun) yield* this.emit(type, status === 'Completed' ? {} : { step, code, detail: message });
+        return this.record();
+    }
+}
+
+/** Durable flattens a failed activity to "<message> \n <details>"; the first line is ours and safe to show. */
+function firstLine(error: unknown): string {
+    return error instanceof Error
+        ? (error.message.split('\n')[0] ?? '').trim() || 'activity failed'
+        : 'activity failed';
+}
+
+function summarizePlan(plan: RotationPlan): string {
+    const warnings = plan.findings.filter((f) => f.severity !== 'error').map((f) => f.code);
+    return [
+        `app ${plan.appId}`,
+        `old key ${plan.oldKeyId}${plan.oldKeyPresent ? '' : ' (absent)'}`,
+        `new lifetime ${plan.newCredential.lifetimeDays} d${plan.newCredential.clamped ? ' (clamped)' : ''}`,
+        `grace ${plan.gracePeriodDays} d`,
+        `${plan.consumers.length} consumer(s)`,
+        ...(warnings.length > 0 ? [`notes: ${warnings.join(', ')}`] : []),
+    ].join('; ');
+}
+
+function createDetail(created: Extract<CreateResult, { ok: true }>): string {
+    const parts = [`key ${created.keyId}`, `fingerprint ${created.fingerprint}`, `expires ${created.endDateTime}`];
+    if (created.reused) parts.push('recovered from an interrupted attempt');
+    if (created.orphansRemoved.length > 0) parts.push(`removed orphan(s) ${created.orphansRemoved.join(', ')}`);
+    return parts.join('; ');
+}
