@@ -199,6 +199,9 @@ module rotatorSettings 'rotatorSettings.bicep' = {
     keyVaultSystemTopicId: keyVaultTopic.id
     notificationTopicEndpoint: notificationTopic.properties.endpoint
     operatorApiAppId: operatorApiAppId
+    // The dashboard signs in with the operator API registration itself (a SPA redirect URI to the page and a
+    // delegated user_impersonation scope, both added by the azd hooks), so operators need no second registration.
+    dashboardClientId: operatorApiAppId
     signingKeySecretName: signingKeySecretName
     stateStoreLocation: '${storage.properties.primaryEndpoints.blob}${stateContainerName}'
     additionalKeyVaultUrls: additionalKeyVaultUrls
@@ -360,6 +363,8 @@ resource deadLetterRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
 }
 
 output functionAppName string = functionApp.name
+// Flex apps may get a unique default host name (<name>-<hash>.<region>-01.azurewebsites.net): read it, never build it.
+output functionAppHostName string = functionApp.properties.defaultHostName
 output keyVaultName string = vault.name
 output keyVaultUri string = vault.properties.vaultUri
 output storageAccountName string = storage.name

@@ -1,7 +1,8 @@
 #!/bin/sh
 # azd postprovision hook:
 #  1. grants the identity its Microsoft Graph permissions (or says who must);
-#  2. seeds the consumer webhook signing key once. The deployer holds no standing access to the vault: the hook
+#  2. lets operators sign in to the dashboard (dashboard-sign-in.sh; not fatal: a pasted token still works);
+#  3. seeds the consumer webhook signing key once. The deployer holds no standing access to the vault: the hook
 #     gives itself Key Vault Secrets Officer on the vault for the few seconds it needs and removes it on exit
 #     (creating a role assignment needs what provisioning already needed: Owner, User Access Administrator or
 #     Role Based Access Control Administrator on the resource group).
@@ -13,6 +14,8 @@ require_env AZURE_KEY_VAULT_NAME SIGNING_KEY_SECRET_NAME AZURE_PRINCIPAL_ID AZUR
 graph_status=0
 "$(dirname "$0")/grant-graph-permissions.sh" || graph_status=$?
 [ "$graph_status" = 0 ] || [ "$graph_status" = 2 ] || die 'granting the Graph permissions failed'
+"$(dirname "$0")/dashboard-sign-in.sh" ||
+  log 'the dashboard sign-in is not set up (see above); until it is, the dashboard takes a pasted token'
 
 OFFICER='b86a8fe4-44ce-4948-aee5-eccb2c155cd7' # Key Vault Secrets Officer
 vault_id=$(az keyvault show --name "$AZURE_KEY_VAULT_NAME" --resource-group "$AZURE_RESOURCE_GROUP" --query id --output tsv)

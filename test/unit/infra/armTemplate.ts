@@ -161,6 +161,10 @@ const RUNTIME: Record<string, (name: string, location: string) => { properties: 
     'Microsoft.EventGrid/topics': (name, location) => ({
         properties: { endpoint: `https://${name}.${location}-1.eventgrid.azure.net/api/events` },
     }),
+    // Flex Consumption apps may get a unique default host name rather than <name>.azurewebsites.net.
+    'Microsoft.Web/sites': (name, location) => ({
+        properties: { defaultHostName: `${name}-${fakeGuid(name).slice(0, 8)}.${location}-01.azurewebsites.net` },
+    }),
     'Microsoft.EventGrid/systemTopics': (name) => ({
         properties: { metricResourceId: fakeGuid(name) },
         identity: { type: 'SystemAssigned', principalId: fakeGuid(`principal:${name}`) },

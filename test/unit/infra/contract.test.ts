@@ -148,6 +148,8 @@ describe.skipIf(skipReason !== undefined)('compiled infra: the deployment contra
             // The registration asks for v2.0 tokens (aud = client id); v1.0 tokens carry the identifier URI.
             expect(settings['OPERATOR_API_CLIENT_ID']).toBe(SAMPLE_PARAMETERS.operatorApiAppId);
             expect(settings['OPERATOR_API_AUDIENCE']).toBe(`api://${SAMPLE_PARAMETERS.operatorApiAppId}`);
+            // The dashboard signs in with the same registration (its SPA redirect URI and scope come from the hooks).
+            expect(settings['DASHBOARD_CLIENT_ID']).toBe(SAMPLE_PARAMETERS.operatorApiAppId);
             const script = read('infra/scripts/operator-api.sh');
             expect(script).toMatch(/requestedAccessTokenVersion[^\n]*2/);
             expect(script).toContain('api://$app_id');
@@ -319,6 +321,31 @@ describe.skipIf(skipReason !== undefined)('compiled infra: the deployment contra
             for (const a of assignments()) expect(Object.keys(ROLE_DATA_ACTIONS), a.role).toContain(a.role);
             expect(Object.keys(DATA_ACTION_OPERATIONS).length).toBeGreaterThan(0);
         });
+    });
+
+    it("every value an azd hook requires is one azd has: a main.bicep output, a value a hook sets, or azd's own", () => {
+        // azd passes its environment (its own values and the template's outputs) to hooks; nothing else exists.
+        const azdOwn = ['AZURE_ENV_NAME', 'AZURE_SUBSCRIPTION_ID', 'AZURE_PRINCIPAL_ID', 'AZURE_PRINCIPAL_TYPE'];
+        const scripts = [
+            'preprovision',
+            'postprovision',
+            'postdeploy',
+            'postdown',
+            'dashboard-sign-in',
+            'grant-graph-permissions',
+        ];
+        const text = scripts.map((n) => read(`infra/scripts/${n}.sh`)).join('\n');
+        const setByHooks = [...text.matchAll(/azd env set (\w+)/g)].map((m) => m[1]!);
+        const required = [...text.replace(/\\\n\s*/g, ' ').matchAll(/^require_env ([\w ]+)$/gm)].flatMap((m) =>
+            m[1]!.trim().split(/\s+/),
+        );
+        expect(required).toContain('AZURE_FUNCTION_APP_HOSTNAME');
+        for (const name of required) {
+            expect([...Object.keys(d.outputs), ...setByHooks, ...azdOwn], name).toContain(name);
+        }
+        expect(d.outputs['AZURE_FUNCTION_APP_HOSTNAME']).toMatch(
+            /^func-rotator-[a-z0-9]+-[0-9a-f]{8}\.westeurope-01\.azurewebsites\.net$/,
+        );
     });
 
     describe('Key Vault events reach the function the app registers, after the code exists', () => {

@@ -342,9 +342,13 @@ describe('operator-api.sh (operator API app registration)', () => {
     const captureBody =
         'f=$(printf "%s" "$*" | sed "s/.*--body @\\([^ ]*\\).*/\\1/"); ' +
         'printf "body %s\\n" "$(tr -d "\\n" <"$f")" >>"$FAKE_LOG"; echo app-new';
-    const rules = (existing: string, post = captureBody): FakeRule[] => [
+    const rules = (existing: string, post = captureBody, scopes = { ours: 'scope-1', count: '1' }): FakeRule[] => [
         { when: `'ad app list '*`, then: `echo ${existing}` },
         { when: `'rest --method POST '*`, then: post },
+        { when: `*"api.oauth2PermissionScopes[?value=='user_impersonation'].id"*`, then: `echo ${scopes.ours}` },
+        { when: `*'length(api.oauth2PermissionScopes)'*`, then: `echo ${scopes.count}` },
+        { when: `'ad app show --id '*' --query id '*`, then: 'echo obj-old' },
+        { when: `'rest --method PATCH '*`, then: 'exit 0' },
         { when: `'ad app update '*`, then: 'exit 0' },
         { when: `'ad sp show --id app-new '*`, then: 'exit 3' },
         { when: `'ad sp show '*`, then: 'exit 0' },
@@ -362,9 +366,11 @@ describe('operator-api.sh (operator API app registration)', () => {
         const body = JSON.parse(run.calls.find((c) => c.startsWith('body '))!.slice('body '.length)) as {
             tags: string[];
             signInAudience: string;
-            api: { requestedAccessTokenVersion: number };
+            api: { requestedAccessTokenVersion: number; oauth2PermissionScopes: { value: string; type: string }[] };
             appRoles: { id: string; value: string }[];
         };
+        // The dashboard signs operators in with this delegated scope.
+        expect(body.api.oauth2PermissionScopes.map((x) => [x.value, x.type])).toEqual([['user_impersonation', 'User']]);
         expect(body.tags).toEqual(['entra-credential-rotator:dev']);
         expect(body.signInAudience).toBe('AzureADMyOrg');
         expect(body.api.requestedAccessTokenVersion).toBe(2);
@@ -388,6 +394,32 @@ describe('operator-api.sh (operator API app registration)', () => {
         expect(run.calls.filter((c) => c.startsWith('az ad sp create'))).toEqual([]);
     });
 
+    it('adds the dashboard scope to a registration created before it existed, and only there', () => {
+        const patches = (calls: string[]) => calls.filter((c) => c.startsWith('az rest --method PATCH'));
+        const without = runWithFakeCli(script, ['dev'], {
+            az: rules('app-old', captureBody, { ours: '', count: '0' }),
+        });
+        expect(without.status).toBe(0);
+        expect(patches(without.calls)).toHaveLength(1);
+        expect(patches(without.calls)[0]).toContain('https://graph.microsoft.com/v1.0/applications/obj-old');
+        const sent = JSON.parse(patches(without.calls)[0]!.replace(/.*--body (\{.*\}) --output none$/, '$1')) as {
+            api: { oauth2PermissionScopes: { value: string; isEnabled: boolean }[] };
+        };
+        expect(sent.api.oauth2PermissionScopes.map((x) => [x.value, x.isEnabled])).toEqual([
+            ['user_impersonation', true],
+        ]);
+        // Present already: nothing to change.
+        const present = runWithFakeCli(script, ['dev'], { az: rules('app-old') });
+        expect(patches(present.calls)).toEqual([]);
+        // Other scopes but not ours: Graph would replace them all on PATCH, so the script stops and says why.
+        const customised = runWithFakeCli(script, ['dev'], {
+            az: rules('app-old', captureBody, { ours: '', count: '2' }),
+        });
+        expect(customised.status).toBe(1);
+        expect(customised.stderr).toContain('user_impersonation');
+        expect(patches(customised.calls)).toEqual([]);
+    });
+
     it('names the role needed when creating registrations is refused', () => {
         const run = runWithFakeCli(script, ['dev'], { az: rules('', 'echo Forbidden >&2; exit 1') });
         expect(run.status).toBe(1);
@@ -396,11 +428,107 @@ describe('operator-api.sh (operator API app registration)', () => {
     });
 });
 
+describe('dashboard-sign-in.sh (SPA redirect URI and consent for the deployed dashboard)', () => {
+    const script = 'infra/scripts/dashboard-sign-in.sh';
+    const env = {
+        ROTATOR_OPERATOR_API_APP_ID: 'api-app',
+        AZURE_FUNCTION_APP_HOSTNAME: 'rot-abc.westeurope-01.azurewebsites.net',
+    };
+    const page = 'https://rot-abc.westeurope-01.azurewebsites.net/api/dashboard';
+    const rules = (opts: { uris?: string; granted?: string; grant?: string; patch?: string }): FakeRule[] => [
+        { when: `'ad app show --id api-app --query id '*`, then: 'echo obj-api' },
+        { when: `'ad app show --id api-app --query spa.redirectUris[] '*`, then: opts.uris ?? 'exit 0' },
+        { when: `'rest --method PATCH '*`, then: opts.patch ?? 'exit 0' },
+        { when: `'ad sp show --id api-app '*`, then: 'echo sp-api' },
+        { when: `'rest --method GET '*oauth2PermissionGrants*`, then: opts.granted ?? 'exit 0' },
+        { when: `'rest --method POST '*oauth2PermissionGrants*`, then: opts.grant ?? 'exit 0' },
+    ];
+    const patches = (calls: string[]) => calls.filter((c) => c.startsWith('az rest --method PATCH'));
+    const grants = (calls: string[]) => calls.filter((c) => c.startsWith('az rest --method POST'));
+
+    it("adds the page's redirect URI next to the existing ones and grants the scope for all users", () => {
+        const run = runWithFakeCli(script, [], { az: rules({ uris: "printf 'https://other.example/cb\\n'" }) }, env);
+        expect(run.status).toBe(0);
+        expect(patches(run.calls)).toEqual([
+            'az rest --method PATCH --uri https://graph.microsoft.com/v1.0/applications/obj-api ' +
+                '--headers Content-Type=application/json ' +
+                `--body {"spa": {"redirectUris": ["https://other.example/cb","${page}"]}} --output none`,
+        ]);
+        expect(grants(run.calls)).toEqual([
+            'az rest --method POST --uri https://graph.microsoft.com/v1.0/oauth2PermissionGrants ' +
+                '--headers Content-Type=application/json ' +
+                '--body {"clientId": "sp-api", "consentType": "AllPrincipals", "resourceId": "sp-api", "scope": "user_impersonation"} --output none',
+        ]);
+    });
+
+    it('changes nothing when both are in place (idempotent)', () => {
+        const run = runWithFakeCli(
+            script,
+            [],
+            { az: rules({ uris: `echo ${page}`, granted: "echo 'openid user_impersonation'" }) },
+            env,
+        );
+        expect(run.status).toBe(0);
+        expect(patches(run.calls)).toEqual([]);
+        expect(grants(run.calls)).toEqual([]);
+    });
+
+    it('without the right to grant consent, says how operators get past the consent prompt, and succeeds', () => {
+        const run = runWithFakeCli(
+            script,
+            [],
+            { az: rules({ uris: `echo ${page}`, grant: 'echo Forbidden >&2; exit 1' }) },
+            env,
+        );
+        expect(run.status).toBe(0);
+        expect(run.stderr).toContain('Grant admin consent');
+    });
+
+    it('names the missing values and changes nothing outside azd', () => {
+        const run = runWithFakeCli(script, [], { az: rules({}) }, {});
+        expect(run.status).toBe(1);
+        expect(run.stderr).toContain('ROTATOR_OPERATOR_API_APP_ID AZURE_FUNCTION_APP_HOSTNAME');
+        expect(run.calls).toEqual([]);
+    });
+
+    it('postprovision runs it and goes on when it fails', () => {
+        const run = runWithFakeCli(
+            'infra/scripts/postprovision.sh',
+            [],
+            {
+                az: [
+                    ...rules({ patch: 'echo Forbidden >&2; exit 1' }),
+                    { when: `'ad sp show --id ${GRAPH} --query id '*`, then: 'echo graph-sp' },
+                    { when: '*Application.ReadWrite.OwnedBy*', then: 'echo r-owned' },
+                    { when: '*AuditLog.Read.All*', then: 'echo r-audit' },
+                    { when: `*'/appRoleAssignments '*`, then: 'echo 1' },
+                    { when: `'keyvault show '*`, then: 'echo /vault-id' },
+                    { when: `'role assignment list '*`, then: 'echo 1' },
+                    { when: `'keyvault secret show '*`, then: 'exit 0' },
+                ],
+            },
+            {
+                ...env,
+                AZURE_KEY_VAULT_NAME: 'kv-1',
+                SIGNING_KEY_SECRET_NAME: 'sk',
+                AZURE_PRINCIPAL_ID: 'me',
+                AZURE_RESOURCE_GROUP: 'rg-1',
+                ROTATOR_IDENTITY_PRINCIPAL_ID: 'mi-id',
+                ...fast,
+            },
+        );
+        expect(run.status).toBe(0);
+        expect(patches(run.calls)).toHaveLength(1);
+        expect(run.stderr).toContain('the dashboard takes a pasted token');
+    });
+});
+
 describe('preprovision.sh and postdown.sh (per-environment values)', () => {
     const azd: FakeRule[] = [{ when: `'env set '*`, then: 'exit 0' }];
     const az: FakeRule[] = [
         { when: `'ad app list '*`, then: 'echo app-1' },
         { when: `'ad app update '*`, then: 'exit 0' },
+        { when: `'ad app show '*user_impersonation*`, then: 'echo scope-1' },
         { when: `'ad sp show '*`, then: 'exit 0' },
         { when: `'ad sp update '*`, then: 'exit 0' },
     ];
