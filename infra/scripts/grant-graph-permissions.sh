@@ -1,5 +1,5 @@
 #!/bin/sh
-# Grants the rotator identity its two Microsoft Graph application permissions. Idempotent: grants only what is
+# Grants the rotator identity its three Microsoft Graph application permissions. Idempotent: grants only what is
 # missing. Run by postprovision.sh; when the signed-in user may not grant them, it explains who can and exits 2,
 # so an admin can run it later:
 #   set -a; eval "$(azd env get-values)"; set +a; infra/scripts/grant-graph-permissions.sh
@@ -12,8 +12,9 @@ require_env ROTATOR_IDENTITY_PRINCIPAL_ID
 
 graph_sp_id=$(az ad sp show --id "$GRAPH_APP_ID" --query id --output tsv)
 
-# Least privilege: OwnedBy (only apps the identity owns) + sign-in logs. Never Application.ReadWrite.All.
-for permission in Application.ReadWrite.OwnedBy AuditLog.Read.All; do
+# Least privilege: OwnedBy (only apps the identity owns) + sign-in logs, which Graph serves only with both
+# AuditLog.Read.All and Directory.Read.All (the List signIns known issue). Never Application.ReadWrite.All.
+for permission in Application.ReadWrite.OwnedBy AuditLog.Read.All Directory.Read.All; do
   role_id=$(graph_role_id "$permission")
   [ -n "$role_id" ] || die "Microsoft Graph has no app role $permission"
   granted=$(az rest --method GET \

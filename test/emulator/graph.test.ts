@@ -410,6 +410,34 @@ describe('Permissions from token roles (api-fidelity §1.2, issue 3)', () => {
         expect(plain.json.owners).toBeUndefined();
     });
 
+    it('sign-ins need Directory.Read.All besides AuditLog.Read.All (the documented known issue), as in Azure', async () => {
+        const filter = encodeURIComponent("signInEventTypes/any(t: t eq 'servicePrincipal')");
+        const seeded = await t.control('/entra/seed', {
+            applications: [
+                {
+                    displayName: 'audit-only',
+                    roles: [{ resource: 'https://graph.microsoft.com', role: 'AuditLog.Read.All' }],
+                },
+                {
+                    displayName: 'audit-and-directory',
+                    roles: [
+                        { resource: 'https://graph.microsoft.com', role: 'AuditLog.Read.All' },
+                        { resource: 'https://graph.microsoft.com', role: 'Directory.Read.All' },
+                    ],
+                },
+            ],
+        });
+        const [auditOnly, both] = seeded.applications;
+        const read = async (app: { appId: string; clientSecret: string }) =>
+            (
+                await t.raw('GET', `/beta/auditLogs/signIns?$filter=${filter}`, {
+                    headers: auth(await t.token(app.appId, app.clientSecret)),
+                })
+            ).status;
+        expect(await read(auditOnly)).toBe(403);
+        expect(await read(both)).toBe(200);
+    });
+
     it('a caller without Graph roles gets 403 on lists and sign-ins', async () => {
         const seeded = await t.control('/entra/seed', { applications: [{ displayName: 'no-roles' }] });
         const token = await t.token(seeded.applications[0].appId, seeded.applications[0].clientSecret);

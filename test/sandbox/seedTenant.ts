@@ -65,7 +65,7 @@ async function seed(emu: EmulatorClient, applications: object[]): Promise<SeedRe
 
 /**
  * The principals the rotator needs (itself, its operator API, an operator) and a set of app registrations,
- * managed or not. The rotator gets least privilege: Graph Application.ReadWrite.OwnedBy + AuditLog.Read.All,
+ * managed or not. The rotator gets least privilege: Graph Application.ReadWrite.OwnedBy + AuditLog.Read.All + Directory.Read.All,
  * ownership of the managed apps only, and Key Vault Secrets Officer.
  */
 export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]): Promise<SeededTenant> {
@@ -104,6 +104,8 @@ export async function seedTenant(emu: EmulatorClient, apps: readonly AppSpec[]):
             roles: [
                 { resource: GRAPH, role: 'Application.ReadWrite.OwnedBy' },
                 { resource: GRAPH, role: 'AuditLog.Read.All' },
+                // The sign-in list also needs it (the documented known issue); the emulator enforces both.
+                { resource: GRAPH, role: 'Directory.Read.All' },
             ],
         },
         {

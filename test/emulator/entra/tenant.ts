@@ -19,6 +19,7 @@ export interface Bootstrap {
 export const ADMIN_GRAPH_ROLES: readonly GraphRole[] = [
     'Application.ReadWrite.All',
     'AuditLog.Read.All',
+    'Directory.Read.All',
     'AppRoleAssignment.ReadWrite.All',
 ];
 

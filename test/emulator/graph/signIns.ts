@@ -28,7 +28,10 @@ const SERVICE_PRINCIPAL_TYPES = /signInEventTypes\/any\(\s*(\w+)\s*:\s*\1\s+eq\s
  * the emulator has none.
  */
 export function listSignIns(call: GraphCall): EmuResponse {
+    // The signIn list documents AuditLog.Read.All, and its known issue requires Directory.Read.All as well (§1.8):
+    // a rotator granted only the first must fail here as it would in Azure.
     requireRole(call, 'AuditLog.Read.All');
+    requireRole(call, 'Directory.Read.All', 'Directory.ReadWrite.All');
     const filterText = call.request.query.get('$filter') ?? '';
     const predicate = filterText ? parseFilter(filterText, FILTERABLE, 'SignIn') : undefined;
     const entries = SERVICE_PRINCIPAL_TYPES.test(filterText)

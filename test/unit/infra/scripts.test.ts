@@ -141,6 +141,7 @@ describe('postprovision.sh (Graph grants, then the signing key with temporary va
         { when: `'ad sp show --id ${GRAPH} --query id '*`, then: 'echo graph-sp' },
         { when: '*Application.ReadWrite.OwnedBy*', then: 'echo r-owned' },
         { when: '*AuditLog.Read.All*', then: 'echo r-audit' },
+        { when: '*Directory.Read.All*', then: 'echo r-directory' },
         { when: `*'/appRoleAssignments '*`, then: 'echo 1' },
     ];
     const vault = (held: string): FakeRule[] => [
@@ -200,7 +201,7 @@ describe('postprovision.sh (Graph grants, then the signing key with temporary va
     it('explains the missing Graph admin role and still seeds the key', () => {
         const denied: FakeRule[] = [
             { when: `'rest --method POST '*`, then: 'echo "Forbidden" >&2; exit 1' },
-            ...graph.slice(0, 3),
+            ...graph.slice(0, 4),
             { when: `*'/appRoleAssignments '*`, then: 'echo 0' },
         ];
         const run = runWithFakeCli(
@@ -314,18 +315,22 @@ describe('grant-graph-permissions.sh', () => {
         { when: `'rest --method POST '*`, then: post },
         { when: `*'/appRoleAssignments '*r-owned*`, then: 'echo 1' },
         { when: `*'/appRoleAssignments '*r-audit*`, then: 'echo 0' },
+        { when: `*'/appRoleAssignments '*r-directory*`, then: 'echo 0' },
         { when: `'ad sp show --id ${GRAPH} --query id '*`, then: 'echo graph-sp' },
         { when: '*Application.ReadWrite.OwnedBy*', then: 'echo r-owned' },
         { when: '*AuditLog.Read.All*', then: 'echo r-audit' },
+        { when: '*Directory.Read.All*', then: 'echo r-directory' },
     ];
 
     it("grants only the missing least-privilege permissions, on the deployment cloud's Graph", () => {
         const run = runWithFakeCli(script, [], { az: rules('exit 0') }, env);
         expect(run.status).toBe(0);
         const posts = run.calls.filter((c) => c.startsWith('az rest --method POST'));
-        expect(posts).toHaveLength(1);
+        // The sign-in list needs Directory.Read.All besides AuditLog.Read.All (its documented known issue).
+        expect(posts).toHaveLength(2);
         expect(posts[0]).toContain('--uri https://graph.microsoft.us/v1.0/servicePrincipals/mi-id/appRoleAssignments');
         expect(posts[0]).toContain('{"principalId":"mi-id","resourceId":"graph-sp","appRoleId":"r-audit"}');
+        expect(posts[1]).toContain('{"principalId":"mi-id","resourceId":"graph-sp","appRoleId":"r-directory"}');
         expect(run.calls.join('\n')).not.toContain('Application.ReadWrite.All');
     });
 
@@ -501,6 +506,7 @@ describe('dashboard-sign-in.sh (SPA redirect URI and consent for the deployed da
                     { when: `'ad sp show --id ${GRAPH} --query id '*`, then: 'echo graph-sp' },
                     { when: '*Application.ReadWrite.OwnedBy*', then: 'echo r-owned' },
                     { when: '*AuditLog.Read.All*', then: 'echo r-audit' },
+                    { when: '*Directory.Read.All*', then: 'echo r-directory' },
                     { when: `*'/appRoleAssignments '*`, then: 'echo 1' },
                     { when: `'keyvault show '*`, then: 'echo /vault-id' },
                     { when: `'role assignment list '*`, then: 'echo 1' },
