@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { type DurableOrchestrationStatus } from 'durable-functions';
 import { describe, expect, it } from 'vitest';
 
+import { type BatchApiDeps, getBatchRoute, startBatchRoute } from '../../../shared/api/batchApi';
 import {
     bindingHistoryRoute,
     type BindingsApiDeps,
@@ -93,7 +94,24 @@ function world() {
         defaultVaultUrl: VAULT,
         now: rotations.now,
     };
-    return { state, starts, statusIds, published, rotations, enrollment };
+    const batchStatusIds: string[] = [];
+    const batch: BatchApiDeps = {
+        authorize,
+        getStatus: (id) => {
+            batchStatusIds.push(id);
+            return Promise.resolve(undefined);
+        },
+        start: rotations.start,
+        index,
+        bindings,
+        state,
+        vaultUrls: [VAULT],
+        paused: false,
+        now: () => Promise.resolve(new Date('2026-06-01T00:00:00Z')),
+        quotas: { graphWrites: { limit: 3000, windowSeconds: 150 }, signInReads: { limit: 5, windowSeconds: 10 } },
+        gracePeriodDays: 7,
+    };
+    return { state, starts, statusIds, batchStatusIds, published, rotations, enrollment, batch };
 }
 
 const request = (parts: { params?: Record<string, string>; query?: string; body?: unknown; raw?: boolean }) =>
@@ -116,6 +134,58 @@ function expectRefused(res: ApiResponse): void {
 }
 
 /** Query values that break naive parsing: numbers out of range, signs, exponents, unicode digits, huge. */
+/** A batch body that would start a rotation of the one enrolled secret, and defects that must each refuse it. */
+const validBatch = { selector: { secretNames: ['payroll-secret'] }, reason: 'leak drill' };
+const batchDefect: fc.Arbitrary<unknown> = fc.oneof(
+    // the selector: unknown shapes, mixed shapes, wrong types, empty or oversized lists, names and ids not managed
+    fc.constantFrom(
+        { selector: { all: false }, reason: 'r' },
+        { selector: { all: 'true' }, reason: 'r' },
+        { selector: { all: true, vaultUrl: VAULT }, reason: 'r' },
+        { selector: { secretNames: [] }, reason: 'r' },
+        { selector: { secretNames: 'payroll-secret' }, reason: 'r' },
+        { selector: { secretNames: ['payroll-secret', 'not-enrolled'] }, reason: 'r' },
+        { selector: { secretNames: ['payroll_secret'] }, reason: 'r' },
+        { selector: { secretNames: ['payroll-secret'], vaultUrl: 'http://kv.vault.azure.net' }, reason: 'r' },
+        { selector: { secretNames: ['payroll-secret'], vaultUrl: 'https://other.vault.azure.net' }, reason: 'r' },
+        { selector: { vaultUrl: 'https://other.vault.azure.net' }, reason: 'r' },
+        { selector: { appIds: [APP.toUpperCase().replace(/-/g, '')] }, reason: 'r' },
+        { selector: { appIds: ['cccccccc-0000-4000-8000-000000000009'] }, reason: 'r' },
+        { selector: { appIds: [APP], secretNames: ['payroll-secret'] }, reason: 'r' },
+        { selector: {}, reason: 'r' },
+        { selector: null, reason: 'r' },
+        { reason: 'r' },
+    ),
+    // the reason: missing, blank, too long, not a string
+    fc
+        .oneof(
+            fc.constant(undefined),
+            fc.constantFrom('', '   ', '\n\t'),
+            fc.string({ minLength: 501, maxLength: 700 }),
+            fc.integer(),
+        )
+        .map((reason) => ({ ...validBatch, reason })),
+    // the flags: anything but a boolean
+    fc
+        .tuple(
+            fc.constantFrom('dryRun', 'emergency'),
+            fc.anything().filter((v) => typeof v !== 'boolean'),
+        )
+        .map(([flag, value]) => ({ ...validBatch, [flag]: value })),
+    // any extra member, a secret name that is not a Key Vault name, or a random selector
+    fc
+        .tuple(
+            fc.string().filter((k) => !['selector', 'reason', 'dryRun', 'emergency'].includes(k)),
+            fc.jsonValue(),
+        )
+        .map(([key, value]) => ({ ...validBatch, [key]: value })),
+    fc
+        .string({ minLength: 1 })
+        .filter((name) => !/^[0-9a-zA-Z-]{1,127}$/.test(name))
+        .map((name) => ({ ...validBatch, selector: { secretNames: [name] } })),
+    fc.record({ selector: fc.dictionary(fc.string(), fc.jsonValue()), reason: fc.string() }),
+);
+
 const badNumber = fc.oneof(
     fc.constantFrom('-1', '0x10', '1e3', 'NaN', '', ' 1', '١', '99999999999999999999', '1.5', '+3'),
     fc.string(),
@@ -240,4 +310,97 @@ describe('every operator route answers bad input with a 4xx, the error shape, an
             { numRuns: 300 },
         );
     });
+
+    it('POST /api/rotations/batch: a body with any defect starts nothing and records no batch, dry run or not', async () => {
+        const w = world();
+        await w.enrollment.bindings.enroll(
+            { vaultUrl: VAULT, secretName: 'payroll-secret', appId: APP, keyId: KEY },
+            { kind: 'operator', objectId: null, appId: null, name: null },
+            'fuzz',
+            new Date('2026-06-01T00:00:00Z'),
+        );
+        const before = [...w.state.docs.keys()];
+        // The property only means something if the valid body is accepted (and a dry run starts nothing).
+        expect((await startBatchRoute(w.batch, request({ body: { ...validBatch, dryRun: true } }))).status).toBe(200);
+        expect(w.starts).toEqual([]);
+        await fc.assert(
+            fc.asyncProperty(
+                fc.oneof(
+                    batchDefect,
+                    anyJson,
+                    fc.string().map((text) => ({ raw: text })),
+                ),
+                fc.boolean(),
+                async (body, dryRun) => {
+                    const raw = typeof body === 'object' && body !== null && 'raw' in body;
+                    fc.pre(!raw || !isJson((body as { raw: string }).raw));
+                    const payload =
+                        dryRun && typeof body === 'object' && body !== null && !Array.isArray(body) && !raw
+                            ? { ...body, dryRun: 'dryRun' in body ? body.dryRun : true }
+                            : body;
+                    const res = await startBatchRoute(
+                        w.batch,
+                        raw ? request({ body: (body as { raw: string }).raw, raw: true }) : request({ body: payload }),
+                    );
+                    expectRefused(res);
+                },
+            ),
+            { numRuns: 400 },
+        );
+        expect(w.starts).toEqual([]);
+        expect([...w.state.docs.keys()]).toEqual(before);
+    });
+
+    it('GET /api/rotations/batch/{id}: any id of no batch is a 404 that reads no rotation status', async () => {
+        const w = world();
+        // Ids become state keys: only a well-formed batch id may ever be looked up (no traversal to other documents).
+        const keysRead: string[] = [];
+        const state = w.batch.state;
+        const batch: BatchApiDeps = {
+            ...w.batch,
+            state: {
+                read: <T>(key: string) => {
+                    keysRead.push(key);
+                    return state.read<T>(key);
+                },
+                write: (key, value) => state.write(key, value),
+                update: (key, change) => state.update(key, change),
+            },
+        };
+        await fc.assert(
+            fc.asyncProperty(
+                fc.oneof(
+                    fc.string(),
+                    fc.uuid(),
+                    fc.constantFrom(
+                        '-'.repeat(36),
+                        '../enrollment',
+                        'batches/x',
+                        '%2e%2e',
+                        '00000000-0000-4000-8000-00000000000g',
+                    ),
+                    fc.uuid().map((u) => `${u}/../x`),
+                ),
+                async (id) => {
+                    const res = await getBatchRoute(batch, request({ params: { id } }));
+                    expectRefused(res);
+                    expect(res.status).toBe(404);
+                },
+            ),
+            { numRuns: 300 },
+        );
+        for (const key of keysRead) expect(key).toMatch(/^batches\/[0-9a-f-]{36}$/i);
+        expect(w.batchStatusIds).toEqual([]);
+        expect(w.starts).toEqual([]);
+        expect(w.state.docs.size).toBe(0);
+    });
 });
+
+function isJson(text: string): boolean {
+    try {
+        JSON.parse(text);
+        return true;
+    } catch {
+        return false;
+    }
+}
