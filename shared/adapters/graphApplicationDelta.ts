@@ -6,12 +6,19 @@ import { fromUpstreamError, statusOf, wireCodeOf } from './upstreamError';
 
 export const APP_SNAPSHOT_KEY = 'inventory/applications';
 
-/** What the scan keeps between runs: the deltaLink and every application that has credentials. */
+/**
+ * What the scan keeps between runs: the deltaLink and every application, with or without credentials, because a
+ * change names only what changed and is merged onto what is kept. Format 2: earlier snapshots kept only
+ * applications with credentials, so they cannot take a change to one without; they mean a full sync.
+ */
 interface AppSnapshot {
+    readonly format?: number;
     readonly deltaLink: string;
     readonly syncedAt: string;
     readonly apps: Record<string, ScannedApplication>;
 }
+
+const SNAPSHOT_FORMAT = 2;
 
 export interface DeltaScanStats {
     readonly mode: 'full' | 'delta';
@@ -52,15 +59,17 @@ export class DeltaApplicationScanner implements ApplicationScannerPort {
 
     async *pages(): AsyncIterable<readonly ScannedApplication[]> {
         const snapshot = await this.state.read<AppSnapshot>(APP_SNAPSHOT_KEY);
-        let reason = 'first run';
-        if (snapshot?.deltaLink) {
+        let reason = snapshot ? 'the snapshot predates the current format' : 'first run';
+        if (snapshot?.deltaLink && snapshot.format === SNAPSHOT_FORMAT) {
             const apps = new Map(Object.entries(snapshot.apps));
             let result: { deltaLink: string; pages: number; changed: number } | undefined;
             try {
                 result = await this.applyDelta(snapshot.deltaLink, apps);
             } catch (error) {
-                if (!isResync(error)) throw fromUpstreamError('graph', 'read application changes', error);
-                reason = `the delta token was rejected (HTTP ${statusOf(error) ?? 'n/a'}, ${wireCodeOf(error) ?? 'no code'})`;
+                if (error instanceof UnknownApplication) reason = error.message;
+                else if (!isResync(error)) throw fromUpstreamError('graph', 'read application changes', error);
+                else
+                    reason = `the delta token was rejected (HTTP ${statusOf(error) ?? 'n/a'}, ${wireCodeOf(error) ?? 'no code'})`;
             }
             if (result) {
                 await this.save(result.deltaLink, apps);
@@ -75,7 +84,7 @@ export class DeltaApplicationScanner implements ApplicationScannerPort {
         let pages = 0;
         for await (const page of this.full.pages()) {
             pages += 1;
-            for (const app of page) if (app.credentials.length > 0) apps.set(app.objectId, app);
+            for (const app of page) apps.set(app.objectId, app);
             yield page;
         }
         await this.save(deltaLink, apps);
@@ -120,9 +129,7 @@ export class DeltaApplicationScanner implements ApplicationScannerPort {
                     apps.delete(entry.id);
                     continue;
                 }
-                const app = toScanned(entry);
-                if (app.credentials.length > 0) apps.set(app.objectId, app);
-                else apps.delete(app.objectId);
+                apps.set(entry.id, merged(apps.get(entry.id), entry));
             }
             if (page['@odata.deltaLink']) return { deltaLink: page['@odata.deltaLink'], pages, changed };
             next = page['@odata.nextLink'];
@@ -131,9 +138,51 @@ export class DeltaApplicationScanner implements ApplicationScannerPort {
     }
 
     private async save(deltaLink: string, apps: ReadonlyMap<string, ScannedApplication>): Promise<void> {
-        const snapshot: AppSnapshot = { deltaLink, syncedAt: this.now().toISOString(), apps: Object.fromEntries(apps) };
+        const snapshot: AppSnapshot = {
+            format: SNAPSHOT_FORMAT,
+            deltaLink,
+            syncedAt: this.now().toISOString(),
+            apps: Object.fromEntries(apps),
+        };
         await this.state.write(APP_SNAPSHOT_KEY, snapshot);
     }
+}
+
+/** A change to an application the snapshot does not hold, without the properties to know it by. */
+class UnknownApplication extends Error {}
+
+/**
+ * A delta entry onto the kept application. Graph returns an updated application as its id and "at least the
+ * updated properties" (delta-query-overview), a new one whole: a property present in the entry replaces the kept
+ * one, an absent one stays. A change naming an application the snapshot lacks must carry its appId, or nothing
+ * can be trusted about it and the scan syncs in full.
+ */
+function merged(kept: ScannedApplication | undefined, entry: GraphApp): ScannedApplication {
+    if (!kept && !entry.appId)
+        throw new UnknownApplication(`a change named application ${entry.id}, unknown to the snapshot`);
+    const credentials = (kind: 'secret' | 'certificate') =>
+        (kept?.credentials ?? [])
+            .filter((c) => c.kind === kind)
+            .map((c) => ({
+                keyId: c.keyId,
+                displayName: c.displayName,
+                hint: c.hint,
+                startDateTime: c.startDateTime,
+                endDateTime: c.endDateTime,
+            }));
+    return toScanned({
+        id: entry.id,
+        appId: kept?.appId ?? '',
+        displayName: kept?.displayName ?? null,
+        passwordCredentials: credentials('secret'),
+        keyCredentials: credentials('certificate'),
+        ...definedOnly(entry),
+    });
+}
+
+/** The members the entry really carries (a JSON member is never undefined; a missing one is absent). */
+function definedOnly(entry: GraphApp): Partial<GraphApp> {
+    return Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined));
 }
 
 function isResync(error: unknown): boolean {

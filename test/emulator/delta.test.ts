@@ -59,13 +59,23 @@ describe('GET /applications/delta (§1.4 change tracking)', () => {
         });
         expect(added.status).toBe(200);
         expect((await t.raw('DELETE', `/v1.0/applications/${b!.id}`, { headers: auth(admin) })).status).toBe(204);
+        const created = await t.raw('POST', '/v1.0/applications', {
+            headers: auth(admin),
+            json: { displayName: 'delta-new' },
+        });
+        expect(created.status).toBe(201);
 
         const changes = await follow(nothing.deltaLink);
         expect(changes.pages).toBe(1);
-        expect(changes.entries).toHaveLength(2);
-        const changed = changes.entries.find((e) => e.id === a!.id) as unknown as { passwordCredentials: unknown[] };
+        expect(changes.entries).toHaveLength(3);
+        // An update is the id and only what changed ("at least the updated properties"): the client must merge.
+        const changed = changes.entries.find((e) => e.id === a!.id) as unknown as Record<string, unknown[]>;
+        expect(Object.keys(changed).sort()).toEqual(['id', 'passwordCredentials']);
         expect(changed.passwordCredentials).toHaveLength(2);
         expect(changes.entries.find((e) => e.id === b!.id)).toEqual({ id: b!.id, '@removed': { reason: 'changed' } });
+        // A new application comes whole, every selected property.
+        const fresh = changes.entries.find((e) => e.id === (created.json as { id: string }).id);
+        expect(Object.keys(fresh!).sort()).toEqual(['appId', 'displayName', 'id', 'passwordCredentials']);
     });
 
     it('$deltatoken=latest gives a deltaLink without data; it expires after 7 days (400 syncStateNotFound)', async () => {
@@ -89,8 +99,11 @@ describe('GET /applications/delta (§1.4 change tracking)', () => {
         expect(unknown.status).toBe(400);
     });
 
-    it('Prefer: odata.maxpagesize asks for smaller pages', async () => {
+    it('Prefer: odata.maxpagesize asks for smaller pages, never larger than 200; $top changes nothing', async () => {
         const small = await follow(`/v1.0/applications/delta?$select=id`, { prefer: 'odata.maxpagesize=100' });
         expect(small.pages).toBe(Math.ceil(small.entries.length / 100));
+        const large = await follow(`/v1.0/applications/delta?$select=id&$top=999`, { prefer: 'odata.maxpagesize=999' });
+        expect(large.entries.length).toBeGreaterThan(400);
+        expect(large.pages).toBe(Math.ceil(large.entries.length / 200));
     });
 });

@@ -13,11 +13,17 @@ import { contextUrl, project, selectOf } from './query';
  * - `$deltatoken=latest`: no data, just a deltaLink for "from now on" (directory resources support it);
  * - `$deltatoken=…`: the applications whose selected properties changed since, the deleted ones as
  *   `{"id", "@removed": {"reason": "changed"}}` (applications are soft-deleted), then a new deltaLink;
+ * - an updated application is its `id` and only the selected properties that changed: the overview promises
+ *   "at least the updated properties" and nothing more, so a client must merge; a new one comes whole;
  * - query options (`$select`) are given once and carried by the links;
  * - a deltaLink older than 7 days answers 400 `syncStateNotFound` ("identity delta links live 7 days", Microsoft
  *   Graph blog 2020-07-03), as does a token the service does not know; the client must then sync in full;
- * - pages hold at most 200 objects (`Prefer: odata.maxpagesize` can ask for fewer): the directory's delta page
- *   size, not the 999 a plain list allows (Microsoft Q&A on delta page sizes; UNVERIFIED for applications).
+ * - pages hold at most 200 objects. The application: delta reference documents no page-size control (request
+ *   headers: Authorization, Content-Type; query options: `$select`, `$filter` by id) and the overview says only
+ *   that page sizes vary by resource. The one public number is a Microsoft Q&A answer (2025-05-19, on
+ *   contact: delta): `Prefer: odata.maxpagesize` caps at 200 for objects such as users and contacts, 200 is also
+ *   the default, larger values are capped; users: delta is reported at 200 per page (Q&A, 2026-04-29). So a
+ *   smaller `odata.maxpagesize` is honoured, a larger one (or `$top`) changes nothing.
  */
 const TOKEN_LIFETIME_MS = 7 * 86_400_000;
 const MAX_PAGE = 200;
@@ -28,7 +34,7 @@ const SYNC_STATE_NOT_FOUND =
 interface DeltaToken {
     readonly issuedAtMs: number;
     readonly select: readonly string[] | undefined;
-    /** application object id → hash of its selected view at issue time. */
+    /** application object id → `name=hash;…` of each selected property at issue time. */
     readonly hashes: ReadonlyMap<string, string>;
 }
 
@@ -78,7 +84,11 @@ export function applicationsDelta(call: GraphCall): EmuResponse {
     const select = previous.select;
     const { hashes, views } = current(call, select);
     const changes: Record<string, unknown>[] = [];
-    for (const [id, hash] of hashes) if (previous.hashes.get(id) !== hash) changes.push(views.get(id)!);
+    for (const [id, hash] of hashes) {
+        const before = previous.hashes.get(id);
+        if (before === undefined) changes.push(views.get(id)!);
+        else if (before !== hash) changes.push(changedOnly(views.get(id)!, before, hash));
+    }
     for (const id of previous.hashes.keys())
         if (!hashes.has(id)) changes.push({ id, '@removed': { reason: 'changed' } });
     const nextToken = issue(store, { issuedAtMs: now, select, hashes });
@@ -96,9 +106,34 @@ function current(
         if (!replicated(call, app.createdAtMs)) continue;
         const view = { ...project(applicationView(app, { isVisible }), select), id: app.id };
         views.set(app.id, view);
-        hashes.set(app.id, createHash('sha1').update(JSON.stringify(view)).digest('base64url'));
+        hashes.set(app.id, propertyHashes(view));
     }
     return { hashes, views };
+}
+
+/** `name=hash;…` over the view's properties: equal strings mean nothing selected changed. */
+function propertyHashes(view: Record<string, unknown>): string {
+    return Object.keys(view)
+        .sort()
+        .map(
+            (name) =>
+                `${name}=${createHash('sha1')
+                    .update(JSON.stringify(view[name]) ?? '')
+                    .digest('base64url')
+                    .slice(0, 16)}`,
+        )
+        .join(';');
+}
+
+/** An updated application as delta returns it: its id and the properties whose hash moved. */
+function changedOnly(view: Record<string, unknown>, before: string, after: string): Record<string, unknown> {
+    const old = new Map(before.split(';').map((pair) => pair.split('=') as [string, string]));
+    const entry: Record<string, unknown> = { id: view['id'] };
+    for (const pair of after.split(';')) {
+        const [name, hash] = pair.split('=') as [string, string];
+        if (old.get(name) !== hash) entry[name] = view[name];
+    }
+    return entry;
 }
 
 function issue(store: DeltaStore, token: DeltaToken): string {
