@@ -14,6 +14,13 @@ import {
 import { listCredentialsRoute } from '../shared/api/credentialsApi';
 import { checkHealth, configHealth } from '../shared/api/health';
 import {
+    acceptNoEvidenceRoute,
+    getSecretRotationRoute,
+    type HistoryApiDeps,
+    listSecretRotationsRoute,
+    recentHistoryRoute,
+} from '../shared/api/historyApi';
+import {
     apiError,
     type ApiRequest,
     type ApiResponse,
@@ -73,6 +80,18 @@ async function batchDeps(client: DurableClient): Promise<BatchApiDeps> {
     };
 }
 
+async function historyDeps(client: DurableClient): Promise<HistoryApiDeps> {
+    const s = await getServices();
+    return {
+        authorize: s.authorize,
+        history: s.rotation.history,
+        durable: client,
+        vaultUrls: s.config.keyVault.vaultUrls,
+        defaultVaultUrl: s.config.keyVault.defaultVaultUrl,
+        now: () => s.clock.now(),
+    };
+}
+
 async function bindingsDeps(): Promise<BindingsApiDeps> {
     const s = await getServices();
     return {
@@ -126,6 +145,39 @@ df.app.client.http('rotationBatchStatus', {
     authLevel: 'anonymous',
     handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
         respond(context, async () => getBatchRoute(await batchDeps(client), toApiRequest(request))),
+});
+
+// The immutable rotation records (state store), newest first; literal `history` wins over {id} in the router.
+df.app.client.http('rotationHistory', {
+    route: 'rotations/history',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => recentHistoryRoute(await historyDeps(client), toApiRequest(request))),
+});
+
+df.app.client.http('secretRotations', {
+    route: 'secrets/{secretName}/rotations',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => listSecretRotationsRoute(await historyDeps(client), toApiRequest(request))),
+});
+
+df.app.client.http('secretRotation', {
+    route: 'secrets/{secretName}/rotations/{rotationId}',
+    methods: ['GET'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => getSecretRotationRoute(await historyDeps(client), toApiRequest(request))),
+});
+
+df.app.client.http('rotationAcceptNoEvidence', {
+    route: 'rotations/{id}/accept-no-evidence',
+    methods: ['POST'],
+    authLevel: 'anonymous',
+    handler: (request: HttpRequest, client: DurableClient, context: InvocationContext) =>
+        respond(context, async () => acceptNoEvidenceRoute(await historyDeps(client), toApiRequest(request))),
 });
 
 df.app.client.http('rotationStatus', {

@@ -56,6 +56,15 @@ export async function scanCredentials(_timer: Timer, client: DurableClient, cont
             errorCode: error instanceof Error ? error.name : 'unknown',
         });
     }
+    // Retention of the rotation records (HISTORY_RETENTION_DAYS, dry runs HISTORY_DRY_RUN_RETENTION_DAYS).
+    try {
+        const purged = await services.rotation.history.purge(now);
+        if (purged.removed > 0) log.info('Rotation records past retention removed', { count: purged.removed });
+    } catch (error) {
+        log.error('Rotation records could not be purged', {
+            errorCode: error instanceof Error ? error.name : 'unknown',
+        });
+    }
     log.info('Scan finished', {
         count: summary.credentials,
         status: `apps=${summary.apps} started=${summary.rotationsStarted} joined=${summary.rotationsJoined} alerts=${summary.alertsSent}`,

@@ -21,6 +21,7 @@ import { MsalTokenVerifier } from './adapters/msalTokenVerifier';
 import { RecordingNotifier } from './adapters/recordingNotifier';
 import { type AppConfig, getConfig } from './config';
 import { BindingStore } from './enrollment/bindings';
+import { RotationHistory } from './history/rotationHistory';
 import { type Clock } from './domain/time';
 import { QuotaBudget } from './pacing/quotaBudget';
 import { type RotationDeps } from './rotation/deps';
@@ -103,6 +104,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         budget,
         ...overrides,
         bindings: overrides.bindings ?? bindings,
+        history: overrides.history ?? new RotationHistory(state, config.history),
         consumers,
     };
     return {

@@ -56,6 +56,9 @@ param signInLogLatencyMinutes int = 30
 param tokenLifetimeMinutes int = 90
 param usageGateRecheckHours int = 24
 param usageGateMaxChecks int = 3
+@description('Days a finished rotation\'s history record is kept (dry runs: historyDryRunRetentionDays).')
+param historyRetentionDays int = 400
+param historyDryRunRetentionDays int = 30
 
 // One table of cloud endpoints for the app and the template, so the two cannot disagree.
 var endpoints = loadJsonContent('../../shared/config/clouds.json')[cloud]
@@ -100,6 +103,9 @@ output appSettings object = {
   TOKEN_LIFETIME_MINUTES: string(tokenLifetimeMinutes)
   USAGE_GATE_RECHECK_HOURS: string(usageGateRecheckHours)
   USAGE_GATE_MAX_CHECKS: string(usageGateMaxChecks)
+  // Retention of the immutable rotation records in the state store (the timer scan purges older ones).
+  HISTORY_RETENTION_DAYS: string(historyRetentionDays)
+  HISTORY_DRY_RUN_RETENTION_DAYS: string(historyDryRunRetentionDays)
   // Share of each documented quota (Graph writes, sign-in reads, vault writes) this app paces itself to.
   QUOTA_SHARE_PERCENT: '100'
   // Consumers. The signing key is resolved by the platform with the identity; no version, so rotation is picked up.

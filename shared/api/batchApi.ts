@@ -66,6 +66,12 @@ export interface BatchRecord {
     readonly createdAt: string;
     readonly reason: string;
     readonly emergency: boolean;
+    /** The operator who started the batch (absent in batches recorded before it was kept). */
+    readonly startedBy?: {
+        readonly objectId: string | null;
+        readonly appId: string | null;
+        readonly name: string | null;
+    };
     readonly selector: Selector;
     readonly items: readonly BatchItem[];
     readonly skippedDisabled: readonly string[];
@@ -128,6 +134,12 @@ export async function startBatchRoute(deps: BatchApiDeps, request: ApiRequest): 
 
     const id = randomUUID();
     const items: BatchItem[] = [];
+    // Who asked, as a single start records it: from the verified token (never the token itself).
+    const startedBy = {
+        objectId: auth.caller.objectId ?? null,
+        appId: auth.caller.appId ?? null,
+        name: auth.caller.name ?? null,
+    };
     for (const ref of enabled) {
         try {
             const started = await deps.start({
@@ -139,6 +151,7 @@ export async function startBatchRoute(deps: BatchApiDeps, request: ApiRequest): 
                 reason: `batch ${id}: ${body.reason}`.slice(0, 500),
                 trigger: 'api',
                 priority: body.emergency ? 'high' : 'normal',
+                startedBy,
             });
             items.push({
                 vaultUrl: ref.vaultUrl,
@@ -164,6 +177,7 @@ export async function startBatchRoute(deps: BatchApiDeps, request: ApiRequest): 
         createdAt: now.toISOString(),
         reason: body.reason,
         emergency: body.emergency,
+        startedBy,
         selector: body.selector,
         items,
         skippedDisabled,
@@ -222,6 +236,7 @@ export async function getBatchRoute(deps: BatchApiDeps, request: ApiRequest): Pr
             createdAt: record.createdAt,
             reason: record.reason,
             emergency: record.emergency,
+            startedBy: record.startedBy ?? null,
             total: record.items.length,
             ...counts,
             finished: progress.length === 0,

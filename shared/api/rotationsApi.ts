@@ -170,7 +170,7 @@ export function toRotationView(status: DurableOrchestrationStatus): Record<strin
     const record = output ?? (status.customStatus as RotationRecord | null) ?? null;
     return {
         id: status.instanceId,
-        status: publicStatus(status, output),
+        status: publicStatus(status, output, record),
         dryRun: input.dryRun ?? false,
         trigger: input.trigger ?? null,
         reason: input.reason ?? null,
@@ -190,14 +190,24 @@ export function toRotationView(status: DurableOrchestrationStatus): Record<strin
         createdAt: toIso(status.createdTime),
         updatedAt: toIso(status.lastUpdatedTime),
         steps: (record?.steps ?? []).map((s) => ({ name: s.name, state: s.state, at: s.at, detail: s.detail })),
+        evidence: record?.evidence ?? [],
+        // An operator action the rotation waits for (POST /api/rotations/{id}/accept-no-evidence), and one taken.
+        awaiting: (status.runtimeStatus === OrchestrationRuntimeStatus.Running && record?.awaiting) || null,
+        waiver: record?.waiver ?? null,
     };
 }
 
-function publicStatus(status: DurableOrchestrationStatus, output: RotationRecord | null): PublicStatus {
+function publicStatus(
+    status: DurableOrchestrationStatus,
+    output: RotationRecord | null,
+    record: RotationRecord | null,
+): PublicStatus {
     switch (status.runtimeStatus) {
         case OrchestrationRuntimeStatus.Pending:
             return 'Pending';
         case OrchestrationRuntimeStatus.Running:
+            // Still running, but waiting for a human (the operator's "accept no evidence"): it needs action.
+            return record?.awaiting ? 'AttentionRequired' : 'Running';
         case OrchestrationRuntimeStatus.ContinuedAsNew:
         case OrchestrationRuntimeStatus.Suspended:
             return 'Running';

@@ -43,6 +43,8 @@ export interface AppConfig {
     readonly scanSchedule: string;
     readonly policy: RotationPolicy;
     readonly verification: { readonly propagationTimeoutSeconds: number };
+    /** Retention of finished rotations' history records, in days (dry runs apart). */
+    readonly history: { readonly days: number; readonly dryRunDays: number };
     readonly usageGate: {
         readonly signInLogLatencyMinutes: number;
         readonly tokenLifetimeMinutes: number;
@@ -173,6 +175,7 @@ function toAppConfig(s: Settings, localEndpoints: boolean): AppConfig {
             recheckHours: s.USAGE_GATE_RECHECK_HOURS,
             maxChecks: s.USAGE_GATE_MAX_CHECKS,
         },
+        history: { days: s.HISTORY_RETENTION_DAYS, dryRunDays: s.HISTORY_DRY_RUN_RETENTION_DAYS },
         quotaShare: s.QUOTA_SHARE_PERCENT / 100,
         consumers: {
             configLocation: s.CONSUMERS_CONFIG_LOCATION,

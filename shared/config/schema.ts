@@ -90,6 +90,9 @@ const SettingsObject = z.object({
     // Consumers.
     CONSUMERS_CONFIG_LOCATION: trimmed.pipe(z.string().min(1)).optional(),
     CONSUMER_WEBHOOK_SIGNING_KEY: trimmed.pipe(z.string().min(16)).optional(),
+    // History: how long finished rotations' records are kept (an auditor's year and then some; dry runs less).
+    HISTORY_RETENTION_DAYS: intIn(30, 3650).default(400),
+    HISTORY_DRY_RUN_RETENTION_DAYS: intIn(1, 3650).default(30),
     // Operations.
     STATE_STORE_LOCATION: trimmed.pipe(z.string().min(1)).default('.state/rotator'),
     CLOCK_SOURCE_URL: trimmed.pipe(z.url({ protocol: /^https?$/ })).optional(),

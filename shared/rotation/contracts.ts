@@ -260,3 +260,79 @@ export function parseActivityInput<T extends z.ZodType>(schema: T, raw: unknown,
     }
     return parsed.data;
 }
+
+const actor = z.object({
+    objectId: z.string().max(64).nullable(),
+    appId: z.string().max(64).nullable(),
+    name: z.string().max(256).nullable(),
+});
+
+/** A rotation's history record (shared/history/rotationHistory.ts): references and step details only. */
+export const RecordHistoryInputSchema = z.object({
+    asOf: instant,
+    record: z.object({
+        id: id,
+        rotationId: id,
+        vaultUrl: vault,
+        secretName: z.string().regex(/^[0-9A-Za-z-]{1,127}$/),
+        dryRun: z.boolean(),
+        trigger: z.enum(['timer', 'keyVaultEvent', 'api']).nullable(),
+        reason: z.string().max(500),
+        startedBy: actor.nullable(),
+        status: z.enum(['Running', 'Completed', 'AttentionRequired', 'Failed', 'Terminated']),
+        final: z.boolean(),
+        startedAt: instant,
+        updatedAt: instant,
+        finishedAt: instant.nullable(),
+        appId: z.string().max(256).nullable(),
+        oldKeyId: z.string().max(256).nullable(),
+        newKeyId: z.string().max(256).nullable(),
+        oldFingerprint: z.string().max(64).nullable(),
+        newFingerprint: z.string().max(64).nullable(),
+        newSecretVersion: z.string().max(256).nullable(),
+        outcome: z.object({ code: z.string().max(128), message: z.string().max(4000) }).nullable(),
+        findings: z
+            .array(
+                z.object({
+                    severity: z.enum(['error', 'warning', 'info']),
+                    code: z.string().max(128),
+                    message: z.string().max(4000),
+                }),
+            )
+            .max(200),
+        plan: z.record(z.string(), z.unknown()).nullable(),
+        steps: z
+            .array(
+                z.object({
+                    name: z.enum([
+                        'preflight',
+                        'create',
+                        'verifyNew',
+                        'publish',
+                        'refresh',
+                        'confirm',
+                        'grace',
+                        'usageGate',
+                        'deleteOld',
+                    ]),
+                    state: z.enum(['running', 'waiting', 'succeeded', 'failed', 'skipped']),
+                    at: instant,
+                    detail: z.string().max(8000),
+                }),
+            )
+            .max(20),
+        evidence: z
+            .array(
+                z.object({
+                    source: z.string().max(64),
+                    kind: z.enum(['newKeyInUse', 'oldKeyInUse', 'oldKeyQuiet', 'notProven', 'noEvidenceAccepted']),
+                    at: instant,
+                    detail: z.string().max(4000),
+                }),
+            )
+            .max(100),
+        waiver: z.object({ by: actor, at: instant, reason: z.string().min(1).max(500) }).nullable(),
+        awaiting: z.object({ action: z.literal('acceptNoEvidence'), until: instant }).nullable(),
+    }),
+});
+export type RecordHistoryInput = z.output<typeof RecordHistoryInputSchema>;

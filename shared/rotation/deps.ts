@@ -1,6 +1,7 @@
 import { type AppServicePort } from '../appService/ports';
 import { type RotationPolicy } from '../domain/policy';
 import { type BindingStore } from '../enrollment/bindings';
+import { type RotationHistory } from '../history/rotationHistory';
 import { type Logger } from '../logging/logger';
 import { type QuotaBudget } from '../pacing/quotaBudget';
 import { type ConsumersConfig } from './consumers';
@@ -29,6 +30,8 @@ export interface RotationDeps {
     readonly appService?: AppServicePort;
     /** Enrollment: which credential each managed secret holds (read by preflight, moved by publish). */
     readonly bindings: BindingStore;
+    /** Immutable per-rotation records in the state store (the audit history, independent of Durable's). */
+    readonly history: RotationHistory;
     readonly settings: RotationSettings;
     /** The process's quota budgets (absent in tests that do not pace). */
     readonly budget?: QuotaBudget;

@@ -33,6 +33,10 @@ export const Activities = {
     checkUsage: 'rotationCheckUsage',
     deleteOldCredential: 'rotationDeleteOldCredential',
     notify: 'rotationNotify',
+    recordHistory: 'rotationRecordHistory',
 } as const;
+
+/** The external event the operator API raises when an operator accepts "no evidence" for a waiting rotation. */
+export const ACCEPT_NO_EVIDENCE_EVENT = 'acceptNoEvidence';
 
 export type ActivityName = (typeof Activities)[keyof typeof Activities];

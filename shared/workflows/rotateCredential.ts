@@ -1,4 +1,5 @@
 import { type OrchestrationContext, type Task } from 'durable-functions';
+import { z } from 'zod';
 
 import { addHours, addMinutes, addSeconds, isBefore, laterOf } from '../domain/time';
 import { errorCodeOf } from '../errors/RotatorError';
@@ -16,12 +17,22 @@ import {
 import { type EvidenceItem, item, judgeUsage, newKeySignIns, switchProven } from '../domain/evidence';
 import { ErrorCodes } from '../errors/errorCodes';
 import { EVIDENCE_WAIVER_TAG, EVIDENCE_WAIVER_VALUE } from '../rotation/markers';
-import { Activities } from '../rotation/names';
+import { ACCEPT_NO_EVIDENCE_EVENT, Activities } from '../rotation/names';
 import { type LifecycleEvent, type RefreshOutcome } from '../rotation/ports';
 import { callActivity, type CallOptions } from './callActivity';
 import { type RotationRecord, type RotationStatus, type StepName, Timeline } from './timeline';
 
 type Flow<T> = Generator<Task, T, unknown>;
+
+/** What the operator API sends with ACCEPT_NO_EVIDENCE_EVENT (the caller from the verified token, and why). */
+const WaiverEventSchema = z.object({
+    by: z.object({
+        objectId: z.string().max(64).nullable(),
+        appId: z.string().max(64).nullable(),
+        name: z.string().max(256).nullable(),
+    }),
+    reason: z.string().min(1).max(500),
+});
 
 /** Bounds on waiting, fixed in code so that a replay can never see different numbers. */
 const VERIFY_FIRST_DELAY_SECONDS = 2;
@@ -31,6 +42,8 @@ const WEBHOOK_ATTEMPTS = 3;
 const DISCARD_ATTEMPTS = 5;
 /** Consecutive successful token requests before a new secret counts as usable everywhere. */
 const VERIFY_SUCCESSES = 2;
+/** How long a rotation without switch evidence offers the operator's "accept no evidence" before it ends. */
+const WAIVER_WAIT_HOURS = 72;
 
 /**
  * Rotates one managed client secret (a Key Vault secret tagged with its app and key ids).
@@ -45,7 +58,16 @@ const VERIFY_SUCCESSES = 2;
 export function* rotateCredential(context: OrchestrationContext): Flow<RotationRecord> {
     const input = RotationInputSchema.parse(context.df.getInput());
     const run = new Run(context, input);
+    // The immutable history record: written first (a rotation that later dies in the runtime still has one) and
+    // frozen at the end; Durable's own instance history is purged by operators and is not the audit trail.
+    yield* run.saveHistory();
+    yield* rotate(run);
+    yield* run.saveHistory();
+    return run.record();
+}
 
+function* rotate(run: Run): Flow<RotationRecord> {
+    const { context, input } = run;
     const plan = yield* run.activity<RotationPlan>('preflight', Activities.preflight, {
         vaultUrl: input.vaultUrl,
         secretName: input.secretName,
@@ -383,7 +405,7 @@ function* usageGate(
 ): Flow<GateOutcome | undefined> {
     const { context, input } = run;
     const markers: { correlationId: string; at: string }[] = [];
-    const max = plan.usageGate.maxChecks;
+    let max = plan.usageGate.maxChecks;
     let last: GateOutcome = 'clear';
     for (let check = 1; check <= max; check++) {
         run.mark(
@@ -498,12 +520,88 @@ function* usageGate(
                 message: `it could not be proven that nothing uses the old credential ${plan.oldKeyId} after ${max} check(s) (${detail}); it was not deleted`,
             };
         }
-        if (check === max) break;
+        if (check === max) {
+            // No switch evidence: offer the operator's "accept no evidence" for a bounded time; once accepted,
+            // one more full check runs (the old key may have come back into use while we waited).
+            if (last.code === ErrorCodes.noSwitchEvidence && !run.timeline.record.waiver) {
+                const accepted = yield* awaitNoEvidenceWaiver(run, last);
+                if (accepted) {
+                    max += 1;
+                    continue;
+                }
+                last = { ...last, message: `${last.message}; no operator accepted "no evidence" in time` };
+            }
+            break;
+        }
         run.mark('usageGate', 'waiting', `${detail}; re-checking in ${plan.usageGate.recheckHours} h`);
         run.publishStatus();
         yield context.df.createTimer(addHours(context.df.currentUtcDateTime, plan.usageGate.recheckHours));
     }
     return last;
+}
+
+/**
+ * Waits (durable timer bound) for an operator to accept "no evidence" for this rotation through the operator API
+ * (`POST /api/rotations/{id}/accept-no-evidence`, which raises ACCEPT_NO_EVIDENCE_EVENT). Meanwhile the rotation
+ * shows AttentionRequired with the action offered. Returns whether it was accepted; the waiver (who, when, why)
+ * goes into the evidence and the history record.
+ */
+function* awaitNoEvidenceWaiver(run: Run, pending: Exclude<GateOutcome, 'clear'>): Flow<boolean> {
+    const { context } = run;
+    const r = run.timeline.record;
+    const deadline = addHours(context.df.currentUtcDateTime, WAIVER_WAIT_HOURS);
+    const until = deadline.toISOString();
+    r.status = 'AttentionRequired';
+    r.reason = {
+        code: pending.code,
+        message: `${pending.message}. Or accept "no evidence" for this rotation (operator API, Rotation.Admin, with a reason) until ${until}`,
+    };
+    r.awaiting = { action: 'acceptNoEvidence', until };
+    run.mark(
+        'confirm',
+        'waiting',
+        `no evidence that a consumer uses the new key; an operator may accept that until ${until}`,
+    );
+    run.publishStatus();
+    yield* run.saveHistory();
+    yield* run.emit('Rotation.AttentionRequired', {
+        step: 'confirm',
+        code: pending.code,
+        detail: r.reason.message,
+        awaitingOperatorUntil: until,
+    });
+    const timer = context.df.createTimer(deadline);
+    for (;;) {
+        const event = context.df.waitForExternalEvent(ACCEPT_NO_EVIDENCE_EVENT);
+        const winner = yield context.df.Task.any([event, timer]);
+        r.awaiting = null;
+        if (winner !== event) {
+            r.status = 'Running';
+            r.reason = null;
+            return false;
+        }
+        const parsed = WaiverEventSchema.safeParse(event.result);
+        // Only the API raises this event; anything else (a hand-made raise with a wrong shape) is ignored.
+        if (!parsed.success) {
+            r.awaiting = { action: 'acceptNoEvidence', until };
+            continue;
+        }
+        timer.cancel();
+        const at = context.df.currentUtcDateTime.toISOString();
+        const by = parsed.data.by;
+        r.waiver = { by, at, reason: parsed.data.reason };
+        r.status = 'Running';
+        r.reason = null;
+        run.addEvidence(
+            'operator',
+            'noEvidenceAccepted',
+            `${by.name ?? by.appId ?? by.objectId ?? 'an operator'} accepted "no evidence" for this rotation: ${parsed.data.reason}`,
+        );
+        run.markConfirm();
+        run.publishStatus();
+        yield* run.saveHistory();
+        return true;
+    }
 }
 
 /** Timeline, events and error handling around activity calls for one rotation. */
@@ -512,11 +610,62 @@ class Run {
     /** Correlation ids of the rotator's own sign-ins with the new key: never evidence that consumers switched. */
     readonly ownSignIns: string[] = [];
 
+    /** When the orchestration began (its first execution's time, the same on every replay). */
+    readonly startedAt: string;
+
     constructor(
         readonly context: OrchestrationContext,
         readonly input: RotationInput,
     ) {
         this.timeline = new Timeline(input.rotationId, input.vaultUrl, input.secretName);
+        this.startedAt = context.df.currentUtcDateTime.toISOString();
+    }
+
+    /**
+     * Writes the history record (idempotent activity, conditional write; final once the rotation ended). A store
+     * that stays down is a warning on the rotation, never a reason to stop or fail it.
+     */
+    *saveHistory(): Flow<void> {
+        const r = this.timeline.record;
+        const now = this.context.df.currentUtcDateTime.toISOString();
+        const final = r.status !== 'Running' && !r.awaiting;
+        const record = {
+            id: this.context.df.instanceId,
+            rotationId: r.rotationId,
+            vaultUrl: r.vaultUrl,
+            secretName: r.secretName,
+            dryRun: this.input.dryRun,
+            trigger: this.input.trigger,
+            reason: this.input.reason,
+            startedBy: this.input.startedBy ?? null,
+            status: r.status === 'DryRun' ? 'Completed' : r.status,
+            final,
+            startedAt: this.startedAt,
+            updatedAt: now,
+            finishedAt: final ? now : null,
+            appId: r.appId,
+            oldKeyId: r.oldKeyId,
+            newKeyId: r.newKeyId,
+            oldFingerprint: r.oldFingerprint,
+            newFingerprint: r.newFingerprint,
+            newSecretVersion: r.newSecretVersion,
+            outcome: r.reason,
+            findings: r.findings,
+            plan: r.plan,
+            steps: r.steps,
+            evidence: r.evidence,
+            waiver: r.waiver ?? null,
+            awaiting: r.awaiting ?? null,
+        };
+        try {
+            yield* callActivity<{ outcome: string }>(this.context, Activities.recordHistory, { asOf: now, record });
+        } catch (error) {
+            r.findings.push({
+                severity: 'warning',
+                code: 'history_not_recorded',
+                message: `the rotation's history record could not be written (${errorCodeOf(error)})`,
+            });
+        }
     }
 
     mark(step: StepName, state: 'running' | 'waiting' | 'succeeded' | 'failed' | 'skipped', detail = ''): void {

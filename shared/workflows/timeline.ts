@@ -35,6 +35,14 @@ export interface RotationRecord {
     steps: StepRecord[];
     /** What each evidence source showed (probes, sign-in log, operator, …): the case for deleting the old key. */
     evidence: EvidenceItem[];
+    /** An operator action the rotation waits for, offered until `until` (release 2 and later). */
+    awaiting?: { action: 'acceptNoEvidence'; until: string } | null;
+    /** The operator's acceptance of "no evidence" for this rotation: who, when, why (release 2 and later). */
+    waiver?: {
+        by: { objectId: string | null; appId: string | null; name: string | null };
+        at: string;
+        reason: string;
+    } | null;
 }
 
 export type PlanSummary = Pick<

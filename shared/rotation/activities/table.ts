@@ -16,6 +16,7 @@ import {
     parseActivityInput,
     PreflightInputSchema,
     PublishInputSchema,
+    RecordHistoryInputSchema,
     RefreshInputSchema,
     UsageInputSchema,
     VerifyInputSchema,
@@ -23,6 +24,7 @@ import {
 import { type RotationDeps } from '../deps';
 import { Activities } from '../names';
 import { createCredential, discardOrphans } from './createCredential';
+import { recordHistory } from './history';
 import { checkUsage, deleteOldCredential, notify, refreshConsumer } from './observe';
 import { preflight } from './preflight';
 import { publishCredential } from './publishCredential';
@@ -111,4 +113,5 @@ export const rotationActivities: ReadonlyMap<string, ActivityHandler> = new Map(
     entry(Activities.checkUsage, UsageInputSchema, (deps, input) => checkUsage(deps, input)),
     entry(Activities.deleteOldCredential, DeleteOldInputSchema, (deps, input) => deleteOldCredential(deps, input)),
     entry(Activities.notify, NotifyInputSchema, (deps, input) => notify(deps, input)),
+    entry(Activities.recordHistory, RecordHistoryInputSchema, (deps, input) => recordHistory(deps, input)),
 ]);

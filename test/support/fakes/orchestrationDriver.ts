@@ -10,7 +10,10 @@ import { type World } from './world';
 /** What the orchestrator asked for, as Durable would record it in the history. */
 export type Action =
     | { readonly kind: 'activity'; readonly name: string; readonly input: unknown; readonly withRetry: boolean }
-    | { readonly kind: 'timer'; readonly fireAt: string };
+    | { readonly kind: 'timer'; readonly fireAt: string }
+    | { readonly kind: 'event'; readonly name: string }
+    /** `Task.any` of an external event and a timer: the outcome's result says which won (and the event's data). */
+    | { readonly kind: 'any'; readonly of: readonly Action[] };
 
 export type Outcome =
     { readonly ok: true; readonly result: unknown } | { readonly ok: false; readonly message: string };
@@ -48,6 +51,11 @@ export interface DriveOptions {
      */
     readonly failureFormat?: 'plain' | 'rpc';
     readonly maxActions?: number;
+    /**
+     * External events: when the orchestrator waits for `name` (against a timer), this says what is raised before
+     * the timer fires (undefined: nothing, the timer wins). Called with the wait's timer instant.
+     */
+    readonly externalEvent?: (name: string, world: World, timerAt: string) => unknown;
 }
 
 export interface DriveResult {
@@ -65,6 +73,10 @@ export interface DriveResult {
 interface FakeTask {
     readonly fake: Action;
     readonly retry: RetryOptions | undefined;
+    readonly tasks?: readonly FakeTask[];
+    result?: unknown;
+    cancelled?: boolean;
+    cancel(): void;
 }
 
 /**
@@ -78,7 +90,17 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
     const history: HistoryEntry[] = [];
     const statusTexts: string[] = [];
     const attempts: Attempt[] = [];
-    const schedule = (fake: Action, retry?: RetryOptions): Task => ({ fake, retry }) as FakeTask as unknown as Task;
+    const schedule = (fake: Action, retry?: RetryOptions, tasks?: readonly FakeTask[]): Task => {
+        const task: FakeTask = {
+            fake,
+            retry,
+            ...(tasks ? { tasks } : {}),
+            cancel() {
+                this.cancelled = true;
+            },
+        };
+        return task as unknown as Task;
+    };
     const df = {
         instanceId: 'rotate@kv-rotator-test.vault.azure.net@graph-client-secret',
         get isReplaying(): boolean {
@@ -93,6 +115,13 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
         callActivityWithRetry: (name: string, retry: RetryOptions, input?: unknown): Task =>
             schedule({ kind: 'activity', name, input: roundTrip(input), withRetry: true }, retry),
         createTimer: (fireAt: Date): Task => schedule({ kind: 'timer', fireAt: fireAt.toISOString() }),
+        waitForExternalEvent: (name: string): Task => schedule({ kind: 'event', name }),
+        Task: {
+            any: (tasks: Task[]): Task => {
+                const fakes = tasks as unknown as FakeTask[];
+                return schedule({ kind: 'any', of: fakes.map((t) => t.fake) }, undefined, fakes);
+            },
+        },
         setCustomStatus: (status: unknown): void => void statusTexts.push(JSON.stringify(status)),
         // Deterministic like Durable's (name-based): the same name gives the same id on every replay.
         newGuid: (name: string): string => deterministicGuid(name),
@@ -120,6 +149,22 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
             const fireAt = new Date(action.fireAt);
             if (fireAt > world.clock.now()) world.clock.advanceTo(fireAt);
             outcome = { ok: true, result: undefined };
+        } else if (action.kind === 'any') {
+            const event = action.of.find((a) => a.kind === 'event');
+            const timer = action.of.find((a) => a.kind === 'timer');
+            if (!event || !timer || event.kind !== 'event' || timer.kind !== 'timer')
+                throw new Error('driver: Task.any supports one external event against one timer');
+            const raised = options.externalEvent?.(event.name, world, timer.fireAt);
+            if (raised === undefined) {
+                const fireAt = new Date(timer.fireAt);
+                if (fireAt > world.clock.now()) world.clock.advanceTo(fireAt);
+                outcome = { ok: true, result: { winner: 'timer' } };
+            } else {
+                world.clock.advanceBy(latency);
+                outcome = { ok: true, result: { winner: 'event', data: roundTrip(raised) } };
+            }
+        } else if (action.kind === 'event') {
+            throw new Error('driver: a bare external event wait is not supported (wait against a timer)');
         } else {
             const times = options.deliverTwice?.(action.name) ? 2 : 1;
             for (let i = 0; i < times; i++) {
@@ -127,7 +172,15 @@ export async function driveRotation(world: World, options: DriveOptions): Promis
             }
         }
         history.push({ action, outcome, clockAfter: world.clock.now().toISOString() });
-        step = outcome.ok ? generator.next(outcome.result) : generator.throw(new Error(outcome.message));
+        let value = outcome.ok ? outcome.result : undefined;
+        if (outcome.ok && action.kind === 'any' && task.tasks) {
+            // Durable's Task.any resolves to the winning task itself; an event task carries the raised data.
+            const result = outcome.result as { winner: 'event' | 'timer'; data?: unknown };
+            const won = task.tasks.find((t) => t.fake.kind === result.winner)!;
+            if (result.winner === 'event') won.result = result.data;
+            value = won;
+        }
+        step = outcome.ok ? generator.next(value) : generator.throw(new Error(outcome.message));
     }
     return {
         output: roundTrip(step.value) as RotationRecord,

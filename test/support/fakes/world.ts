@@ -1,5 +1,6 @@
 import { createPolicy, type RotationPolicy } from '../../../shared/domain/policy';
 import { type Binding, BindingStore, ENROLLMENT_KEY } from '../../../shared/enrollment/bindings';
+import { RotationHistory } from '../../../shared/history/rotationHistory';
 import { type ConsumersConfig, parseConsumersConfig } from '../../../shared/rotation/consumers';
 import { type RotationDeps, type RotationSettings } from '../../../shared/rotation/deps';
 import { ManagedTags } from '../../../shared/rotation/markers';
@@ -76,6 +77,8 @@ export interface World {
     /** The state store holding the enrollment. */
     readonly state: MemoryStateStore;
     readonly bindings: BindingStore;
+    /** The rotation records the orchestrator writes (in `state`). */
+    readonly history: RotationHistory;
     readonly log: ReturnType<typeof recordingLogger>['logger'];
     readonly oldKeyId: string;
     readonly oldFingerprint: string;
@@ -164,6 +167,7 @@ export function createWorld(options: WorldOptions = {}): World {
         refresher,
         consumers,
         bindings,
+        history: new RotationHistory(state),
         settings: {
             policy,
             vaultUrls: options.vaultUrls ?? [VAULT_URL],
@@ -189,6 +193,7 @@ export function createWorld(options: WorldOptions = {}): World {
         deps,
         state,
         bindings,
+        history: deps.history,
         log: logger,
         oldKeyId: old.keyId,
         oldFingerprint,

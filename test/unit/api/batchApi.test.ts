@@ -274,3 +274,26 @@ describe('estimateFinish', () => {
         expect(estimateFinish(deps, NOW, [])).toMatchObject({ seconds: 0, bindingQuota: 'none' });
     });
 });
+
+describe('batch starts record who asked', () => {
+    it('every rotation a batch starts carries the caller from the verified token, and the batch status shows it', async () => {
+        const w = world([ref(1), ref(2)]);
+        w.deps = {
+            ...w.deps,
+            authorize: () =>
+                Promise.resolve({
+                    ok: true as const,
+                    caller: { appId: 'spa-client', objectId: 'user-oid', name: 'Ana', roles: [] },
+                }),
+        };
+        const res = await startBatchRoute(w.deps, post({ selector: { all: true }, reason: 'leak' }));
+        expect(res.status).toBe(202);
+        expect(w.starts.map((s) => s.startedBy)).toEqual([
+            { objectId: 'user-oid', appId: 'spa-client', name: 'Ana' },
+            { objectId: 'user-oid', appId: 'spa-client', name: 'Ana' },
+        ]);
+        const id = (res.jsonBody as { id: string }).id;
+        const state = await getBatchRoute(w.deps, get(id));
+        expect(state.jsonBody).toMatchObject({ startedBy: { objectId: 'user-oid', name: 'Ana' } });
+    });
+});

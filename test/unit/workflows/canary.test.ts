@@ -18,6 +18,8 @@ function surfaces(world: World, run: DriveResult): Record<string, unknown> {
         logs: world.logLines,
         consumerRequests: world.refresher.calls,
         directoryRequests: world.directory.calls,
+        // The state store: enrollment, locks and the rotation history records.
+        state: [...world.state.docs.entries()].map(([key, doc]) => `${key} ${doc.text}`),
     };
 }
 
