@@ -66,9 +66,24 @@ export function credentialKey(appId: string, keyId: string): string {
  */
 export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<ScanSummary> {
     const { now } = options;
-    const { managed, refused } = await enrolledByCredential(deps, now);
-    const marks = await deps.rotationMarks();
-    const previousLedger = (await deps.state.read<AlertLedger>(ALERT_LEDGER_KEY)) ?? {};
+    // The first application page is asked for now, while the scan reads what it needs before it can act on one
+    // (the vaults' secrets and enrollment, rotation marks, the alert ledger): each is a round trip of its own.
+    const stream = deps.scanner.pages()[Symbol.asyncIterator]();
+    const firstPage = stream.next();
+    firstPage.catch(() => {}); // a failed first page is reported where it is awaited
+    const pagesOf = resumed(firstPage, stream);
+    let prelude: [Awaited<ReturnType<typeof enrolledByCredential>>, ReadonlyMap<string, RotationMark>, AlertLedger];
+    try {
+        prelude = await Promise.all([
+            enrolledByCredential(deps, now),
+            deps.rotationMarks(),
+            deps.state.read<AlertLedger>(ALERT_LEDGER_KEY).then((ledger) => ledger ?? {}),
+        ]);
+    } catch (error) {
+        void stream.return?.().catch(() => {});
+        throw error;
+    }
+    const [{ managed, refused }, marks, previousLedger] = prelude;
     const ledger: AlertLedger = {};
     const inventory = new InventoryBuilder(now);
     const alerts: LifecycleEvent[] = [];
@@ -81,7 +96,7 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
     let joined = 0;
     let failedToStart = 0;
 
-    for await (const page of deps.scanner.pages()) {
+    for await (const page of pagesOf) {
         pages += 1;
         for (const app of page) {
             apps += 1;
@@ -132,25 +147,32 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
         options.onProgress?.({ pages, apps, credentials });
     }
 
-    const alertsSent = await publishAlerts(deps, alerts);
-    if (refused.length > 0) await publishAlerts(deps, refused);
-    // Only thresholds that were actually announced are remembered, so an unsent alert is retried next scan.
-    for (const key of alertKeys.slice(alertsSent)) {
-        const previous = previousLedger[key];
-        if (previous === undefined) delete ledger[key];
-        else ledger[key] = previous;
-    }
-    // Conditional merge: a threshold another instance announced meanwhile stays remembered (lowest wins).
-    await deps.state.update<AlertLedger>(ALERT_LEDGER_KEY, (stored = {}) => {
-        const merged: AlertLedger = { ...ledger };
-        for (const [key, days] of Object.entries(merged)) {
-            const other = stored[key];
-            if (other !== undefined && other < days) merged[key] = other;
+    const announce = async (): Promise<number> => {
+        const sent = await publishAlerts(deps, alerts);
+        if (refused.length > 0) await publishAlerts(deps, refused);
+        // Only thresholds that were actually announced are remembered, so an unsent alert is retried next scan.
+        for (const key of alertKeys.slice(sent)) {
+            const previous = previousLedger[key];
+            if (previous === undefined) delete ledger[key];
+            else ledger[key] = previous;
         }
-        return merged;
-    });
+        // Conditional merge: a threshold another instance announced meanwhile stays remembered (lowest wins).
+        await deps.state.update<AlertLedger>(ALERT_LEDGER_KEY, (stored = {}) => {
+            const merged: AlertLedger = { ...ledger };
+            for (const [key, days] of Object.entries(merged)) {
+                const other = stored[key];
+                if (other !== undefined && other < days) merged[key] = other;
+            }
+            return merged;
+        });
+        return sent;
+    };
     const snapshot = inventory.build({ pages, apps, paused: deps.paused });
-    await deps.state.write(INVENTORY_KEY, snapshot);
+    // The inventory does not depend on what was announced: it is written while the alerts go out.
+    const [announced, written] = await Promise.allSettled([announce(), deps.state.write(INVENTORY_KEY, snapshot)]);
+    if (announced.status === 'rejected') throw announced.reason;
+    if (written.status === 'rejected') throw written.reason;
+    const alertsSent = announced.value;
     return {
         apps,
         credentials,
@@ -162,6 +184,15 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
         bindingMismatches: refused.length,
         inventory: snapshot.counts,
     };
+}
+
+/** The pages of a stream whose first page was already asked for; closing it closes the stream. */
+async function* resumed<T>(first: Promise<IteratorResult<T>>, rest: AsyncIterator<T>): AsyncGenerator<T> {
+    try {
+        for (let next = await first; !next.done; next = await rest.next()) yield next.value;
+    } finally {
+        await rest.return?.();
+    }
 }
 
 /** The enrolled secrets the scan may act on, keyed by their binding's credential; refused ones are announced. */

@@ -11,7 +11,7 @@ import {
     type SecretState,
     type StateStorePort,
 } from '../../../shared/scan/ports';
-import { ALERT_LEDGER_KEY, type ScanDeps, scanTenant } from '../../../shared/scan/scanTenant';
+import { ALERT_LEDGER_KEY, INVENTORY_KEY, type ScanDeps, scanTenant } from '../../../shared/scan/scanTenant';
 import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
 
 const NOW = new Date('2026-06-01T00:00:00.000Z');
@@ -192,4 +192,71 @@ describe('scanTenant', () => {
         expect(retry.published).toHaveLength(50);
         expect(retry.published.some((e) => sent.includes(e.id))).toBe(false);
     });
+
+    it('asks for the first application page while it reads the vaults, and writes the inventory while alerts go out', async () => {
+        const due = app('app-1', [credential('app-1', 'key-1', 5)]);
+        const state = memoryState();
+        const { d, published } = deps([due], { state });
+        const events: string[] = [];
+        // Each read below answers only once the other side has begun: run one after the other, they would never
+        // answer (a bounded wait turns that into a failure).
+        const firstPageAsked = signal();
+        const pagesOf = d.scanner.pages;
+        d.scanner.pages = async function* () {
+            events.push('first page asked');
+            firstPageAsked.set();
+            yield* pagesOf();
+        };
+        const listSecrets = d.managed.listSecrets;
+        d.managed.listSecrets = async (vaults) => {
+            await firstPageAsked.within(1_000, 'the first page was not asked for while the vaults were read');
+            events.push('vaults read');
+            return listSecrets(vaults);
+        };
+        const inventoryWritten = signal();
+        const write = state.write.bind(state);
+        state.write = async (key, value) => {
+            await write(key, value);
+            if (key === INVENTORY_KEY) inventoryWritten.set();
+        };
+        d.notifier.publish = async (batch) => {
+            await inventoryWritten.within(1_000, 'the inventory was not written while the alerts went out');
+            published.push(...batch);
+        };
+        await scanTenant(d, { now: NOW });
+        expect(events).toEqual(['first page asked', 'vaults read']);
+        expect(published.map((e) => e.type)).toEqual(['Credential.ExpiringSoon']);
+        expect(state.peekRaw(INVENTORY_KEY)).toContain('app-1');
+    });
+
+    it('a failing vault read still ends the scan with that error, and the stream it began is closed', async () => {
+        let closed = false;
+        const { d } = deps([app('app-1', [])]);
+        d.scanner.pages = async function* () {
+            try {
+                yield await Promise.resolve([app('app-1', [])]);
+                yield [app('app-2', [])];
+            } finally {
+                closed = true;
+            }
+        };
+        d.managed.listSecrets = () => Promise.reject(new Error('vault down'));
+        await expect(scanTenant(d, { now: NOW })).rejects.toThrow('vault down');
+        await new Promise((r) => setTimeout(r, 10));
+        expect(closed).toBe(true);
+    });
 });
+
+/** A one-shot flag a test can wait on, for at most some time. */
+function signal() {
+    let set = (): void => {};
+    const reached = new Promise<void>((resolve) => (set = resolve));
+    return {
+        set: () => set(),
+        within: (ms: number, failure: string) =>
+            Promise.race([
+                reached,
+                new Promise<never>((_, reject) => setTimeout(() => reject(new Error(failure)), ms)),
+            ]),
+    };
+}
