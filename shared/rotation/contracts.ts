@@ -189,6 +189,31 @@ export const DiscardOrphansInputSchema = z.object({
 });
 export type DiscardOrphansInput = z.output<typeof DiscardOrphansInputSchema>;
 
+/**
+ * The end-of-rotation sweep: this rotation's marked credentials, once Graph's read-after-write lag has passed.
+ * `keepKeyId`: the credential the rotation published (absent when it published nothing).
+ */
+export const SweepInputSchema = z.object({
+    rotationId: id,
+    vaultUrl: vault,
+    secretName: z.string().min(1),
+    appId: id,
+    keepKeyId: id.optional(),
+});
+export type SweepInput = z.output<typeof SweepInputSchema>;
+
+export interface SweepResult {
+    /** Marked credentials this sweep removed. */
+    readonly removed: readonly string[];
+    /** Marked credentials it left, and why (published by this rotation, held by the secret, named by a binding). */
+    readonly kept: readonly { readonly keyId: string; readonly why: string }[];
+    /** Marked credentials Graph listed but answered "not found" to removing (replicas disagree): may still exist. */
+    readonly unconfirmed: readonly string[];
+    /** The pending stash: deleted once no credential of its value is left; kept (with why) otherwise. */
+    readonly stash: 'deleted' | 'absent' | 'kept';
+    readonly stashDetail?: string;
+}
+
 export const PublishInputSchema = z.object({
     rotationId: id,
     vaultUrl: vault,

@@ -26,6 +26,7 @@ export const Activities = {
     preflight: 'rotationPreflight',
     createCredential: 'rotationCreateCredential',
     discardOrphans: 'rotationDiscardOrphans',
+    sweepCredentials: 'rotationSweepCredentials',
     verifyCredential: 'rotationVerifyCredential',
     discardCredential: 'rotationDiscardCredential',
     publishCredential: 'rotationPublishCredential',

@@ -11,6 +11,7 @@ import {
     type RotationInput,
     RotationInputSchema,
     type RotationPlan,
+    type SweepResult,
     type UsageResult,
     type VerifyResult,
 } from '../rotation/contracts';
@@ -44,6 +45,12 @@ const DISCARD_ATTEMPTS = 5;
 const VERIFY_SUCCESSES = 2;
 /** How long a rotation without switch evidence offers the operator's "accept no evidence" before it ends. */
 const WAIVER_WAIT_HOURS = 72;
+/**
+ * How long after its last create attempt a rotation trusts Graph to list every credential that attempt added.
+ * Graph gives no read-after-write SLA (api-fidelity §1.11: a just-created credential can be missing from GET and
+ * from removePassword); 15 minutes is far beyond the seconds observed, and later scans sweep whatever outlives it.
+ */
+const GRAPH_LAG_BOUND_MINUTES = 15;
 
 /**
  * Rotates one managed client secret (a Key Vault secret tagged with its app and key ids).
@@ -110,27 +117,12 @@ function* rotate(run: Run): Flow<RotationRecord> {
             run.waitingForQuota('create'),
         );
     } catch (error) {
-        // Each failed attempt may have added a credential whose response was lost: sweep them before giving up.
-        const sweep = {
-            rotationId: input.rotationId,
-            vaultUrl: input.vaultUrl,
-            secretName: input.secretName,
-            appId: plan.appId,
-        };
-        let swept = 'leftovers of this rotation were removed';
-        try {
-            yield* callActivity<{ removed: string[] }>(context, Activities.discardOrphans, sweep);
-        } catch (cleanup) {
-            swept = `leftovers could not be removed (${errorCodeOf(cleanup)}); look for credentials named rotator:${input.rotationId}`;
-            return yield* run.finish(
-                'AttentionRequired',
-                'create',
-                errorCodeOf(error),
-                `${firstLine(error)}; ${swept}`,
-            );
-        }
-        return yield* run.finish('Failed', 'create', errorCodeOf(error), `${firstLine(error)}; ${swept}`);
+        // Each failed attempt may have added a credential whose response was lost, and Graph may not list it yet:
+        // finish() sweeps this rotation's marked credentials once the lag has passed and says what it found.
+        run.createSettled();
+        return yield* run.finish('Failed', 'create', errorCodeOf(error), firstLine(error));
     }
+    run.createSettled();
     if (!created.ok) return yield* run.finish('Failed', 'create', created.code, created.message);
     run.timeline.record.newKeyId = created.keyId;
     run.timeline.record.newFingerprint = created.fingerprint;
@@ -160,10 +152,22 @@ function* rotate(run: Run): Flow<RotationRecord> {
             yield context.df.createTimer(addMinutes(context.df.currentUtcDateTime, 2 ** (attempt - 1)));
         }
         const failure = `new credential did not authenticate (${verified.category}${verified.aadstsCode ? ` AADSTS${verified.aadstsCode}` : ''}): ${verified.detail}`;
-        const what = removed
+        const swept = yield* run.sweep('verifyNew');
+        if ('removed' in swept && swept.removed.includes(created.keyId)) removed = true;
+        const gone =
+            removed ||
+            ('removed' in swept &&
+                !swept.kept.some((k) => k.keyId === created.keyId) &&
+                !swept.unconfirmed.includes(created.keyId));
+        const what = gone
             ? 'it was removed and the old credential kept'
-            : `Graph still did not list it after ${DISCARD_ATTEMPTS} removal attempts, so it may still exist (named rotator:${input.rotationId}, its value kept in the pending secret); the old credential was kept`;
-        return yield* run.finish('AttentionRequired', 'verifyNew', 'verification_failed', `${failure}; ${what}`);
+            : `Graph still did not list it after ${DISCARD_ATTEMPTS} removal attempts and a sweep after its lag, so it may still exist (named rotator:${input.rotationId}, its value kept in the pending secret); the old credential was kept`;
+        return yield* run.finish(
+            'AttentionRequired',
+            'verifyNew',
+            'verification_failed',
+            `${failure}; ${what}${sweepNote(swept, input.rotationId, created.keyId, undefined, false)}`,
+        );
     }
 
     const published = yield* run.activity<PublishResult>('publish', Activities.publishCredential, {
@@ -178,6 +182,7 @@ function* rotate(run: Run): Flow<RotationRecord> {
         asOf: context.df.currentUtcDateTime.toISOString(),
     });
     if (!published) return run.record();
+    run.published = created.keyId;
     const publishedAt = context.df.currentUtcDateTime;
     run.timeline.record.newSecretVersion = published.version;
     run.mark(
@@ -609,6 +614,11 @@ class Run {
     readonly timeline: Timeline;
     /** Correlation ids of the rotator's own sign-ins with the new key: never evidence that consumers switched. */
     readonly ownSignIns: string[] = [];
+    /** When the create step's last attempt ended: from then on credentials marked with this rotation may exist. */
+    createSettledAt: Date | undefined;
+    /** The credential this rotation published (the secret holds it): the sweep keeps it. */
+    published: string | undefined;
+    #swept: SweepOutcome | undefined;
 
     /** When the orchestration began (its first execution's time, the same on every replay). */
     readonly startedAt: string;
@@ -754,6 +764,46 @@ class Run {
         }
     }
 
+    createSettled(): void {
+        this.createSettledAt = this.context.df.currentUtcDateTime;
+    }
+
+    /**
+     * Once per rotation, before it ends: waits until Graph's read-after-write lag has passed since the last create
+     * attempt (so a credential whose addPassword response was lost, or whose attempt was killed before its stash,
+     * is listed), then removes this rotation's marked credentials except the one it published.
+     */
+    *sweep(step: StepName): Flow<SweepOutcome> {
+        if (this.#swept) return this.#swept;
+        const { context, input } = this;
+        const settled = this.createSettledAt ?? context.df.currentUtcDateTime;
+        const seenPastLag = addMinutes(settled, GRAPH_LAG_BOUND_MINUTES);
+        if (isBefore(context.df.currentUtcDateTime, seenPastLag)) {
+            const before = this.timeline.record.steps.find((s) => s.name === step);
+            this.mark(
+                step,
+                'waiting',
+                `until ${seenPastLag.toISOString()}: Graph may not list a just-created credential yet; then this rotation's leftovers are removed`,
+            );
+            this.publishStatus();
+            yield context.df.createTimer(seenPastLag);
+            // A step that had succeeded keeps its own outcome; a failing one is marked by finish().
+            if (before && before.state === 'succeeded') this.mark(step, before.state, before.detail);
+        }
+        try {
+            this.#swept = yield* callActivity<SweepResult>(context, Activities.sweepCredentials, {
+                rotationId: input.rotationId,
+                vaultUrl: input.vaultUrl,
+                secretName: input.secretName,
+                appId: this.timeline.record.appId ?? '',
+                ...(this.published ? { keepKeyId: this.published } : {}),
+            });
+        } catch (error) {
+            this.#swept = { failed: `${errorCodeOf(error)}: ${firstLine(error)}` };
+        }
+        return this.#swept;
+    }
+
     /** Shows a step sleeping for quota as `waiting`, so progress reports can tell it from work in progress. */
     waitingForQuota(step: StepName): CallOptions {
         return {
@@ -790,10 +840,34 @@ class Run {
         message: string,
     ): Flow<RotationRecord> {
         const r = this.timeline.record;
+        let note = '';
+        if (this.createSettledAt && !this.input.dryRun) {
+            const already = this.#swept !== undefined;
+            const swept = yield* this.sweep(step);
+            const newKeyId = r.newKeyId ?? undefined;
+            if (!already) note = sweepNote(swept, this.input.rotationId, newKeyId, this.published, true);
+            if ('failed' in swept) {
+                // Something of ours may be left on the application: a human should know, whatever else happened.
+                if (status === 'Failed') status = 'AttentionRequired';
+                r.findings.push({
+                    severity: 'warning',
+                    code: 'leftovers_not_checked',
+                    message: sweepNote(swept, this.input.rotationId, newKeyId, this.published, false).slice(2),
+                });
+            } else {
+                const leftovers = swept.removed.filter((k) => k !== newKeyId);
+                if (leftovers.length > 0)
+                    r.findings.push({
+                        severity: 'info',
+                        code: 'leftovers_removed',
+                        message: `removed ${leftovers.length} credential(s) left by interrupted create attempts (${leftovers.join(', ')})`,
+                    });
+            }
+        }
         r.status = status;
         if (status !== 'Completed') {
-            r.reason = { code, message };
-            this.mark(step, 'failed', message);
+            r.reason = { code, message: `${message}${note}` };
+            this.mark(step, 'failed', `${message}${note}`);
         }
         this.publishStatus();
         const type =
@@ -803,9 +877,63 @@ class Run {
                   ? 'Rotation.Failed'
                   : 'Rotation.AttentionRequired';
         // A dry run announces nothing, even when it could not complete its checks.
-        if (!this.input.dryRun) yield* this.emit(type, status === 'Completed' ? {} : { step, code, detail: message });
+        if (!this.input.dryRun) {
+            yield* this.emit(
+                type,
+                status === 'Completed'
+                    ? note
+                        ? { detail: `${message}${note}` }
+                        : {}
+                    : { step, code, detail: `${message}${note}` },
+            );
+        }
         return this.record();
     }
+}
+
+type SweepOutcome = SweepResult | { readonly failed: string };
+
+/**
+ * What the sweep found, as a clause appended to the outcome ("; …"), empty when there was nothing to say.
+ * `createdKeyId`: the rotation's own new credential, reported by the caller.
+ */
+function sweepNote(
+    swept: SweepOutcome,
+    rotationId: string,
+    newKeyId: string | undefined,
+    published: string | undefined,
+    reportNew: boolean,
+): string {
+    if ('failed' in swept)
+        return `; this rotation's credentials (named rotator:${rotationId}) could not be checked after Graph's lag (${swept.failed}): one may be left on the application until a later scan removes it`;
+    const parts: string[] = [];
+    const leftovers = swept.removed.filter((k) => k !== newKeyId);
+    if (leftovers.length > 0)
+        parts.push(
+            `removed ${leftovers.length} credential(s) left by interrupted create attempts (${leftovers.join(', ')})`,
+        );
+    if (reportNew && newKeyId && newKeyId !== published) {
+        const kept = swept.kept.find((k) => k.keyId === newKeyId);
+        parts.push(
+            swept.removed.includes(newKeyId)
+                ? `the new credential ${newKeyId} was removed`
+                : kept
+                  ? `the new credential ${newKeyId} was kept (${kept.why})`
+                  : swept.unconfirmed.includes(newKeyId)
+                    ? `the new credential ${newKeyId} may still exist (Graph lists it but answered "not found" to removing it)`
+                    : `the new credential ${newKeyId} is no longer on the application`,
+        );
+    }
+    const stuck = swept.unconfirmed.filter((k) => k !== newKeyId);
+    if (stuck.length > 0)
+        parts.push(
+            `credential(s) ${stuck.join(', ')} named rotator:${rotationId} may still exist (Graph lists them but answered "not found" to removing them)`,
+        );
+    for (const k of swept.kept)
+        if (k.keyId !== newKeyId) parts.push(`kept credential ${k.keyId} named rotator:${rotationId} (${k.why})`);
+    if (swept.stash === 'kept' && swept.stashDetail && !published)
+        parts.push(`the pending secret was kept: ${swept.stashDetail}`);
+    return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
 
 /** Durable flattens a failed activity to "<message> \n <details>"; the first line is ours and safe to show. */

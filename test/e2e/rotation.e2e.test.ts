@@ -189,7 +189,8 @@ describe('rotation workflow through the local host against the tenant emulator',
             const id = await world.startRotation('happy-secret');
             await waitForStep(world, id, 'create', 'succeeded');
             await world.emu.advanceClock(400); // past PROPAGATION_TIMEOUT_SECONDS (300)
-            const done = await world.waitForRotation(id);
+            // Then the rotation waits out Graph's read-after-write lag before its final sweep.
+            const done = await world.waitForRotation(id, { advanceSeconds: 5 * 60 });
             expect(done.status).toBe('AttentionRequired');
             expect(done.outcome?.code).toBe('verification_failed');
             expect(done.outcome?.message).toMatch(/AADSTS7000215/);

@@ -63,7 +63,10 @@ describe('rotation under tenant policy and host crashes', () => {
             'policy',
         );
         try {
-            const done = await world.waitForRotation(await world.startRotation('refused-secret'));
+            // A failed create waits out Graph's read-after-write lag, then sweeps: advance the clock meanwhile.
+            const done = await world.waitForRotation(await world.startRotation('refused-secret'), {
+                advanceSeconds: 5 * 60,
+            });
             expect(done.status).toBe('Failed');
             expect(done.outcome?.code).toBe('lifetime_policy_violation');
             expect(done.outcome?.message).toMatch(/app-management policy/);
@@ -89,7 +92,9 @@ describe('rotation under tenant policy and host crashes', () => {
             'size limit',
         );
         try {
-            const done = await world.waitForRotation(await world.startRotation('full-secret'));
+            const done = await world.waitForRotation(await world.startRotation('full-secret'), {
+                advanceSeconds: 5 * 60,
+            });
             expect(done.status).toBe('Failed');
             expect(done.outcome?.code).toBe('credential_limit_reached');
             expect(done.outcome?.message).toMatch(/Directory_ResourceSizeExceeded.*too many credentials/);

@@ -5,7 +5,7 @@ import { fingerprintOf } from '../../security/fingerprint';
 import { type CreateInput, type CreateResult, type DiscardOrphansInput } from '../contracts';
 import { type RotationDeps } from '../deps';
 import { type ApplicationInfo, type PasswordCredentialInfo } from '../ports';
-import { credentialDisplayName, ManagedTags, SECRET_CONTENT_TYPE } from '../markers';
+import { credentialDisplayName, ManagedTags, rotationIdFromDisplayName, SECRET_CONTENT_TYPE } from '../markers';
 import { deleteStash, readStash, writeStash } from '../stash';
 
 /**
@@ -41,6 +41,23 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
             rotationId: input.rotationId,
             keyId: credential.keyId,
         });
+    }
+    // A stash left by an earlier rotation of this secret (one whose publish failed): that rotation is over (the
+    // starter lets one rotation per credential run), and its value is about to be overwritten. A credential of
+    // that value that nobody holds would be an orphan for good, so it goes first; if it cannot, nothing is
+    // overwritten (the activity fails and is retried).
+    const earlierKeyId =
+        stash && stash.properties.tags[ManagedTags.rotationId] !== input.rotationId
+            ? stash.properties.tags[ManagedTags.keyId]
+            : undefined;
+    if (earlierKeyId !== undefined && (await leftoverOfEarlierRotation(deps, app, input, earlierKeyId))) {
+        if ((await deps.credentials.removePassword(app.objectId, earlierKeyId)) === 'removed') {
+            orphansRemoved.push(earlierKeyId);
+            log.warn('Removed the unpublished credential of an earlier rotation before reusing its stash', {
+                rotationId: input.rotationId,
+                keyId: earlierKeyId,
+            });
+        }
     }
     const reusable = stash && stashedKeyId !== undefined ? mine.find((c) => c.keyId === stashedKeyId) : undefined;
     if (stash && reusable) {
@@ -130,6 +147,25 @@ export async function discardOrphans(
         log.error('Could not delete the stash of a failed create', { rotationId: input.rotationId }, error);
     });
     return { removed };
+}
+
+/**
+ * Whether `keyId` is an unpublished credential of an earlier rotation: on the app, marked by the rotator, not the
+ * one the live secret holds and not one an enrollment names (fail closed: any doubt keeps it).
+ */
+async function leftoverOfEarlierRotation(
+    deps: RotationDeps,
+    app: ApplicationInfo,
+    input: { rotationId: string; vaultUrl: string; secretName: string },
+    keyId: string,
+): Promise<boolean> {
+    const credential = app.passwordCredentials.find((c) => c.keyId.toLowerCase() === keyId.toLowerCase());
+    const owner = rotationIdFromDisplayName(credential?.displayName);
+    if (!credential || owner === undefined || owner === input.rotationId) return false;
+    const live = await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName);
+    if (live?.tags[ManagedTags.keyId]?.toLowerCase() === keyId.toLowerCase()) return false;
+    const bindings = await deps.bindings.list();
+    return !bindings.some((b) => b.keyId.toLowerCase() === keyId.toLowerCase());
 }
 
 /**

@@ -18,6 +18,7 @@ import {
     PublishInputSchema,
     RecordHistoryInputSchema,
     RefreshInputSchema,
+    SweepInputSchema,
     UsageInputSchema,
     VerifyInputSchema,
 } from '../contracts';
@@ -28,6 +29,7 @@ import { recordHistory } from './history';
 import { checkUsage, deleteOldCredential, notify, refreshConsumer } from './observe';
 import { preflight } from './preflight';
 import { publishCredential } from './publishCredential';
+import { sweepCredentials } from './sweepCredentials';
 import { discardCredential, verifyCredential } from './verifyCredential';
 
 /** Validates an activity's raw input, then runs its use-case. */
@@ -106,6 +108,7 @@ export const rotationActivities: ReadonlyMap<string, ActivityHandler> = new Map(
     entry(Activities.preflight, PreflightInputSchema, (deps, input) => preflight(deps, input)),
     entry(Activities.createCredential, CreateInputSchema, createCredential),
     entry(Activities.discardOrphans, DiscardOrphansInputSchema, discardOrphans),
+    entry(Activities.sweepCredentials, SweepInputSchema, sweepCredentials),
     entry(Activities.verifyCredential, VerifyInputSchema, (deps, input) => verifyCredential(deps, input)),
     entry(Activities.discardCredential, DiscardInputSchema, (deps, input) => discardCredential(deps, input)),
     entry(Activities.publishCredential, PublishInputSchema, (deps, input) => publishCredential(deps, input)),

@@ -24,6 +24,8 @@ export interface DirectoryCall {
 interface StoredCredential {
     readonly info: PasswordCredentialInfo;
     readonly secret: Secret;
+    /** Clock ms when addPassword created it (undefined when seeded): replication lag counts from here. */
+    readonly createdAtMs?: number;
 }
 
 interface StoredApp {
@@ -54,6 +56,7 @@ export class FakeDirectory implements AppCredentialsPort, AppOwnershipPort {
     readonly #seed: number;
     #next = 0;
     #loseResponses = 0;
+    #lag: { seconds: number; now: () => Date } | undefined;
 
     constructor(seed = 1) {
         this.#seed = seed;
@@ -104,6 +107,19 @@ export class FakeDirectory implements AppCredentialsPort, AppOwnershipPort {
         return { keyId: stored.info.keyId, secret: stored.secret };
     }
 
+    /**
+     * Graph's read-after-write lag (api-fidelity §1.11), by the clock: for `seconds` after addPassword created a
+     * credential, GET does not list it and removePassword answers "not found" (and removes nothing).
+     */
+    replicationLag(seconds: number, now: () => Date): void {
+        this.#lag = { seconds, now };
+    }
+
+    #replicated(credential: StoredCredential): boolean {
+        if (!this.#lag || credential.createdAtMs === undefined) return true;
+        return this.#lag.now().getTime() - credential.createdAtMs >= this.#lag.seconds * 1000;
+    }
+
     /** The next addPassword creates the credential and then throws 503: the response was lost. */
     loseNextAddPasswordResponse(): void {
         this.#loseResponses += 1;
@@ -138,7 +154,7 @@ export class FakeDirectory implements AppCredentialsPort, AppOwnershipPort {
                 objectId: app.objectId,
                 appId: app.appId,
                 displayName: app.displayName,
-                passwordCredentials: app.credentials.map((c) => ({ ...c.info })),
+                passwordCredentials: app.credentials.filter((c) => this.#replicated(c)).map((c) => ({ ...c.info })),
                 ...(options.withOwners
                     ? { ownerIds: app.ownedByRotator ? ['operator-user', ROTATOR_OBJECT_ID] : ['operator-user'] }
                     : {}),
@@ -158,7 +174,7 @@ export class FakeDirectory implements AppCredentialsPort, AppOwnershipPort {
             if (this.maxLifetimeDays !== undefined && days > this.maxLifetimeDays) {
                 throw lifetimePolicyViolation(this.maxLifetimeDays);
             }
-            const stored = this.#mint(request);
+            const stored = { ...this.#mint(request), createdAtMs: this.#lag?.now().getTime() };
             app.credentials.push(stored);
             if (this.#loseResponses > 0) {
                 this.#loseResponses -= 1;
@@ -186,7 +202,7 @@ export class FakeDirectory implements AppCredentialsPort, AppOwnershipPort {
                 }
                 const app = this.#appByObjectId(appObjectId);
                 const before = app.credentials.length;
-                app.credentials = app.credentials.filter((c) => c.info.keyId !== keyId);
+                app.credentials = app.credentials.filter((c) => c.info.keyId !== keyId || !this.#replicated(c));
                 const result = app.credentials.length < before ? 'removed' : 'notFound';
                 this.calls.push({ method: 'removePassword', appObjectId, keyId, result });
                 return result;

@@ -176,12 +176,14 @@ describe('createCredential', () => {
         expect(mine(world)).toEqual([result.keyId]);
     });
 
-    it("does not reuse a stash left by another rotation, nor touch that rotation's credential", async () => {
+    // Issue 12 defect 10: overwriting the stash of an earlier rotation whose publish failed lost the only copy of
+    // that credential's value and left the credential on the app for good.
+    it('does not reuse a stash left by an earlier rotation; removes its unpublished credential before overwriting it', async () => {
         const world = createWorld();
-        const foreign = world.directory.seedCredential(APP_ID, { displayName: credentialDisplayName('rot-0999') });
-        world.vault.seed(VAULT_URL, PENDING, foreign.secret, {
+        const earlier = world.directory.seedCredential(APP_ID, { displayName: credentialDisplayName('rot-0999') });
+        world.vault.seed(VAULT_URL, PENDING, earlier.secret, {
             tags: {
-                [ManagedTags.keyId]: foreign.keyId,
+                [ManagedTags.keyId]: earlier.keyId,
                 [ManagedTags.rotationId]: 'rot-0999',
                 [STASH_FOR_TAG]: SECRET_NAME.toLowerCase(),
             },
@@ -189,9 +191,32 @@ describe('createCredential', () => {
 
         const result = expectOk(await createCredential(world.deps, createInput(), world.log));
         expect(result.reused).toBe(false);
-        expect(result.orphansRemoved).toEqual([]);
-        expect(world.directory.credentialsOf(APP_ID).map((c) => c.keyId)).toContain(foreign.keyId);
+        expect(result.orphansRemoved).toEqual([earlier.keyId]);
+        expect(world.directory.credentialsOf(APP_ID).map((c) => c.keyId)).not.toContain(earlier.keyId);
         expect(world.vault.peek(VAULT_URL, PENDING)?.tags[ManagedTags.rotationId]).toBe(ROTATION_ID);
+    });
+
+    it("never removes an earlier rotation's credential that the live secret holds or that is not marked", async () => {
+        for (const variant of ['live', 'unmarked'] as const) {
+            const world = createWorld();
+            const earlier = world.directory.seedCredential(APP_ID, {
+                displayName: variant === 'unmarked' ? 'operator-made' : credentialDisplayName('rot-0999'),
+            });
+            if (variant === 'live')
+                world.vault.seed(VAULT_URL, SECRET_NAME, earlier.secret, {
+                    tags: { [ManagedTags.appId]: APP_ID, [ManagedTags.keyId]: earlier.keyId },
+                });
+            world.vault.seed(VAULT_URL, PENDING, earlier.secret, {
+                tags: {
+                    [ManagedTags.keyId]: earlier.keyId,
+                    [ManagedTags.rotationId]: 'rot-0999',
+                    [STASH_FOR_TAG]: SECRET_NAME.toLowerCase(),
+                },
+            });
+            const result = expectOk(await createCredential(world.deps, createInput(), world.log));
+            expect(result.orphansRemoved).toEqual([]);
+            expect(world.directory.credentialsOf(APP_ID).map((c) => c.keyId)).toContain(earlier.keyId);
+        }
     });
 
     it('keeps the stashed credential and removes only the unstashed extra', async () => {

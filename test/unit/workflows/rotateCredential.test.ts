@@ -49,6 +49,8 @@ describe('rotateCredential (driven without a host)', () => {
                 A.verifyCredential,
                 A.checkUsage,
                 A.deleteOldCredential,
+                // Days after create: past Graph's lag, nothing else marked with this rotation is left.
+                A.sweepCredentials,
             ]);
             const out = run.output;
             expect(out.status).toBe('Completed');
@@ -209,7 +211,10 @@ describe('rotateCredential (driven without a host)', () => {
             expect(run.output.reason?.code).toBe('verification_failed');
             const firstVerify = run.attempts.find((a) => a.name === A.verifyCredential)!;
             const deadline = Date.parse(firstVerify.at) - 1_000 + 60_000;
-            for (const t of run.timers) expect(Date.parse(t)).toBeLessThanOrEqual(deadline);
+            // The last timer is the end-of-rotation sweep, 15 min after create (Graph's lag); none other past it.
+            const sweepAt = run.timers.at(-1)!;
+            expect(Date.parse(sweepAt) - Date.parse(firstVerify.at)).toBeGreaterThanOrEqual(14 * 60_000);
+            for (const t of run.timers.slice(0, -1)) expect(Date.parse(t)).toBeLessThanOrEqual(deadline);
             // 2+4+8+16+30 s of back-off fit into 60 s, then the deadline: a bounded number of attempts.
             expect(world.verifier.calls.length).toBeGreaterThanOrEqual(5);
             expect(world.verifier.calls.length).toBeLessThanOrEqual(8);
@@ -218,8 +223,15 @@ describe('rotateCredential (driven without a host)', () => {
 
         it('a permanent failure discards the new credential, keeps the old and needs attention', async () => {
             const { world, run } = await runScenario(scenarios.verifyPermanent!);
-            expect(work(run)).toEqual([A.preflight, A.createCredential, A.verifyCredential, A.discardCredential]);
-            expect(run.timers).toEqual([]);
+            expect(work(run)).toEqual([
+                A.preflight,
+                A.createCredential,
+                A.verifyCredential,
+                A.discardCredential,
+                A.sweepCredentials,
+            ]);
+            // One wait: until Graph's lag has passed since create, then the sweep.
+            expect(run.timers).toHaveLength(1);
             expect(run.output.status).toBe('AttentionRequired');
             expect(run.output.reason).toMatchObject({ code: 'verification_failed' });
             expect(run.output.reason?.message).toContain('AADSTS7000222');
@@ -266,7 +278,13 @@ describe('rotateCredential (driven without a host)', () => {
         it('a vault outage during verification (past retries) is unproven, so the credential is discarded', async () => {
             const { world, run } = await runScenario(scenarios.verifyUnreachable!);
             expect(run.attempts.filter((a) => a.name === A.verifyCredential)).toHaveLength(4);
-            expect(work(run)).toEqual([A.preflight, A.createCredential, A.verifyCredential, A.discardCredential]);
+            expect(work(run)).toEqual([
+                A.preflight,
+                A.createCredential,
+                A.verifyCredential,
+                A.discardCredential,
+                A.sweepCredentials,
+            ]);
             expect(run.output.status).toBe('AttentionRequired');
             expect(run.output.reason?.message).toContain('unavailable');
             expect(keys(world)).toEqual([world.oldKeyId]);
@@ -283,14 +301,15 @@ describe('rotateCredential (driven without a host)', () => {
                 A.verifyCredential,
                 A.publishCredential,
                 A.refreshConsumer,
+                A.sweepCredentials,
             ]);
             expect(world.refresher.calls.map((c) => c.consumer)).toEqual(['api']);
             expect(run.output.status).toBe('AttentionRequired');
             expect(run.output.reason?.code).toBe('consumer_refresh_failed');
             expect(step(run.output, 'refresh')?.state).toBe('failed');
             expect(keys(world).sort()).toEqual([world.oldKeyId, run.output.newKeyId].sort());
-            // Only the pause between the two verification successes.
-            expect(run.timers).toHaveLength(1);
+            // The pause between the two verification successes, then the wait for Graph's lag before the sweep.
+            expect(run.timers).toHaveLength(2);
         });
 
         it('retries a retryable webhook failure with timers, up to three attempts', async () => {
