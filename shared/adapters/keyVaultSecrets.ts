@@ -85,6 +85,16 @@ export class KeyVaultSecrets implements SecretStorePort {
         return (await this.getLatest(vaultUrl, name))?.properties;
     }
 
+    async getDeletedProperties(vaultUrl: string, name: string): Promise<StoredSecretProperties | undefined> {
+        try {
+            // Only the properties leave this method: the deleted bundle also carries the value.
+            return toProperties((await this.clients.for(vaultUrl).getDeletedSecret(name)).properties);
+        } catch (error) {
+            if (statusOf(error) === 404) return undefined;
+            throw fromUpstreamError('keyVault', 'get deleted secret', error);
+        }
+    }
+
     async setSecret(
         vaultUrl: string,
         name: string,
@@ -114,6 +124,18 @@ export class KeyVaultSecrets implements SecretStorePort {
             // as in the deployed vault): recover it, then write. ObjectIsBeingDeleted: a delete or purge of the
             // name is still being processed (seconds): wait and write again; recovering it would answer 404.
             if (!isBeingDeleted(conflict)) {
+                if (write.recoverOnlyIf) {
+                    // Recovering would bring back whatever was deleted under this name: look before touching it.
+                    const deleted = await this.getDeletedProperties(vaultUrl, name);
+                    if (deleted && !write.recoverOnlyIf(deleted.tags)) {
+                        throw new RotatorError(
+                            'policy',
+                            ErrorCodes.conflict,
+                            `a deleted secret ${name} in ${vaultUrl} that this rotator did not create holds the name; it was neither recovered nor overwritten`,
+                            { retryable: false, status: 409 },
+                        );
+                    }
+                }
                 try {
                     await (await client.beginRecoverDeletedSecret(name, { intervalInMs: 250 })).pollUntilDone();
                     return await set();

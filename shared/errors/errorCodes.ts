@@ -15,6 +15,8 @@ export const ErrorCodes = {
     throttled: 'throttled',
     unavailable: 'unavailable',
     conflict: 'conflict',
+    /** The pending stash's name is held (live or soft-deleted) by a secret this rotator did not create. */
+    stashNameTaken: 'stash_name_taken',
     verificationFailed: 'verification_failed',
     consumerRefreshFailed: 'consumer_refresh_failed',
     stillInUse: 'still_in_use',

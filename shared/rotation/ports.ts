@@ -61,6 +61,12 @@ export interface SecretWrite {
     readonly tags: Readonly<Record<string, string>>;
     readonly contentType: string;
     readonly expiresOn: string | undefined;
+    /**
+     * When the name is soft-deleted (Key Vault answers 409 ObjectIsDeletedButRecoverable), the write recovers it
+     * first; with this set, only a deleted secret whose tags pass is recovered. Anything else is refused
+     * (non-retryable conflict) and left deleted, as it was.
+     */
+    readonly recoverOnlyIf?: (tags: Readonly<Record<string, string>>) => boolean;
 }
 
 /** Key Vault secrets. Reads are always of the latest version: nothing here can pin one (seed 000). */
@@ -71,6 +77,8 @@ export interface SecretStorePort {
     ): Promise<{ properties: StoredSecretProperties; value: Secret } | undefined>;
     getLatestProperties(vaultUrl: string, name: string): Promise<StoredSecretProperties | undefined>;
     setSecret(vaultUrl: string, name: string, value: Secret, write: SecretWrite): Promise<StoredSecretProperties>;
+    /** A soft-deleted secret's properties (tags), or undefined when the name is not soft-deleted. */
+    getDeletedProperties(vaultUrl: string, name: string): Promise<StoredSecretProperties | undefined>;
     /** Deletes (and purges when permitted) a secret; absent secrets are fine. */
     deleteSecret(vaultUrl: string, name: string): Promise<void>;
 }

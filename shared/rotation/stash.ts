@@ -13,10 +13,30 @@ export const STASH_FOR_TAG = 'rotation-stash-for';
  * overwritten) and the rotation stops instead.
  */
 export function isOurStash(properties: StoredSecretProperties, secretName: string): boolean {
-    return (
-        properties.tags[STASH_FOR_TAG] === secretName.toLowerCase() &&
-        typeof properties.tags[ManagedTags.rotationId] === 'string'
-    );
+    return hasOurMark(properties.tags, secretName);
+}
+
+function hasOurMark(tags: Readonly<Record<string, string | undefined>>, secretName: string): boolean {
+    return tags[STASH_FOR_TAG] === secretName.toLowerCase() && typeof tags[ManagedTags.rotationId] === 'string';
+}
+
+/**
+ * Why the stash name cannot be ours to use, or undefined when it can: a live secret without our mark, or a
+ * soft-deleted one without it (writing the name would make Key Vault's recover bring that secret back, and our
+ * later delete and purge would then destroy somebody else's secret). Read before anything is created.
+ */
+export async function stashNameTakenBy(
+    secrets: SecretStorePort,
+    vaultUrl: string,
+    secretName: string,
+): Promise<string | undefined> {
+    const name = pendingSecretName(secretName);
+    const live = await secrets.getLatestProperties(vaultUrl, name);
+    if (live) return isOurStash(live, secretName) ? undefined : notOurs(vaultUrl, name).message;
+    const deleted = await secrets.getDeletedProperties(vaultUrl, name);
+    if (deleted && !isOurStash(deleted, secretName))
+        return `a deleted secret ${name} in ${vaultUrl} that this rotator did not create (no ${STASH_FOR_TAG} mark) holds the stash name; it is left as it is (recover or purge it, then rotate again)`;
+    return undefined;
 }
 
 function notOurs(vaultUrl: string, name: string): RotatorError {
@@ -52,6 +72,8 @@ export async function writeStash(
     return secrets.setSecret(vaultUrl, name, value, {
         ...write,
         tags: { ...write.tags, [STASH_FOR_TAG]: secretName.toLowerCase(), [ManagedTags.rotationId]: rotationId },
+        // A soft-deleted secret under this name is recovered only if it is one of our stashes.
+        recoverOnlyIf: (tags) => hasOurMark(tags, secretName),
     });
 }
 

@@ -6,7 +6,7 @@ import { type CreateInput, type CreateResult, type DiscardOrphansInput } from '.
 import { type RotationDeps } from '../deps';
 import { type ApplicationInfo, type PasswordCredentialInfo } from '../ports';
 import { credentialDisplayName, ManagedTags, rotationIdFromDisplayName, SECRET_CONTENT_TYPE } from '../markers';
-import { deleteStash, readStash, writeStash } from '../stash';
+import { deleteStash, readStash, stashNameTakenBy, writeStash } from '../stash';
 
 /**
  * Step 2: add the new password and, in the same activity, stash its value where no consumer reads it.
@@ -70,6 +70,11 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
             orphansRemoved,
         };
     }
+
+    // Checked again right before anything is created (preflight did too): a secret somebody else created under
+    // the stash name, live or soft-deleted, is refused with nothing changed.
+    const taken = await stashNameTakenBy(deps.secrets, input.vaultUrl, input.secretName);
+    if (taken) return { ok: false, code: ErrorCodes.stashNameTaken, message: taken, orphansRemoved };
 
     let created;
     try {

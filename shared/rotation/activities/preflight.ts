@@ -1,9 +1,11 @@
 import { tagDisagreement } from '../../enrollment/bindings';
+import { ErrorCodes } from '../../errors/errorCodes';
 import { applyOverrides, checkCapacity, newCredentialWindow } from '../../domain/policy';
 import { fingerprintOf } from '../../security/fingerprint';
 import { type Finding, type PreflightInput, type RotationPlan, toConsumerRef } from '../contracts';
 import { appServiceFindings } from '../appServiceConsumers';
 import { type RotationDeps } from '../deps';
+import { stashNameTakenBy } from '../stash';
 import { credentialDisplayName, evidenceWaived, ManagedTags, normalizeVaultUrl } from '../markers';
 
 /**
@@ -140,6 +142,10 @@ export async function preflight(deps: RotationDeps, input: PreflightInput): Prom
             `application holds ${capacity.current} client secrets (limit ${capacity.limit}); remove an unused one first`,
         );
     }
+    // The stash name must be ours or free, soft-deleted included: we never recover, overwrite, delete or purge
+    // a secret somebody else created.
+    const taken = await stashNameTakenBy(deps.secrets, vaultUrl, input.secretName);
+    if (taken) error(ErrorCodes.stashNameTaken, taken);
     plan.consumers = deps.consumers.consumersFor(vaultUrl, input.secretName).map(toConsumerRef);
     if (plan.consumers.length === 0) {
         warn('no_consumers', 'no consumers are configured; switching is confirmed from sign-in logs only');

@@ -4,6 +4,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { KeyVaultSecrets } from '../../../shared/adapters/keyVaultSecrets';
 import { SecretClients } from '../../../shared/adapters/secretClients';
+import { pendingSecretName } from '../../../shared/rotation/markers';
+import { STASH_FOR_TAG, stashNameTakenBy, writeStash } from '../../../shared/rotation/stash';
 import { Secret } from '../../../shared/security/Secret';
 import { type LiveEmulator, startLiveEmulator } from './liveEmulator';
 
@@ -148,5 +150,49 @@ describe('Key Vault soft delete, purge and purge protection', () => {
         expect(stored.version).toMatch(/^[0-9a-f]{32}$/);
         expect(Date.now() - started).toBeGreaterThan(1000);
         expect((await client.getSecret('fresh--rotation-pending')).value).toBe('b');
+    });
+
+    // Issue 13 gap: the write's recover-on-409 brought back whatever was soft-deleted under the stash name, so a
+    // foreign secret was recovered, overwritten, then deleted (and purged where allowed) by the rotation.
+    describe('a soft-deleted secret under the stash name (purge-protected vault)', () => {
+        const managed = 'orders-api-secret';
+        const stashName = pendingSecretName(managed);
+        const stashWrite = { tags: { 'entra-key-id': 'k' }, contentType: 'text/plain', expiresOn: undefined };
+
+        async function softDeleted(tags: Record<string, string>): Promise<void> {
+            await vault({ purgeProtection: true });
+            await client.setSecret(stashName, 'somebody-elses-value', { tags });
+            await (await client.beginDeleteSecret(stashName, { intervalInMs: 100 })).pollUntilDone();
+        }
+
+        it('not ours: refused before and at the write, and left deleted, unchanged', async () => {
+            await softDeleted({ owner: 'another-team' });
+            const url = live.emulator.vaultUrl;
+            expect(await stashNameTakenBy(adapter, url, managed)).toMatch(/deleted secret .* did not create/);
+            await expect(
+                writeStash(adapter, url, managed, 'rot-1', new Secret('new-value'), stashWrite),
+            ).rejects.toMatchObject({ code: 'conflict', retryable: false });
+            // Still soft-deleted, with its own single version and tags: never recovered, never written.
+            expect((await raw('GET', `/secrets/${stashName}/`)).status).toBe(404);
+            const deleted = await client.getDeletedSecret(stashName);
+            expect(deleted.properties.tags).toEqual({ owner: 'another-team' });
+            const versions: string[] = [];
+            const state = await live.control<{
+                services: { keyVault: { deletedSecrets: { name: string; versionCount: number }[] } };
+            }>('/state');
+            for (const d of state.services.keyVault.deletedSecrets)
+                if (d.name === stashName) versions.push(String(d.versionCount));
+            expect(versions).toEqual(['1']);
+        });
+
+        it('ours (an earlier stash): recovered and written as before', async () => {
+            await softDeleted({ [STASH_FOR_TAG]: managed, 'rotation-id': 'rot-0' });
+            const url = live.emulator.vaultUrl;
+            expect(await stashNameTakenBy(adapter, url, managed)).toBeUndefined();
+            await writeStash(adapter, url, managed, 'rot-1', new Secret('new-value'), stashWrite);
+            const current = await client.getSecret(stashName);
+            expect(current.value).toBe('new-value');
+            expect(current.properties.tags).toMatchObject({ [STASH_FOR_TAG]: managed, 'rotation-id': 'rot-1' });
+        });
     });
 });

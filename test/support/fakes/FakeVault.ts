@@ -5,7 +5,7 @@ import { Secret } from '../../../shared/security/Secret';
 import { FailureSwitch, settle } from './failures';
 import { fakeHex } from './ids';
 
-export type VaultMethod = 'getLatest' | 'getLatestProperties' | 'setSecret' | 'deleteSecret';
+export type VaultMethod = 'getLatest' | 'getLatestProperties' | 'getDeletedProperties' | 'setSecret' | 'deleteSecret';
 
 export interface VaultCall {
     readonly method: VaultMethod;
@@ -73,6 +73,29 @@ export class FakeVault implements SecretStorePort {
             this.failures.check('getLatest');
             const latest = this.#secrets.get(key(vaultUrl, name))?.at(-1);
             return latest ? { properties: copy(latest.properties), value: latest.value } : undefined;
+        });
+    }
+
+    /** Soft-deleted secrets' properties by `vault|name` (what Key Vault would recover under that name). */
+    readonly #deleted = new Map<string, StoredSecretProperties>();
+
+    /** A secret somebody deleted (soft delete, not purged) under `name`. */
+    seedDeleted(vaultUrl: string, name: string, tags: Record<string, string>): void {
+        this.#deleted.set(key(vaultUrl, name), {
+            name,
+            version: 'deleted',
+            enabled: true,
+            tags: { ...tags },
+            contentType: 'text/plain',
+            expiresOn: undefined,
+        });
+    }
+
+    getDeletedProperties(vaultUrl: string, name: string): Promise<StoredSecretProperties | undefined> {
+        this.calls.push({ method: 'getDeletedProperties', vaultUrl, name });
+        return settle(() => {
+            const deleted = this.#deleted.get(key(vaultUrl, name));
+            return deleted ? copy(deleted) : undefined;
         });
     }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import { ErrorCodes } from '../../../shared/errors/errorCodes';
 import { createCredential, discardOrphans } from '../../../shared/rotation/activities/createCredential';
+import { preflight } from '../../../shared/rotation/activities/preflight';
 import { publishCredential } from '../../../shared/rotation/activities/publishCredential';
 import { discardCredential } from '../../../shared/rotation/activities/verifyCredential';
 import {
@@ -12,7 +13,7 @@ import {
     pendingSecretName,
 } from '../../../shared/rotation/markers';
 import { deleteStash, STASH_FOR_TAG } from '../../../shared/rotation/stash';
-import { createInput } from '../../support/fakes/inputs';
+import { createInput, preflightInput } from '../../support/fakes/inputs';
 import { APP_ID, APP_OBJECT_ID, createWorld, ROTATION_ID, SECRET_NAME, VAULT_URL } from '../../support/fakes/world';
 
 const secretNames = fc.stringMatching(/^[0-9A-Za-z-]{1,127}$/);
@@ -54,12 +55,12 @@ describe('the stash mark', () => {
         const stash = pendingSecretName(SECRET_NAME);
         world.vault.seed(VAULT_URL, stash, 'precious-unrelated-value', { tags: { owner: 'another-team' } });
 
-        await expect(createCredential(world.deps, createInput(), world.log)).rejects.toMatchObject({
-            code: ErrorCodes.conflict,
-        });
+        // Refused before anything is created: no credential, so nothing to take back (or to orphan under lag).
+        const refused = await createCredential(world.deps, createInput(), world.log);
+        expect(refused).toMatchObject({ ok: false, code: ErrorCodes.stashNameTaken });
+        expect(world.directory.calls.filter((c) => c.method === 'addPassword')).toEqual([]);
         expect(world.vault.peek(VAULT_URL, stash)?.tags).toEqual({ owner: 'another-team' });
         expect(world.vault.purgedNames()).toEqual([]);
-        // The credential whose value could not be stashed was taken back: no orphan.
         const marked = world.directory
             .credentialsOf(APP_ID)
             .filter((c) => c.displayName === credentialDisplayName(ROTATION_ID));
@@ -79,6 +80,36 @@ describe('the stash mark', () => {
         });
         expect(world.vault.peek(VAULT_URL, stash)?.tags).toEqual({ owner: 'another-team' });
         expect(world.vault.purgedNames()).toEqual([]);
+    });
+
+    // Issue 13 gap: a soft-deleted secret of somebody else's under the stash name would be recovered by the write.
+    it('a soft-deleted foreign secret under the stash name is refused by preflight and create, nothing changed', async () => {
+        const world = createWorld();
+        const stash = pendingSecretName(SECRET_NAME);
+        world.vault.seedDeleted(VAULT_URL, stash, { owner: 'another-team' });
+
+        const plan = await preflight(world.deps, preflightInput());
+        expect(plan.findings).toContainEqual(
+            expect.objectContaining({ severity: 'error', code: ErrorCodes.stashNameTaken }),
+        );
+        expect(plan.findings.find((f) => f.code === ErrorCodes.stashNameTaken)?.message).toMatch(
+            /deleted secret .* that this rotator did not create/,
+        );
+        const refused = await createCredential(world.deps, createInput(), world.log);
+        expect(refused).toMatchObject({ ok: false, code: ErrorCodes.stashNameTaken });
+        expect(world.directory.calls.filter((c) => c.method === 'addPassword')).toEqual([]);
+        expect(world.vault.writes()).toEqual([]);
+    });
+
+    it('a soft-deleted stash of ours does not block a rotation', async () => {
+        const world = createWorld();
+        world.vault.seedDeleted(VAULT_URL, pendingSecretName(SECRET_NAME), {
+            [STASH_FOR_TAG]: SECRET_NAME.toLowerCase(),
+            'rotation-id': 'rot-0999',
+        });
+        const plan = await preflight(world.deps, preflightInput());
+        expect(plan.findings.map((f) => f.code)).not.toContain(ErrorCodes.stashNameTaken);
+        expect((await createCredential(world.deps, createInput(), world.log)).ok).toBe(true);
     });
 
     it('leaves a secret named `<managed>--rotation-pending` alone through a whole create and publish', async () => {
