@@ -25,6 +25,7 @@ import { RotationHistory } from './history/rotationHistory';
 import { type Clock } from './domain/time';
 import { QuotaBudget } from './pacing/quotaBudget';
 import { type RotationDeps } from './rotation/deps';
+import { SignInCollector } from './signins/collector';
 import { AppServiceRefresher, RoutingRefresher } from './rotation/appServiceConsumers';
 import { type AppCredentialsPort, type AppOwnershipPort } from './rotation/ports';
 import { loadConsumersConfig } from './rotation/loadConsumers';
@@ -66,6 +67,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
     const secrets = new KeyVaultSecrets(secretClients, budget);
     const bindings = new BindingStore(state);
     const applications = new GraphApplications(graph, selfObjectId(credential));
+    const signIns = new GraphSignIns(graph);
     const rotation: RotationDeps = {
         credentials: applications,
         ownership: applications,
@@ -76,7 +78,11 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
             scope: config.scopes.graph,
             localEndpoints: config.localEndpoints,
         }),
-        signIns: new GraphSignIns(graph),
+        signIns,
+        // One tenant-wide sign-in read serves every usage gate; overlap = the log latency the gate assumes.
+        signInCollector: new SignInCollector(state, signIns, {
+            overlapMinutes: config.usageGate.signInLogLatencyMinutes,
+        }),
         // The dashboard's notification feed reads what the recording decorator keeps in the state store.
         notifier: new RecordingNotifier(
             new EventGridNotifier(

@@ -1,12 +1,15 @@
 import { type Client } from '@microsoft/microsoft-graph-client';
 
 import { type KeyUse, type SignInRead } from '../domain/evidence';
-import { type SignInQuery, type SignInReaderPort } from '../rotation/ports';
+import { type CollectedSignIn } from '../domain/signInCollection';
+import { type SignInFeedPort, type SignInQuery, type SignInReaderPort } from '../rotation/ports';
 import { ErrorCodes } from '../errors/errorCodes';
 import { isRotatorError, RotatorError } from '../errors/RotatorError';
 import { fromUpstreamError } from './upstreamError';
 
 interface SignInRecord {
+    id?: string;
+    appId?: string;
     createdDateTime?: string;
     correlationId?: string | null;
     servicePrincipalCredentialKeyId?: string | null;
@@ -34,8 +37,59 @@ const PAGE_GUARD = 10_000;
  * documented as filterable, so the key is matched here. Every page is read; anything short of the last page
  * throws.
  */
-export class GraphSignIns implements SignInReaderPort {
+export class GraphSignIns implements SignInReaderPort, SignInFeedPort {
     constructor(private readonly client: Client) {}
+
+    /**
+     * The shared collector's one query: the tenant's successful service-principal sign-ins since `since`, every
+     * page (same documented filter terms as below, without `appId`). An entry without id, app or time is kept
+     * out; anything short of the last page throws.
+     */
+    async successfulSince(since: string): Promise<{ entries: CollectedSignIn[]; pages: number }> {
+        const filter =
+            `signInEventTypes/any(t: t eq 'servicePrincipal') and status/errorCode eq 0` +
+            ` and createdDateTime ge ${new Date(since).toISOString()}`;
+        const entries: CollectedSignIn[] = [];
+        const pages = await this.readAll(filter, (record) => {
+            if (record.status?.errorCode !== 0 || !record.id || !record.appId || !record.createdDateTime) return;
+            entries.push({
+                id: record.id,
+                at: new Date(record.createdDateTime).toISOString(),
+                appId: record.appId,
+                keyId: record.servicePrincipalCredentialKeyId?.toLowerCase() ?? null,
+                correlationId: record.correlationId?.toLowerCase() ?? null,
+            });
+        });
+        return { entries, pages };
+    }
+
+    /** Reads every page of one filtered query; returns the number of pages. */
+    private async readAll(filter: string, each: (record: SignInRecord) => void): Promise<number> {
+        let pages = 0;
+        try {
+            let page = (await this.client
+                .api('/auditLogs/signIns')
+                .version('beta')
+                .filter(filter)
+                .top(1000)
+                .get()) as SignInPage;
+            const seenLinks = new Set<string>();
+            for (;;) {
+                pages += 1;
+                if (!Array.isArray(page.value)) throw incomplete('a sign-in log page had no value array');
+                for (const record of page.value) each(record);
+                const next = page['@odata.nextLink'];
+                if (!next) break;
+                if (seenLinks.has(next) || pages >= PAGE_GUARD) throw incomplete('the sign-in log kept paging');
+                seenLinks.add(next);
+                page = (await this.client.api(next).get()) as SignInPage;
+            }
+        } catch (error) {
+            if (isRotatorError(error)) throw error;
+            throw fromUpstreamError('graph', 'read sign-in logs', error);
+        }
+        return pages;
+    }
 
     async successfulSignIns(query: SignInQuery): Promise<Extract<SignInRead, { complete: true }>> {
         const { appId, keys } = query;
@@ -53,47 +107,25 @@ export class GraphSignIns implements SignInReaderPort {
             last: null,
         }));
         const ownSeen: { correlationId: string; keyId: string; at: string }[] = [];
-        let pages = 0;
-        try {
-            let page = (await this.client
-                .api('/auditLogs/signIns')
-                .version('beta')
-                .filter(filter)
-                .top(1000)
-                .get()) as SignInPage;
-            const seenLinks = new Set<string>();
-            for (;;) {
-                pages += 1;
-                if (!Array.isArray(page.value)) throw incomplete('a sign-in log page had no value array');
-                for (const record of page.value) {
-                    // Belt and braces: only successes count, whatever the server did with the filter.
-                    if (record.status?.errorCode !== 0) continue;
-                    const at = record.createdDateTime;
-                    const keyId = record.servicePrincipalCredentialKeyId?.toLowerCase() ?? '';
-                    if (!at || !keyId) continue;
-                    const correlation = record.correlationId?.toLowerCase();
-                    if (correlation && own.has(correlation)) {
-                        ownSeen.push({ correlationId: correlation, keyId, at });
-                        continue;
-                    }
-                    const index = wanted.indexOf(keyId);
-                    const entry = uses[index];
-                    // Each key counts only from its own `since`; the query starts at the earliest of them.
-                    if (!entry || Date.parse(at) < (sinceMs[index] ?? 0)) continue;
-                    entry.count += 1;
-                    if (!entry.last || at > entry.last) entry.last = at;
-                    if (!entry.first || at < entry.first) entry.first = at;
-                }
-                const next = page['@odata.nextLink'];
-                if (!next) break;
-                if (seenLinks.has(next) || pages >= PAGE_GUARD) throw incomplete('the sign-in log kept paging');
-                seenLinks.add(next);
-                page = (await this.client.api(next).get()) as SignInPage;
+        const pages = await this.readAll(filter, (record) => {
+            // Belt and braces: only successes count, whatever the server did with the filter.
+            if (record.status?.errorCode !== 0) return;
+            const at = record.createdDateTime;
+            const keyId = record.servicePrincipalCredentialKeyId?.toLowerCase() ?? '';
+            if (!at || !keyId) return;
+            const correlation = record.correlationId?.toLowerCase();
+            if (correlation && own.has(correlation)) {
+                ownSeen.push({ correlationId: correlation, keyId, at });
+                return;
             }
-        } catch (error) {
-            if (isRotatorError(error)) throw error;
-            throw fromUpstreamError('graph', 'read sign-in logs', error);
-        }
+            const index = wanted.indexOf(keyId);
+            const entry = uses[index];
+            // Each key counts only from its own `since`; the query starts at the earliest of them.
+            if (!entry || Date.parse(at) < (sinceMs[index] ?? 0)) return;
+            entry.count += 1;
+            if (!entry.last || at > entry.last) entry.last = at;
+            if (!entry.first || at < entry.first) entry.first = at;
+        });
         return { complete: true, keys: uses, own: ownSeen, pages };
     }
 }

@@ -49,6 +49,8 @@ export type SignInRead =
           /** The rotator's own sign-ins found in the log, by the correlation id it sent. */
           readonly own: readonly { readonly correlationId: string; readonly keyId: string; readonly at: string }[];
           readonly pages: number;
+          /** Which sources were consulted and how (e.g. the shared collector and the instant of its read). */
+          readonly source?: string;
       }
     | { readonly complete: false; readonly reason: string };
 
@@ -89,7 +91,7 @@ export function judgeUsage(check: UsageCheck): UsageVerdict {
     }
     const old = read.keys.find((k) => sameId(k.keyId, check.oldKeyId));
     if (old && old.count > 0) {
-        const detail = `${old.count} successful sign-in(s) with the old key ${check.oldKeyId} since ${check.windowStart}, last at ${old.last ?? 'unknown'}`;
+        const detail = `${old.count} successful sign-in(s) with the old key ${check.oldKeyId} since ${check.windowStart}, last at ${old.last ?? 'unknown'} (sources consulted: ${read.source ?? 'sign-in log, per-app query'})`;
         return {
             kind: 'inUse',
             count: old.count,
@@ -110,7 +112,7 @@ export function judgeUsage(check: UsageCheck): UsageVerdict {
             : 'the rotator could not sign in with the new key to prove how far the sign-in log reaches';
         return { kind: 'notProven', reason, evidence: item('signInLog', 'notProven', now, reason) };
     }
-    const detail = `no successful sign-in with the old key ${check.oldKeyId} from ${check.windowStart} to ${marker.at} (log proven complete to there by the rotator's own sign-in; ${read.pages} page(s) read)`;
+    const detail = `no successful sign-in with the old key ${check.oldKeyId} from ${check.windowStart} to ${marker.at} (log proven complete to there by the rotator's own sign-in; ${read.pages} page(s) read; sources consulted: ${read.source ?? 'sign-in log, per-app query'})`;
     return { kind: 'clear', evidence: item('signInLog', 'oldKeyQuiet', now, detail) };
 }
 

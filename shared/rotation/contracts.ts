@@ -254,6 +254,24 @@ export const UsageInputSchema = z.object({
     ownCorrelationIds: z.array(z.guid()).max(1000).default([]),
 });
 export type UsageInput = z.input<typeof UsageInputSchema>;
+
+/** Release 2: the gate reads the shared collector's records; the app is watched from publication on. */
+export const SignInEvidenceInputSchema = UsageInputSchema.extend({
+    /** The records must come from a complete read that started at or after this instant (orchestration time). */
+    asOf: instant,
+});
+export type SignInEvidenceInput = z.input<typeof SignInEvidenceInputSchema>;
+
+export const WatchSignInsInputSchema = z.object({
+    appId: id,
+    /** Records are needed from here on (publication). */
+    from: instant,
+    /** The last instant a gate of this rotation may read them. */
+    until: instant,
+    /** The rotator's own sign-ins with the new key (verification and gate markers): recorded apart. */
+    ownCorrelationIds: z.array(z.guid()).max(1000).default([]),
+});
+export type WatchSignInsInput = z.input<typeof WatchSignInsInputSchema>;
 /** A complete read of the sign-in log, or why it is not complete (never a partial count). */
 export type UsageResult = SignInRead;
 

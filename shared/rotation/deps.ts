@@ -4,6 +4,7 @@ import { type BindingStore } from '../enrollment/bindings';
 import { type RotationHistory } from '../history/rotationHistory';
 import { type Logger } from '../logging/logger';
 import { type QuotaBudget } from '../pacing/quotaBudget';
+import { type SignInCollector } from '../signins/collector';
 import { type ConsumersConfig } from './consumers';
 import {
     type AppCredentialsPort,
@@ -22,7 +23,10 @@ export interface RotationDeps {
     readonly ownership: AppOwnershipPort;
     readonly secrets: SecretStorePort;
     readonly verifier: TokenVerifierPort;
+    /** Release 1's per-rotation sign-in query (its gate still calls checkUsage). */
     readonly signIns: SignInReaderPort;
+    /** The shared sign-in evidence collector release 2's gate reads. */
+    readonly signInCollector: SignInCollector;
     readonly notifier: NotifierPort;
     readonly refresher: ConsumerRefresherPort;
     readonly consumers: ConsumersConfig;

@@ -31,7 +31,10 @@ export const Activities = {
     discardCredential: 'rotationDiscardCredential',
     publishCredential: 'rotationPublishCredential',
     refreshConsumer: 'rotationRefreshConsumer',
+    /** Release 1's per-rotation sign-in query; kept for instances of release 1. */
     checkUsage: 'rotationCheckUsage',
+    watchSignIns: 'rotationWatchSignIns',
+    readSignInEvidence: 'rotationReadSignInEvidence',
     deleteOldCredential: 'rotationDeleteOldCredential',
     notify: 'rotationNotify',
     recordHistory: 'rotationRecordHistory',

@@ -1,5 +1,6 @@
 import { type AadstsClassification } from '../domain/aadsts';
 import { type SignInRead } from '../domain/evidence';
+import { type CollectedSignIn } from '../domain/signInCollection';
 import { type Secret } from '../security/Secret';
 import { type Consumer } from './consumers';
 
@@ -108,6 +109,15 @@ export interface SignInReaderPort {
      * any failure (throttling included): a partial read must never look like "no sign-ins".
      */
     successfulSignIns(query: SignInQuery): Promise<Extract<SignInRead, { complete: true }>>;
+}
+
+/** The tenant's sign-in log as one feed, for the shared collector (shared/signins/collector.ts). */
+export interface SignInFeedPort {
+    /**
+     * Every successful service-principal sign-in of the tenant with `createdDateTime` at or after `since`, all
+     * pages. Throws on any failure (throttling included): a partial read is never returned.
+     */
+    successfulSince(since: string): Promise<{ entries: CollectedSignIn[]; pages: number }>;
 }
 
 export interface LifecycleEvent {

@@ -192,6 +192,27 @@ function* rotate(run: Run): Flow<RotationRecord> {
     );
     yield* run.stepCompleted('publish');
 
+    // From publication on, the shared sign-in collector records this app's sign-ins for the usage gate. The gate's
+    // own sign-ins (markers) are named now, so the collector can tell them from consumers' from the first read.
+    const gateMarkers = Array.from({ length: plan.usageGate.maxChecks }, (_, i) =>
+        context.df.newGuid(`${input.rotationId}:gate:${i + 1}`),
+    );
+    try {
+        yield* callActivity<void>(context, Activities.watchSignIns, {
+            appId: plan.appId,
+            from: publishedAt.toISOString(),
+            until: watchUntil(plan, publishedAt).toISOString(),
+            ownCorrelationIds: [...run.ownSignIns, ...gateMarkers],
+        });
+    } catch (error) {
+        // Not fatal here: the gate then finds no records for the app and says "not proven" (never "unused").
+        run.timeline.record.findings.push({
+            severity: 'warning',
+            code: 'signin_watch_failed',
+            message: `the sign-in collector could not start watching the app (${errorCodeOf(error)}); the usage gate cannot prove the old key unused`,
+        });
+    }
+
     // refresh: consumers in order; an `abort` failure stops here with both credentials valid.
     run.mark('refresh', 'running', `${plan.consumers.length} consumer(s)`);
     const evidence: string[] = [];
@@ -246,7 +267,7 @@ function* rotate(run: Run): Flow<RotationRecord> {
     run.mark('grace', 'succeeded', `${plan.gracePeriodDays} day(s) passed`);
 
     if (plan.oldKeyPresent) {
-        const outcome = yield* usageGate(run, plan, created, publishedAt, gate.windowStart);
+        const outcome = yield* usageGate(run, plan, created, publishedAt, gate.windowStart, gateMarkers);
         if (outcome === undefined) return run.record();
         if (outcome !== 'clear')
             return yield* run.finish('AttentionRequired', outcome.step, outcome.code, outcome.message);
@@ -392,6 +413,17 @@ function gateTiming(plan: RotationPlan, publishedAt: Date, refreshedAt: Date): {
     };
 }
 
+/** How long the collector must keep this rotation's records: past the last re-check the gate can make. */
+function watchUntil(plan: RotationPlan, publishedAt: Date): Date {
+    const gate = plan.usageGate;
+    const hours =
+        plan.gracePeriodDays * 24 +
+        ((gate.tokenLifetimeMinutes ?? gate.windowMinutes) + (gate.latencyMinutes ?? 0)) / 60 +
+        gate.maxChecks * gate.recheckHours +
+        24;
+    return addMinutes(publishedAt, Math.ceil(hours * 60));
+}
+
 type GateOutcome = 'clear' | { step: StepName; code: string; message: string };
 
 /**
@@ -407,6 +439,7 @@ function* usageGate(
     created: Extract<CreateResult, { ok: true }>,
     publishedAt: Date,
     windowStart: Date,
+    gateMarkers: readonly string[],
 ): Flow<GateOutcome | undefined> {
     const { context, input } = run;
     const markers: { correlationId: string; at: string }[] = [];
@@ -421,7 +454,7 @@ function* usageGate(
         run.publishStatus();
 
         // A known event: the log has caught up to this moment once it shows this sign-in.
-        const correlationId = context.df.newGuid(`${input.rotationId}:gate:${check}`);
+        const correlationId = gateMarkers[check - 1] ?? context.df.newGuid(`${input.rotationId}:gate:${check}`);
         const markerAt = context.df.currentUtcDateTime.toISOString();
         let own: VerifyResult;
         try {
@@ -470,14 +503,23 @@ function* usageGate(
         run.publishStatus();
         let read: UsageResult;
         try {
-            read = yield* callActivity<UsageResult>(context, Activities.checkUsage, {
-                appId: plan.appId,
-                keys: [
-                    { keyId: plan.oldKeyId, since: windowStart.toISOString() },
-                    { keyId: created.keyId, since: publishedAt.toISOString() },
-                ],
-                ownCorrelationIds: [...run.ownSignIns],
-            });
+            // The shared collector's records, from a complete read of the log that started after this moment
+            // (after the log-latency wait): one tenant-wide query serves every gate due at the same time.
+            read = yield* callActivity<UsageResult>(
+                context,
+                Activities.readSignInEvidence,
+                {
+                    appId: plan.appId,
+                    keys: [
+                        { keyId: plan.oldKeyId, since: windowStart.toISOString() },
+                        { keyId: created.keyId, since: publishedAt.toISOString() },
+                    ],
+                    ownCorrelationIds: [...run.ownSignIns],
+                    asOf: context.df.currentUtcDateTime.toISOString(),
+                },
+                undefined,
+                run.waitingForQuota('usageGate'),
+            );
         } catch (error) {
             // Still throttled after a day of waiting, or failing past retries: not proven, so re-check later.
             read = { complete: false, reason: `${errorCodeOf(error)}: ${firstLine(error)}` };

@@ -7,8 +7,10 @@ import {
     type NotifyInput,
     type RefreshInput,
     RefreshInputSchema,
+    type SignInEvidenceInput,
     type UsageInput,
     type UsageResult,
+    type WatchSignInsInput,
 } from '../contracts';
 import { type RotationDeps } from '../deps';
 
@@ -50,6 +52,35 @@ export async function checkUsage(deps: RotationDeps, input: UsageInput): Promise
     } catch (error) {
         // Throttling goes back to the orchestrator as a wait (callActivity sleeps until Retry-After and reads
         // again); anything else is an incomplete read, which the gate treats as "not proven".
+        if (isRotatorError(error) && error.code === ErrorCodes.throttled) throw error;
+        return { complete: false, reason: error instanceof Error ? firstLine(error.message) : 'read failed' };
+    }
+}
+
+/** Release 2, after publication: the shared collector records this app's sign-ins from here on. */
+export async function watchSignIns(deps: RotationDeps, input: WatchSignInsInput): Promise<void> {
+    await deps.signInCollector.watch({
+        appId: input.appId,
+        from: input.from,
+        until: input.until,
+        own: input.ownCorrelationIds ?? [],
+    });
+}
+
+/**
+ * Release 2's gate read: the shared collector's records for this app (one tenant-wide query serves every gate).
+ * Waiting for a read under way, or for Graph's quota, goes back as throttling (a durable timer); anything else
+ * is "not complete", which the gate treats as "not proven".
+ */
+export async function readSignInEvidence(deps: RotationDeps, input: SignInEvidenceInput): Promise<UsageResult> {
+    try {
+        return await deps.signInCollector.evidence({
+            appId: input.appId,
+            keys: input.keys,
+            ownCorrelationIds: input.ownCorrelationIds ?? [],
+            need: input.asOf,
+        });
+    } catch (error) {
         if (isRotatorError(error) && error.code === ErrorCodes.throttled) throw error;
         return { complete: false, reason: error instanceof Error ? firstLine(error.message) : 'read failed' };
     }

@@ -18,15 +18,24 @@ import {
     PublishInputSchema,
     RecordHistoryInputSchema,
     RefreshInputSchema,
+    SignInEvidenceInputSchema,
     SweepInputSchema,
     UsageInputSchema,
     VerifyInputSchema,
+    WatchSignInsInputSchema,
 } from '../contracts';
 import { type RotationDeps } from '../deps';
 import { Activities } from '../names';
 import { createCredential, discardOrphans } from './createCredential';
 import { recordHistory } from './history';
-import { checkUsage, deleteOldCredential, notify, refreshConsumer } from './observe';
+import {
+    checkUsage,
+    deleteOldCredential,
+    notify,
+    readSignInEvidence,
+    refreshConsumer,
+    watchSignIns,
+} from './observe';
 import { preflight } from './preflight';
 import { publishCredential } from './publishCredential';
 import { sweepCredentials } from './sweepCredentials';
@@ -114,6 +123,10 @@ export const rotationActivities: ReadonlyMap<string, ActivityHandler> = new Map(
     entry(Activities.publishCredential, PublishInputSchema, (deps, input) => publishCredential(deps, input)),
     entry(Activities.refreshConsumer, RefreshInputSchema, (deps, input) => refreshConsumer(deps, input)),
     entry(Activities.checkUsage, UsageInputSchema, (deps, input) => checkUsage(deps, input)),
+    entry(Activities.watchSignIns, WatchSignInsInputSchema, (deps, input) => watchSignIns(deps, input)),
+    // No quota turn up front: most gate reads are answered from the records; a read of the log takes its turns
+    // per page in the Graph client.
+    entry(Activities.readSignInEvidence, SignInEvidenceInputSchema, (deps, input) => readSignInEvidence(deps, input)),
     entry(Activities.deleteOldCredential, DeleteOldInputSchema, (deps, input) => deleteOldCredential(deps, input)),
     entry(Activities.notify, NotifyInputSchema, (deps, input) => notify(deps, input)),
     entry(Activities.recordHistory, RecordHistoryInputSchema, (deps, input) => recordHistory(deps, input)),

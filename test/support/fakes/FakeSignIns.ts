@@ -1,5 +1,6 @@
 import { type KeyUse, type SignInRead } from '../../../shared/domain/evidence';
-import { type SignInQuery, type SignInReaderPort } from '../../../shared/rotation/ports';
+import { type CollectedSignIn } from '../../../shared/domain/signInCollection';
+import { type SignInFeedPort, type SignInQuery, type SignInReaderPort } from '../../../shared/rotation/ports';
 
 interface Usage {
     readonly appId: string;
@@ -17,8 +18,10 @@ interface Usage {
  * passed its time plus the ingestion latency, so a query cannot see the future or what is not ingested yet.
  * `failNext` makes the next reads throw, as a throttled or broken Graph would.
  */
-export class FakeSignIns implements SignInReaderPort {
+export class FakeSignIns implements SignInReaderPort, SignInFeedPort {
     readonly queries: SignInQuery[] = [];
+    /** The `since` of each tenant-wide read (the shared collector's query). */
+    readonly feedQueries: string[] = [];
     readonly #usages: Usage[] = [];
     #failures: Error[] = [];
     ingestionLatencyMs = 0;
@@ -70,6 +73,33 @@ export class FakeSignIns implements SignInReaderPort {
 
     failNext(error: Error, times = 1): void {
         for (let i = 0; i < times; i++) this.#failures.push(error);
+    }
+
+    /** Tenant-wide, as the collector reads it: one entry per sign-in (a continuous user signs in once a minute). */
+    successfulSince(since: string): Promise<{ entries: CollectedSignIn[]; pages: number }> {
+        this.feedQueries.push(since);
+        const failure = this.#failures.shift();
+        if (failure) return Promise.reject(failure);
+        const end = this.now().getTime() - this.ingestionLatencyMs;
+        const start = Date.parse(since);
+        const entries: CollectedSignIn[] = [];
+        this.#usages.forEach((u, index) => {
+            if (!u.success) return;
+            const hi = Math.min(u.until, end);
+            for (let t = u.from; t <= hi; t += 60_000) {
+                if (t < start) continue;
+                entries.push({
+                    id: `${index}-${t}`,
+                    at: new Date(t).toISOString(),
+                    appId: u.appId,
+                    keyId: u.keyId,
+                    correlationId: u.correlationId?.toLowerCase() ?? null,
+                });
+                if (u.from === u.until) break;
+            }
+        });
+        entries.sort((a, b) => (a.at < b.at ? 1 : -1));
+        return Promise.resolve({ entries, pages: Math.max(1, Math.ceil(entries.length / 1000)) });
     }
 
     successfulSignIns(query: SignInQuery): Promise<Extract<SignInRead, { complete: true }>> {

@@ -1,6 +1,7 @@
 import { createPolicy, type RotationPolicy } from '../../../shared/domain/policy';
 import { type Binding, BindingStore, ENROLLMENT_KEY } from '../../../shared/enrollment/bindings';
 import { RotationHistory } from '../../../shared/history/rotationHistory';
+import { SignInCollector } from '../../../shared/signins/collector';
 import { type ConsumersConfig, parseConsumersConfig } from '../../../shared/rotation/consumers';
 import { type RotationDeps, type RotationSettings } from '../../../shared/rotation/deps';
 import { ManagedTags } from '../../../shared/rotation/markers';
@@ -163,6 +164,10 @@ export function createWorld(options: WorldOptions = {}): World {
         secrets: vault,
         verifier,
         signIns,
+        signInCollector: new SignInCollector(state, signIns, {
+            overlapMinutes: options.usageGate?.signInLogLatencyMinutes ?? 30,
+            busyRetrySeconds: 10,
+        }),
         notifier,
         refresher,
         consumers,

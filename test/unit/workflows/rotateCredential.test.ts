@@ -31,6 +31,13 @@ const beforePublish = (run: DriveResult): DriveResult['actions'] =>
         0,
         indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.publishCredential),
     );
+/** What each gate read asked the shared collector for. */
+const gateQueries = (run: DriveResult): { appId: string; keys: { keyId: string; since: string }[] }[] =>
+    run.actions.flatMap((a) =>
+        a.kind === 'activity' && a.name === A.readSignInEvidence
+            ? [a.input as { appId: string; keys: { keyId: string; since: string }[] }]
+            : [],
+    );
 const indexOfAction = (run: DriveResult, predicate: (a: DriveResult['actions'][number]) => boolean): number =>
     run.actions.findIndex(predicate);
 
@@ -44,10 +51,11 @@ describe('rotateCredential (driven without a host)', () => {
                 A.verifyCredential,
                 A.verifyCredential,
                 A.publishCredential,
+                A.watchSignIns,
                 A.refreshConsumer,
                 A.refreshConsumer,
                 A.verifyCredential,
-                A.checkUsage,
+                A.readSignInEvidence,
                 A.deleteOldCredential,
                 // Days after create: past Graph's lag, nothing else marked with this rotation is left.
                 A.sweepCredentials,
@@ -83,7 +91,7 @@ describe('rotateCredential (driven without a host)', () => {
             const publishAt = run.attempts.find((a) => a.name === A.publishCredential)?.at ?? '';
             const publish = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.publishCredential);
             const grace = indexOfAction(run, (a) => a.kind === 'timer' && Date.parse(a.fireAt) > Date.parse(publishAt));
-            const gate = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.checkUsage);
+            const gate = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.readSignInEvidence);
             const del = indexOfAction(run, (a) => a.kind === 'activity' && a.name === A.deleteOldCredential);
             expect(grace).toBeGreaterThan(publish);
             expect(grace).toBeLessThan(gate);
@@ -100,7 +108,7 @@ describe('rotateCredential (driven without a host)', () => {
 
             // The gate read old-key sign-ins from one token lifetime after the refresh, not a short window.
             const refreshedAt = run.attempts.filter((a) => a.name === A.refreshConsumer).at(-1)!.at;
-            const query = world.signIns.queries.at(-1);
+            const query = gateQueries(run).at(-1);
             expect(query?.appId).toBe(APP_ID);
             expect(query?.keys[0]?.keyId).toBe(world.oldKeyId);
             const since = Date.parse(query!.keys[0]!.since);
@@ -300,6 +308,7 @@ describe('rotateCredential (driven without a host)', () => {
                 A.verifyCredential,
                 A.verifyCredential,
                 A.publishCredential,
+                A.watchSignIns,
                 A.refreshConsumer,
                 A.sweepCredentials,
             ]);
@@ -408,9 +417,9 @@ describe('rotateCredential (driven without a host)', () => {
     describe('usage gate', () => {
         it('still in use: rechecks maxChecks times with timers, then needs attention and deletes nothing', async () => {
             const { world, run } = await runScenario(scenarios.stillInUse!);
-            const checks = run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage);
+            const checks = run.actions.filter((a) => a.kind === 'activity' && a.name === A.readSignInEvidence);
             expect(checks).toHaveLength(3);
-            const reads = run.attempts.filter((a) => a.name === A.checkUsage).map((a) => Date.parse(a.at));
+            const reads = run.attempts.filter((a) => a.name === A.readSignInEvidence).map((a) => Date.parse(a.at));
             // A 24 h re-check timer (plus the log latency after the gate's own sign-in) between checks.
             expect(reads[1]! - reads[0]!).toBeGreaterThanOrEqual(24.5 * 3_600_000);
             expect(reads[1]! - reads[0]!).toBeLessThan(24.5 * 3_600_000 + 60_000);
@@ -425,21 +434,21 @@ describe('rotateCredential (driven without a host)', () => {
         // consumer seen on the old key earlier in the grace period was forgotten by a later check.
         it('old-key use seen anywhere after the switch keeps the key on every later check', async () => {
             const { world, run } = await runScenario(scenarios.inUseThenStops!);
-            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(3);
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.readSignInEvidence)).toHaveLength(3);
             expect(run.output.status).toBe('AttentionRequired');
             expect(run.output.reason?.code).toBe('still_in_use');
             expect(keys(world)).toContain(world.oldKeyId);
         });
 
         it('only counts sign-ins after the switch, never before publication', async () => {
-            const { world, run } = await runScenario({
+            const { run } = await runScenario({
                 world: { consumers: [webhook('api')], policy: { gracePeriodDays: 0 } },
                 // Heavy use right up to publication must not hold the gate forever.
                 arrange: (w) => w.signIns.useContinuously(APP_ID, w.oldKeyId, addHours(new Date(START), -48), START),
             });
             expect(run.output.status).toBe('Completed');
             const publishAt = run.attempts.find((a) => a.name === A.publishCredential)!.at;
-            for (const q of world.signIns.queries)
+            for (const q of gateQueries(run))
                 for (const k of q.keys) expect(Date.parse(k.since)).toBeGreaterThanOrEqual(Date.parse(publishAt));
         });
 
@@ -495,8 +504,8 @@ describe('rotateCredential (driven without a host)', () => {
                 arrange: (w) => w.signIns.failNext(throttledError('graph read sign-in logs (HTTP 429)', 30_000), 2),
             });
             expect(run.output.status).toBe('Completed');
-            expect(run.attempts.filter((a) => a.name === A.checkUsage)).toHaveLength(3);
-            expect(world.signIns.queries).toHaveLength(3);
+            expect(run.attempts.filter((a) => a.name === A.readSignInEvidence)).toHaveLength(3);
+            expect(world.signIns.feedQueries).toHaveLength(3);
             expect(keys(world)).toEqual([run.output.newKeyId]);
         });
 
@@ -507,7 +516,7 @@ describe('rotateCredential (driven without a host)', () => {
                     w.signIns.failNext(throttledError('graph read sign-in logs (HTTP 429)', 30 * 3_600_000), 1),
             });
             expect(run.output.status).toBe('Completed');
-            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.readSignInEvidence)).toHaveLength(2);
             expect(keys(world)).toEqual([run.output.newKeyId]);
         });
 
@@ -516,7 +525,7 @@ describe('rotateCredential (driven without a host)', () => {
                 world: { consumers: [webhook('api')] },
                 arrange: (w) => w.signIns.failNext(new Error('unavailable: graph read sign-in logs (HTTP 503)'), 1),
             });
-            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.readSignInEvidence)).toHaveLength(2);
             expect(run.output.status).toBe('Completed');
             expect(keys(world)).toEqual([run.output.newKeyId]);
         });
@@ -543,7 +552,7 @@ describe('rotateCredential (driven without a host)', () => {
                 world: { consumers: [webhook('api')] },
                 arrange: (w) => void (w.signIns.ingestionLatencyMs = 4 * 3_600_000),
             });
-            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.checkUsage)).toHaveLength(2);
+            expect(run.actions.filter((a) => a.kind === 'activity' && a.name === A.readSignInEvidence)).toHaveLength(2);
             expect(run.output.status).toBe('Completed');
             expect(keys(world)).toEqual([run.output.newKeyId]);
             const quiet = run.output.evidence.find((e) => e.kind === 'oldKeyQuiet');

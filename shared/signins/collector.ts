@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+
+import { type SignInRead } from '../domain/evidence';
+import {
+    addWatch,
+    claimRead,
+    type CollectorDoc,
+    emptyCollectorDoc,
+    evidenceFromRecords,
+    failRead,
+    foldRead,
+    freshFor,
+    releaseRead,
+} from '../domain/signInCollection';
+import { ErrorCodes } from '../errors/errorCodes';
+import { isRotatorError } from '../errors/RotatorError';
+import { throttledError } from '../pacing/throttled';
+import { type SignInFeedPort } from '../rotation/ports';
+import { type StateStorePort, unchanged } from '../scan/ports';
+
+/** The collector's one document in the state store. */
+export const COLLECTOR_KEY = 'signins/collector';
+
+export interface CollectorSettings {
+    /** How far back each read reaches before the newest entry already seen (out-of-order ingestion). */
+    readonly overlapMinutes: number;
+    /** How long a read may hold the lease before another instance may take over. */
+    readonly leaseSeconds?: number;
+    /** How soon a reader that found a read under way asks again. */
+    readonly busyRetrySeconds?: number;
+}
+
+export interface EvidenceQuery {
+    readonly appId: string;
+    readonly keys: readonly { readonly keyId: string; readonly since: string }[];
+    readonly ownCorrelationIds: readonly string[];
+    /** The reader needs a complete read that started at or after this instant. */
+    readonly need: string;
+}
+
+export interface WatchRequest {
+    readonly appId: string;
+    readonly from: string;
+    readonly until: string;
+    readonly own: readonly string[];
+}
+
+/**
+ * The shared sign-in evidence collector (rules in shared/domain/evidence and signInCollection). Its state is one
+ * document in the state store, changed only by conditional writes (ETag / If-Match on Blob Storage), because a
+ * Flex Consumption app runs on several instances at once and any of them may serve a usage gate: the lease in the
+ * document lets exactly one read run at a time across all of them, and the records it folds in serve every gate.
+ * (A Durable entity would also serialise access, but entity operations cannot do I/O and activities cannot
+ * read entity state directly; a singleton orchestration would add a history round trip to every gate.)
+ *
+ * Reads happen on demand: a gate that needs a read newer than the last one takes the lease and reads; a gate that
+ * finds one under way waits (a throttled answer: the orchestrator sleeps on a durable timer) and then finds the
+ * records fresh. So N gates due at once cost a handful of queries, not N.
+ */
+export class SignInCollector {
+    readonly #leaseMs: number;
+    readonly #busyRetryMs: number;
+    readonly #overlapMs: number;
+
+    constructor(
+        private readonly state: StateStorePort,
+        private readonly feed: SignInFeedPort,
+        settings: CollectorSettings,
+        private readonly newRunId: () => string = randomUUID,
+        private readonly nowMs: () => number = Date.now,
+    ) {
+        this.#overlapMs = settings.overlapMinutes * 60_000;
+        this.#leaseMs = (settings.leaseSeconds ?? 600) * 1000;
+        this.#busyRetryMs = (settings.busyRetrySeconds ?? 10) * 1000;
+    }
+
+    /** Starts recording an app's sign-ins (idempotent: a second call only adds correlation ids). */
+    async watch(request: WatchRequest): Promise<void> {
+        await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) =>
+            addWatch(doc ?? emptyCollectorDoc(), request, this.#overlapMs),
+        );
+    }
+
+    /**
+     * What the records show for one app, from a complete read that started at or after `need`; reads the log
+     * first when the records are older. Throws `throttled` while another read is under way or Graph says wait;
+     * a failed read answers "not complete" (never zero).
+     */
+    async evidence(query: EvidenceQuery): Promise<SignInRead> {
+        for (let round = 0; round < 3; round++) {
+            const doc = (await this.state.read<CollectorDoc>(COLLECTOR_KEY)) ?? emptyCollectorDoc();
+            const failedSince = doc.lastFailure && doc.lastFailure.asOf >= query.need;
+            if (freshFor(doc, query.need) || failedSince) return evidenceFromRecords(doc, query);
+            const outcome = await this.collect(query.need);
+            if (outcome === 'busy') {
+                throw throttledError('waiting for the shared sign-in read under way', this.#busyRetryMs);
+            }
+        }
+        const doc = (await this.state.read<CollectorDoc>(COLLECTOR_KEY)) ?? emptyCollectorDoc();
+        return evidenceFromRecords(doc, query);
+    }
+
+    /**
+     * One read of the tenant's log, if no other instance is reading: from the cursor, every page, folded into
+     * the records. `need` is an instant no later than this call (the read is at least that fresh).
+     */
+    async collect(need: string): Promise<'read' | 'busy' | 'failed'> {
+        const runId = this.newRunId();
+        let claim = 'busy' as 'claimed' | 'busy' | 'fresh';
+        const nowMs = this.nowMs();
+        const afterClaim = await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) => {
+            const result = claimRead(doc ?? emptyCollectorDoc(), runId, need, nowMs, this.#leaseMs, this.#overlapMs);
+            claim = result.claimed ? 'claimed' : result.fresh ? 'fresh' : 'busy';
+            return result.fresh ? unchanged : result.doc;
+        });
+        if (claim === 'fresh') return 'read';
+        if (claim === 'busy' || !afterClaim?.lease) return 'busy';
+        const start = afterClaim.lease.start;
+        let read: Awaited<ReturnType<SignInFeedPort['successfulSince']>>;
+        try {
+            read = start ? await this.feed.successfulSince(start) : { entries: [], pages: 0 };
+        } catch (error) {
+            if (isRotatorError(error) && error.code === ErrorCodes.throttled) {
+                await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) =>
+                    releaseRead(doc ?? emptyCollectorDoc(), runId),
+                );
+                throw error;
+            }
+            const reason = error instanceof Error ? (error.message.split('\n')[0] ?? '').slice(0, 300) : 'read failed';
+            await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) =>
+                failRead(doc ?? emptyCollectorDoc(), runId, reason),
+            );
+            return 'failed';
+        }
+        let applied = false;
+        await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) => {
+            const result = foldRead(doc ?? emptyCollectorDoc(), runId, read, this.#overlapMs, need);
+            applied = result.applied;
+            return result.doc;
+        });
+        return applied ? 'read' : 'busy';
+    }
+}
