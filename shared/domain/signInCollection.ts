@@ -56,6 +56,8 @@ export interface CollectorDoc {
     lastSuccess: { asOf: string; pages: number; records: number } | null;
     /** The last failed read, if it came after the last complete one. */
     lastFailure: { asOf: string; reason: string } | null;
+    /** Wall-clock ms when the last read was claimed (reads are spaced so that waiting readers share one). */
+    lastStartMs?: number;
     /** At most one read at a time across instances. */
     lease: { runId: string; untilMs: number; asOf: string; start: string | null } | null;
     /** The newest instant a reader needed while a read was already running: the next read covers it. */
@@ -128,16 +130,24 @@ export function claimRead(
     nowMs: number,
     leaseMs: number,
     overlapMs: number,
-): { doc: CollectorDoc; claimed: boolean; fresh?: true } {
+    minIntervalMs = 0,
+): { doc: CollectorDoc; claimed: boolean; fresh?: true; retryAfterMs?: number } {
     // A read that started after `need` finished while this reader was on its way: nothing to do.
     if (freshFor(doc, need)) return { doc, claimed: false, fresh: true };
-    if (doc.lease && doc.lease.untilMs > nowMs && doc.lease.runId !== runId) {
+    const leased = doc.lease && doc.lease.untilMs > nowMs && doc.lease.runId !== runId;
+    // Reads are spaced: readers that arrive meanwhile leave what they need and share the next read.
+    const spacedMs = doc.lastStartMs === undefined ? 0 : doc.lastStartMs + minIntervalMs - nowMs;
+    if (leased || spacedMs > 0) {
         const wanted = doc.wanted && doc.wanted >= need ? doc.wanted : need;
-        return { doc: { ...doc, wanted }, claimed: false };
+        const retryAfterMs = Math.max(spacedMs, leased ? 0 : 1);
+        return { doc: { ...doc, wanted }, claimed: false, ...(retryAfterMs > 0 ? { retryAfterMs } : {}) };
     }
     const asOf = doc.wanted && doc.wanted > need ? doc.wanted : need;
     const start = nextStart(doc, overlapMs);
-    return { doc: { ...doc, lease: { runId, untilMs: nowMs + leaseMs, asOf, start }, wanted: null }, claimed: true };
+    return {
+        doc: { ...doc, lease: { runId, untilMs: nowMs + leaseMs, asOf, start }, wanted: null, lastStartMs: nowMs },
+        claimed: true,
+    };
 }
 
 /** Gives the lease back without recording anything (a throttled read: try again later). */

@@ -28,6 +28,11 @@ export interface CollectorSettings {
     readonly leaseSeconds?: number;
     /** How soon a reader that found a read under way asks again. */
     readonly busyRetrySeconds?: number;
+    /**
+     * Least time between the starts of two reads: gates that arrive meanwhile wait and share the next read, so a
+     * burst of gates costs a few queries however they are spread.
+     */
+    readonly minIntervalSeconds?: number;
 }
 
 export interface EvidenceQuery {
@@ -61,6 +66,7 @@ export class SignInCollector {
     readonly #leaseMs: number;
     readonly #busyRetryMs: number;
     readonly #overlapMs: number;
+    readonly #minIntervalMs: number;
 
     constructor(
         private readonly state: StateStorePort,
@@ -72,6 +78,7 @@ export class SignInCollector {
         this.#overlapMs = settings.overlapMinutes * 60_000;
         this.#leaseMs = (settings.leaseSeconds ?? 600) * 1000;
         this.#busyRetryMs = (settings.busyRetrySeconds ?? 10) * 1000;
+        this.#minIntervalMs = (settings.minIntervalSeconds ?? 30) * 1000;
     }
 
     /** Starts recording an app's sign-ins (idempotent: a second call only adds correlation ids). */
@@ -92,8 +99,8 @@ export class SignInCollector {
             const failedSince = doc.lastFailure && doc.lastFailure.asOf >= query.need;
             if (freshFor(doc, query.need) || failedSince) return evidenceFromRecords(doc, query);
             const outcome = await this.collect(query.need);
-            if (outcome === 'busy') {
-                throw throttledError('waiting for the shared sign-in read under way', this.#busyRetryMs);
+            if (typeof outcome === 'object') {
+                throw throttledError('waiting for the next shared sign-in read', outcome.retryAfterMs);
             }
         }
         const doc = (await this.state.read<CollectorDoc>(COLLECTOR_KEY)) ?? emptyCollectorDoc();
@@ -104,17 +111,27 @@ export class SignInCollector {
      * One read of the tenant's log, if no other instance is reading: from the cursor, every page, folded into
      * the records. `need` is an instant no later than this call (the read is at least that fresh).
      */
-    async collect(need: string): Promise<'read' | 'busy' | 'failed'> {
+    async collect(need: string): Promise<'read' | 'failed' | { retryAfterMs: number }> {
         const runId = this.newRunId();
         let claim = 'busy' as 'claimed' | 'busy' | 'fresh';
+        let retryAfterMs = this.#busyRetryMs;
         const nowMs = this.nowMs();
         const afterClaim = await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) => {
-            const result = claimRead(doc ?? emptyCollectorDoc(), runId, need, nowMs, this.#leaseMs, this.#overlapMs);
+            const result = claimRead(
+                doc ?? emptyCollectorDoc(),
+                runId,
+                need,
+                nowMs,
+                this.#leaseMs,
+                this.#overlapMs,
+                this.#minIntervalMs,
+            );
             claim = result.claimed ? 'claimed' : result.fresh ? 'fresh' : 'busy';
+            retryAfterMs = result.retryAfterMs ?? this.#busyRetryMs;
             return result.fresh ? unchanged : result.doc;
         });
         if (claim === 'fresh') return 'read';
-        if (claim === 'busy' || !afterClaim?.lease) return 'busy';
+        if (claim === 'busy' || !afterClaim?.lease) return { retryAfterMs };
         const start = afterClaim.lease.start;
         let read: Awaited<ReturnType<SignInFeedPort['successfulSince']>>;
         try {
@@ -138,6 +155,6 @@ export class SignInCollector {
             applied = result.applied;
             return result.doc;
         });
-        return applied ? 'read' : 'busy';
+        return applied ? 'read' : { retryAfterMs: this.#busyRetryMs };
     }
 }

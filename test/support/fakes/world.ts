@@ -164,10 +164,13 @@ export function createWorld(options: WorldOptions = {}): World {
         secrets: vault,
         verifier,
         signIns,
-        signInCollector: new SignInCollector(state, signIns, {
-            overlapMinutes: options.usageGate?.signInLogLatencyMinutes ?? 30,
-            busyRetrySeconds: 10,
-        }),
+        signInCollector: new SignInCollector(
+            state,
+            signIns,
+            { overlapMinutes: options.usageGate?.signInLogLatencyMinutes ?? 30, busyRetrySeconds: 10 },
+            undefined,
+            () => clock.now().getTime(),
+        ),
         notifier,
         refresher,
         consumers,

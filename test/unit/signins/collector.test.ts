@@ -33,7 +33,13 @@ function tenant() {
     const log = new FakeSignIns(() => new Date(now));
     const store = new MemoryStateStore();
     const instance = (leaseSeconds = 600) =>
-        new SignInCollector(store, log, { overlapMinutes: 30, leaseSeconds, busyRetrySeconds: 10 });
+        new SignInCollector(
+            store,
+            log,
+            { overlapMinutes: 30, leaseSeconds, busyRetrySeconds: 10, minIntervalSeconds: 30 },
+            undefined,
+            () => now,
+        );
     return {
         log,
         store,
@@ -194,6 +200,25 @@ describe('shared sign-in collector', () => {
             const next = claimRead(doc, 'fourth', at(11), T0, 600_000, OVERLAP_MS);
             expect(next.claimed).toBe(true);
             expect(next.doc.lease?.asOf).toBe(at(12));
+        });
+
+        it('reads are spaced: gates that need a newer read within the interval wait and then share one read', async () => {
+            const t = tenant();
+            const collector = t.instance();
+            await collector.watch({ appId: APP, from: at(0), until: at(10_000), own: [] });
+            t.advance(10);
+            await collector.evidence(query(t.now()));
+            const needs: string[] = [];
+            for (let i = 0; i < 3; i++) {
+                t.advance(0.1); // 6 s apart
+                needs.push(t.now());
+                const waiting = await collector.evidence(query(t.now())).catch((e: unknown) => e);
+                expect(isRotatorError(waiting) && waiting.code).toBe(ErrorCodes.throttled);
+                expect(isRotatorError(waiting) && waiting.retryAfterSeconds).toBeLessThanOrEqual(30 - 6 * i);
+            }
+            t.advance(0.25);
+            for (const need of needs) expect(await collector.evidence(query(need))).toMatchObject({ complete: true });
+            expect(t.log.feedQueries).toHaveLength(2);
         });
 
         it('a read that outlived its lease is dropped: the read that took over covers the same ground', () => {
