@@ -420,6 +420,7 @@ function watchUntil(plan: RotationPlan, publishedAt: Date): Date {
         plan.gracePeriodDays * 24 +
         ((gate.tokenLifetimeMinutes ?? gate.windowMinutes) + (gate.latencyMinutes ?? 0)) / 60 +
         gate.maxChecks * gate.recheckHours +
+        WAIVER_WAIT_HOURS +
         24;
     return addMinutes(publishedAt, Math.ceil(hours * 60));
 }
@@ -454,30 +455,56 @@ function* usageGate(
         run.publishStatus();
 
         // A known event: the log has caught up to this moment once it shows this sign-in.
-        const correlationId = gateMarkers[check - 1] ?? context.df.newGuid(`${input.rotationId}:gate:${check}`);
-        const markerAt = context.df.currentUtcDateTime.toISOString();
-        let own: VerifyResult;
-        try {
-            own = yield* callActivity<VerifyResult>(context, Activities.verifyCredential, {
-                vaultUrl: input.vaultUrl,
-                secretName: input.secretName,
-                appId: plan.appId,
-                keyId: created.keyId,
-                fingerprint: created.fingerprint,
-                source: 'live',
-                correlationId,
-            });
-        } catch (error) {
-            own = {
-                ok: false,
-                category: errorCodeOf(error),
-                aadstsCode: null,
-                retryable: true,
-                mayBePropagationDelay: false,
-                detail: firstLine(error),
-            };
+        let correlationId = gateMarkers[check - 1];
+        if (!correlationId) {
+            // A check beyond those named at publication (after an operator's waiver): the collector must know this
+            // sign-in as the rotator's own before it can appear, or it would count as a consumer using the new key.
+            correlationId = context.df.newGuid(`${input.rotationId}:gate:${check}`);
+            try {
+                yield* callActivity<void>(context, Activities.watchSignIns, {
+                    appId: plan.appId,
+                    from: publishedAt.toISOString(),
+                    until: watchUntil(plan, context.df.currentUtcDateTime).toISOString(),
+                    ownCorrelationIds: [correlationId],
+                });
+            } catch {
+                // Unregistered, the marker is not made: without it the log cannot be proven to have caught up,
+                // so this check says "not proven" (never "unused").
+                correlationId = undefined;
+            }
         }
-        if (own.ok) {
+        const markerAt = context.df.currentUtcDateTime.toISOString();
+        let own: VerifyResult = {
+            ok: false,
+            category: 'signin_watch_failed',
+            aadstsCode: null,
+            retryable: true,
+            mayBePropagationDelay: false,
+            detail: "the sign-in collector could not be told about the gate's own sign-in",
+        };
+        if (correlationId) {
+            try {
+                own = yield* callActivity<VerifyResult>(context, Activities.verifyCredential, {
+                    vaultUrl: input.vaultUrl,
+                    secretName: input.secretName,
+                    appId: plan.appId,
+                    keyId: created.keyId,
+                    fingerprint: created.fingerprint,
+                    source: 'live',
+                    correlationId,
+                });
+            } catch (error) {
+                own = {
+                    ok: false,
+                    category: errorCodeOf(error),
+                    aadstsCode: null,
+                    retryable: true,
+                    mayBePropagationDelay: false,
+                    detail: firstLine(error),
+                };
+            }
+        }
+        if (own.ok && correlationId) {
             markers.push({ correlationId, at: markerAt });
             run.ownSignIns.push(correlationId);
             if (own.evidenceWaived && !run.evidence.some((e) => e.kind === 'noEvidenceAccepted')) {

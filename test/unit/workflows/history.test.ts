@@ -106,8 +106,11 @@ describe('accepting "no evidence" through the operator API (issue 12 defect 4)',
             waiver: { by: operator, reason: 'batch job has no probe; CHG-42' },
         });
         // After the waiver, one more full gate check ran before the delete.
-        const checks = run.activities.filter((n) => n === A.checkUsage).length;
+        const checks = run.activities.filter((n) => n === A.readSignInEvidence).length;
         expect(checks).toBe(4);
+        // The extra check's own sign-in was registered with the sign-in collector before it was made, so it is
+        // never mistaken for a consumer using the new key.
+        expect(run.output.evidence.filter((e) => e.source === 'signInLog' && e.kind === 'newKeyInUse')).toEqual([]);
     });
 
     it('without the operator, the offer ends after its bound: AttentionRequired no_switch_evidence, both keys kept', async () => {
