@@ -72,10 +72,14 @@ export class DeltaApplicationScanner implements ApplicationScannerPort {
                     reason = `the delta token was rejected (HTTP ${statusOf(error) ?? 'n/a'}, ${wireCodeOf(error) ?? 'no code'})`;
             }
             if (result) {
-                await this.save(result.deltaLink, apps);
+                // The snapshot (every application) is stored while the scan works through it; a scan that stops
+                // before it is stored reads the same changes again next time, which merge to the same result.
+                const saved = this.save(result.deltaLink, apps);
+                saved.catch(() => {}); // reported below, once the applications are handed out
                 this.lastRun = { mode: 'delta', graphPages: result.pages, changed: result.changed };
                 const all = [...apps.values()];
                 for (let i = 0; i < all.length; i += CHUNK) yield all.slice(i, i + CHUNK);
+                await saved;
                 return;
             }
         }
