@@ -1,7 +1,13 @@
-import { type Client, type GraphRequest, RetryHandlerOptions } from '@microsoft/microsoft-graph-client';
+import {
+    type Client,
+    type GraphRequest,
+    type MiddlewareOptions,
+    RetryHandlerOptions,
+} from '@microsoft/microsoft-graph-client';
 
 import { type Credential } from '../domain/credential';
 import { type ApplicationScannerPort, type ScannedApplication } from '../scan/ports';
+import { DispatchSignalOptions } from './dispatchSignal';
 import { fromUpstreamError, statusOf } from './upstreamError';
 
 interface GraphCredential {
@@ -51,27 +57,50 @@ export class GraphApplicationScanner implements ApplicationScannerPort {
     }
 
     /**
-     * The next page is requested before this one is handed out, so the scan's own work on a page overlaps the
-     * round trip for the next: a full scan takes about pages × latency instead of pages × (latency + work).
+     * The next page is requested before this one is handed out, and this one is handed out only once that request
+     * has left for the network (the scan's work on a page runs in one go and would otherwise hold the request
+     * back inside graph-client): the scan's work on a page overlaps the round trip for the next, so a full scan
+     * takes about pages × latency instead of pages × (latency + work).
      */
     async *pages(): AsyncIterable<readonly ScannedApplication[]> {
-        let pending: Promise<GraphAppPage> | undefined = prefetch(this.fetchPage(undefined));
+        let pending: InFlight | undefined = this.request(undefined);
         while (pending) {
-            const page: GraphAppPage = await pending;
+            const page: GraphAppPage = await pending.page;
             const next = page['@odata.nextLink'];
-            pending = next ? prefetch(this.fetchPage(next)) : undefined;
+            pending = next ? this.request(next) : undefined;
+            if (pending) await pending.sent;
             yield (page.value ?? []).map(toScanned);
         }
     }
 
-    private async fetchPage(nextLink: string | undefined): Promise<GraphAppPage> {
+    private request(nextLink: string | undefined): InFlight {
+        let signal = (): void => {};
+        const dispatched = new Promise<void>((resolve) => (signal = resolve));
+        const page = prefetch(this.fetchPage(nextLink, new DispatchSignalOptions(() => signal())));
+        // A chain without the signal (or a request that fails first) still lets the page go once it is answered.
+        const settled = page.then(
+            () => undefined,
+            () => undefined,
+        );
+        return { page, sent: Promise.race([dispatched, settled]) };
+    }
+
+    private async fetchPage(nextLink: string | undefined, dispatch: DispatchSignalOptions): Promise<GraphAppPage> {
         return scanGet<GraphAppPage>(
             () =>
                 nextLink ? this.client.api(nextLink) : this.client.api('/applications').select(SELECT).top(PAGE_SIZE),
             'list applications',
             this.#sleep,
+            undefined,
+            [dispatch],
         );
     }
+}
+
+/** A page request in flight: its answer, and when it has left for the network. */
+interface InFlight {
+    readonly page: Promise<GraphAppPage>;
+    readonly sent: Promise<void>;
 }
 
 /**
@@ -84,12 +113,13 @@ export async function scanGet<T>(
     operation: string,
     sleep: (ms: number) => Promise<void> = (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     rethrow: (error: unknown) => boolean = () => false,
+    options: readonly MiddlewareOptions[] = [],
 ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
         try {
             return (await build()
                 .header('x-ms-throttle-priority', 'low')
-                .middlewareOptions([HANDLER_RETRIES])
+                .middlewareOptions([HANDLER_RETRIES, ...options])
                 .get()) as T;
         } catch (error) {
             if (rethrow(error)) throw error;

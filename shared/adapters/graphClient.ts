@@ -14,6 +14,7 @@ import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-grap
 
 import { CLOUD_NAMES, cloudEndpoints } from '../config/clouds';
 import { type QuotaBudget } from '../pacing/quotaBudget';
+import { DispatchSignalHandler } from './dispatchSignal';
 import { GraphThrottleMiddleware } from './graphThrottle';
 
 const CLOUD_GRAPH_ORIGINS = new Set(CLOUD_NAMES.map((name) => new URL(cloudEndpoints(name).graph).origin));
@@ -46,13 +47,15 @@ export function createGraphClient(
     const isCloudGraph = CLOUD_GRAPH_ORIGINS.has(url.origin);
     const graphScope = scope ?? `${isCloudGraph ? url.origin : cloudEndpoints('AzureCloud').graph}/.default`;
     const authProvider = new TokenCredentialAuthenticationProvider(credential, { scopes: [graphScope] });
-    // The default chain (MiddlewareFactory) with our retry options and the throttle middleware before transport.
+    // The default chain (MiddlewareFactory) with our retry options, the throttle middleware and the dispatch
+    // signal (the scan's overlap) before transport.
     const middleware: Middleware[] = [
         new AuthenticationHandler(authProvider),
         new RetryHandler(budget ? NO_429_RETRY : new RetryHandlerOptions()),
         new RedirectHandler(new RedirectHandlerOptions()),
         new TelemetryHandler(),
         ...(budget ? [new GraphThrottleMiddleware(budget)] : []),
+        new DispatchSignalHandler(),
         new HTTPMessageHandler(),
     ];
     return Client.initWithMiddleware({

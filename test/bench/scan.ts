@@ -6,14 +6,13 @@
  * `peakRssMb` is the scanning process's peak RSS (the emulator runs in this process and is not counted).
  */
 import { spawn } from 'node:child_process';
-import { Agent, request as httpsRequest } from 'node:https';
 import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { startEmulator } from '../emulator/core/server';
 import { EmulatorClient } from '../sandbox/emulatorClient';
-import { type ChildInput, type ChildResult } from './scanChild';
+import { type BareResult, type ChildInput, type ChildResult } from './scanChild';
 
 export interface ScanBenchOptions {
     readonly apps: number;
@@ -114,10 +113,10 @@ export async function runScanBench(options: ScanBenchOptions): Promise<ScanBench
                 `${child.rotationsRequested} rotation(s) requested, ${child.alertsSent} alert(s)\n`,
         );
         if (options.baseline) {
-            const floor = await bareListingSeconds(emulator, emu, input.clientId, input.clientSecret);
+            const floor = await runChild<BareResult>({ ...input, bare: true }, emulator.caCertPath);
             process.stderr.write(
-                `baseline: a bare HTTPS client lists the same ${floor.pages} pages in ${round(floor.seconds, 2)} s ` +
-                    `(ratio ${round(floor.seconds / ((floor.pages * options.pageLatencyMs) / 1000), 3)})\n`,
+                `baseline: a bare HTTPS client in a process of its own lists the same ${floor.pages} pages in ` +
+                    `${round(floor.seconds, 2)} s (ratio ${round(floor.seconds / ((floor.pages * options.pageLatencyMs) / 1000), 3)})\n`,
             );
         }
         const idealSeconds = (child.pages * options.pageLatencyMs) / 1000;
@@ -176,7 +175,7 @@ async function changeSome(emu: EmulatorClient, fraction: number): Promise<number
     return chosen.length;
 }
 
-function runChild(input: ChildInput, caCertPath: string): Promise<ChildResult> {
+function runChild<T = ChildResult>(input: ChildInput, caCertPath: string): Promise<T> {
     return new Promise((resolveChild, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', CHILD], {
             cwd: join(__dirname, '..', '..'),
@@ -194,45 +193,10 @@ function runChild(input: ChildInput, caCertPath: string): Promise<ChildResult> {
                 reject(new Error(`scan child exited with ${code}: ${stderr.slice(-2_000)}`));
                 return;
             }
-            resolveChild(JSON.parse(line) as ChildResult);
+            resolveChild(JSON.parse(line) as T);
         });
         child.stdin.end(JSON.stringify(input));
     });
-}
-
-/** Same URL, `$select` and `$top` as the scanner, one keep-alive connection, no SDK: emulator + TLS + parse. */
-async function bareListingSeconds(
-    emulator: { baseUrl: string; caCertPem: string },
-    emu: EmulatorClient,
-    clientId: string,
-    clientSecret: string,
-): Promise<{ pages: number; seconds: number }> {
-    const token = await emu.token(clientId, clientSecret, 'https://graph.microsoft.com/.default');
-    const agent = new Agent({ keepAlive: true, ca: emulator.caCertPem });
-    const get = (url: string) =>
-        new Promise<string>((resolveGet, reject) => {
-            const req = httpsRequest(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-                const chunks: Buffer[] = [];
-                res.on('data', (c: Buffer) => chunks.push(c));
-                res.on('end', () => resolveGet(Buffer.concat(chunks).toString('utf8')));
-            });
-            req.on('error', reject);
-            req.end();
-        });
-    try {
-        const started = performance.now();
-        let pages = 0;
-        let url: string | undefined =
-            `${emulator.baseUrl}/v1.0/applications?$select=id,appId,displayName,passwordCredentials,keyCredentials&$top=999`;
-        while (url) {
-            const page = JSON.parse(await get(url)) as { '@odata.nextLink'?: string };
-            pages += 1;
-            url = page['@odata.nextLink'];
-        }
-        return { pages, seconds: (performance.now() - started) / 1000 };
-    } finally {
-        agent.destroy();
-    }
 }
 
 function round(value: number, digits: number): number {

@@ -5,6 +5,7 @@
  * Only rotations are stubbed: there is no durable host here, and the bench seeds no managed secret anyway.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -37,6 +38,16 @@ export interface ChildInput {
     readonly now: string;
     /** Scan through change tracking (the product's scanner), keeping its snapshot in this folder between runs. */
     readonly deltaStateDir?: string;
+    /**
+     * Instead of the scan, list the same pages with a bare keep-alive HTTPS client (no SDK, no scan work): the
+     * floor the emulator and the transport allow, measured in a process of its own like the scan.
+     */
+    readonly bare?: boolean;
+}
+
+export interface BareResult {
+    readonly pages: number;
+    readonly seconds: number;
 }
 
 export interface ChildResult {
@@ -86,6 +97,11 @@ async function main(): Promise<void> {
     // The token is fetched before the clock starts: the bench measures paging, not the STS.
     await credential.getToken('https://graph.microsoft.com/.default');
     await credential.getToken('https://vault.azure.net/.default');
+    if (input.bare) {
+        const token = (await credential.getToken('https://graph.microsoft.com/.default')).token;
+        process.stdout.write(`${JSON.stringify(await bareListing(input.graphBaseUrl, token))}\n`);
+        return;
+    }
     const stateDir = input.deltaStateDir ?? mkdtempSync(join(tmpdir(), 'bench-scan-state-'));
     const index = new KeyVaultManagedIndex(new SecretClients(credential, true));
     const enrolledAsTagged: Binding[] = (await index.listManaged([input.vaultUrl])).map((ref) => ({
@@ -141,6 +157,35 @@ async function main(): Promise<void> {
         process.stdout.write(`${JSON.stringify(result)}\n`);
     } finally {
         if (!input.deltaStateDir) rmSync(stateDir, { recursive: true, force: true });
+    }
+}
+
+/** Same URL, `$select` and `$top` as the scanner, one keep-alive connection, no SDK: emulator + TLS + parse. */
+async function bareListing(graphBaseUrl: string, token: string): Promise<BareResult> {
+    const agent = new Agent({ keepAlive: true });
+    const get = (url: string) =>
+        new Promise<string>((resolveGet, reject) => {
+            const req = httpsRequest(url, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+                const chunks: Buffer[] = [];
+                res.on('data', (c: Buffer) => chunks.push(c));
+                res.on('end', () => resolveGet(Buffer.concat(chunks).toString('utf8')));
+            });
+            req.on('error', reject);
+            req.end();
+        });
+    try {
+        const started = performance.now();
+        let pages = 0;
+        let url: string | undefined =
+            `${new URL(graphBaseUrl).origin}/v1.0/applications?$select=id,appId,displayName,passwordCredentials,keyCredentials&$top=999`;
+        while (url) {
+            const page = JSON.parse(await get(url)) as { '@odata.nextLink'?: string };
+            pages += 1;
+            url = page['@odata.nextLink'];
+        }
+        return { pages, seconds: (performance.now() - started) / 1000 };
+    } finally {
+        agent.destroy();
     }
 }
 

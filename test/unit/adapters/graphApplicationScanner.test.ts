@@ -1,6 +1,16 @@
-import { Client, type Context, type Middleware } from '@microsoft/microsoft-graph-client';
+import {
+    AuthenticationHandler,
+    Client,
+    type Context,
+    type Middleware,
+    RedirectHandler,
+    RetryHandler,
+    TelemetryHandler,
+} from '@microsoft/microsoft-graph-client';
+import { TokenCredentialAuthenticationProvider } from '@microsoft/microsoft-graph-client/authProviders/azureTokenCredentials';
 import { describe, expect, it } from 'vitest';
 
+import { DispatchSignalHandler } from '../../../shared/adapters/dispatchSignal';
 import { GraphApplicationScanner } from '../../../shared/adapters/graphApplicationScanner';
 
 const ORIGIN = 'https://graph.microsoft.com';
@@ -65,14 +75,42 @@ class FakeGraphTransport implements Middleware {
 
 const clientOver = (transport: FakeGraphTransport) => Client.initWithMiddleware({ middleware: [transport] });
 
+/**
+ * The product's middleware chain (shared/adapters/graphClient.ts) in front of the transport, with a credential that
+ * answers on a later turn of the event loop, as a token cache may: a request then reaches the transport only
+ * after whatever synchronous work follows its start.
+ */
+const productChainOver = (transport: FakeGraphTransport) =>
+    Client.initWithMiddleware({
+        middleware: [
+            new AuthenticationHandler(
+                new TokenCredentialAuthenticationProvider(
+                    {
+                        getToken: () =>
+                            new Promise((resolve) =>
+                                setImmediate(() => resolve({ token: 't', expiresOnTimestamp: Date.now() + 3_600_000 })),
+                            ),
+                    },
+                    { scopes: [`${ORIGIN}/.default`] },
+                ),
+            ),
+            new RetryHandler(),
+            new RedirectHandler(),
+            new TelemetryHandler(),
+            new DispatchSignalHandler(),
+            transport,
+        ],
+    });
+
 describe('GraphApplicationScanner', () => {
     it("requests the next page while the scan is still working on this one (the scan's work overlaps the round trip)", async () => {
         const transport = new FakeGraphTransport(3);
-        const scanner = new GraphApplicationScanner(clientOver(transport));
+        const scanner = new GraphApplicationScanner(productChainOver(transport));
         const seen: string[] = [];
         for await (const page of scanner.pages()) {
-            // Still inside this page's work: the next page's request must already be on its way.
-            if (seen.length < 2) await transport.requested(seen.length + 2);
+            // Still inside this page's work, before it yields once: the next page's request has already reached
+            // the transport (a request still inside graph-client's middleware chain would only go out after it).
+            if (seen.length < 2) expect(transport.requests).toHaveLength(seen.length + 2);
             seen.push(...page.map((a) => a.appId));
         }
         expect(seen).toEqual(['app-0', 'app-1', 'app-2']);
