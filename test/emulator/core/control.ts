@@ -1,7 +1,8 @@
 import { type TenantRuntime, type TenantSettings, defaultTenantSettings } from '../entra/runtime';
+import { parseDelaySpec, parseSeed } from './delays';
 import { type VirtualClock } from './clock';
 import { type EmuRequest, type EmuResponse, type EmulatorContext } from './contract';
-import { FaultPlan, isoDurationSeconds, nonNegative } from './faults';
+import { FaultPlan, isoDurationSeconds } from './faults';
 import { isRecord, parseJsonBody } from './http';
 import { type LimitTracker } from './limits';
 import { type Services } from './services';
@@ -32,6 +33,7 @@ function faultsView(deps: ControlDeps): object {
         propagationDelaySeconds: settings.propagationDelaySeconds,
         signInIngestionLatencySeconds: settings.signInIngestionLatencySeconds,
         graphReplicationLagSeconds: settings.graphReplicationLagSeconds,
+        delaySeed: settings.delaySeed,
         tokenLifetimeClock: settings.tokenLifetimeClock,
         applicationCredentialLimit: settings.applicationCredentialLimit,
         appManagementPolicy: { maxPasswordLifetimeSeconds: settings.maxPasswordLifetimeSeconds ?? null },
@@ -41,21 +43,14 @@ function faultsView(deps: ControlDeps): object {
 
 /** Tenant settings from a faults body (throws RangeError on an invalid value). */
 function applySettings(settings: TenantSettings, body: Record<string, unknown>): void {
-    if ('propagationDelaySeconds' in body) {
-        settings.propagationDelaySeconds = nonNegative(body['propagationDelaySeconds'], 'propagationDelaySeconds');
+    for (const name of [
+        'propagationDelaySeconds',
+        'signInIngestionLatencySeconds',
+        'graphReplicationLagSeconds',
+    ] as const) {
+        if (name in body) settings[name] = parseDelaySpec(body[name], name);
     }
-    if ('signInIngestionLatencySeconds' in body) {
-        settings.signInIngestionLatencySeconds = nonNegative(
-            body['signInIngestionLatencySeconds'],
-            'signInIngestionLatencySeconds',
-        );
-    }
-    if ('graphReplicationLagSeconds' in body) {
-        settings.graphReplicationLagSeconds = nonNegative(
-            body['graphReplicationLagSeconds'],
-            'graphReplicationLagSeconds',
-        );
-    }
+    if ('delaySeed' in body) settings.delaySeed = parseSeed(body['delaySeed']);
     if ('applicationCredentialLimit' in body) {
         const limit = body['applicationCredentialLimit'];
         if (typeof limit !== 'number' || !Number.isInteger(limit) || limit < 1)
@@ -91,6 +86,8 @@ function applyFaults(deps: ControlDeps, body: Record<string, unknown>): void {
     }
     deps.faults.apply(body);
     applySettings(deps.runtime.settings, body);
+    // Setting a seed (even the same one) starts its streams over: that is what replaying a run means.
+    if (reset || 'delaySeed' in body) deps.runtime.restartDelayStreams();
     if ('duplicateEventDelivery' in body) {
         deps.faults.duplicateEventDelivery = body['duplicateEventDelivery'] === true;
         deps.services.eventGrid.setDuplicateDelivery(deps.faults.duplicateEventDelivery);

@@ -19,11 +19,12 @@ export type ClientAuthResult =
 
 interface Timing {
     readonly now: Date;
-    readonly propagationDelaySeconds: number;
+    /** This credential's propagation delay in ms (its draw under the tenant's setting). */
+    readonly propagationDelayMs: (credential: PasswordCredentialRecord | KeyCredentialRecord) => number;
 }
 
-const propagated = (createdAtMs: number, timing: Timing): boolean =>
-    timing.now.getTime() - createdAtMs >= timing.propagationDelaySeconds * 1000;
+const propagated = (credential: PasswordCredentialRecord | KeyCredentialRecord, timing: Timing): boolean =>
+    timing.now.getTime() - credential.createdAtMs >= timing.propagationDelayMs(credential);
 
 /** Checks a client secret against the app's password hashes, dates and the propagation delay (§2.4, §1.11). */
 export function checkSecret(app: ApplicationRecord, secret: string, timing: Timing): ClientAuthResult {
@@ -37,7 +38,7 @@ export function checkSecret(app: ApplicationRecord, secret: string, timing: Timi
     });
     const nowMs = timing.now.getTime();
     if (nowMs > Date.parse(credential.endDateTime)) return fail(STS.expiredSecret(app.appId));
-    if (nowMs < Date.parse(credential.startDateTime) || !propagated(credential.createdAtMs, timing)) {
+    if (nowMs < Date.parse(credential.startDateTime) || !propagated(credential, timing)) {
         return fail(STS.invalidSecret(app.appId));
     }
     return { ok: true, method: 'secret', credential };
@@ -80,7 +81,7 @@ export function checkAssertion(
         (candidate) =>
             (s256 !== undefined && candidate.x5tS256 === s256) || (sha1 !== undefined && candidate.x5t === sha1),
     );
-    if (!key || !propagated(key.createdAtMs, timing)) {
+    if (!key || !propagated(key, timing)) {
         return fail(STS.assertionSignature('The key was not found.', thumbprint, app.appId), key, thumbprint);
     }
     try {

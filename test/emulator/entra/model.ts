@@ -1,3 +1,4 @@
+import { type DelayDraws } from '../core/delays';
 import { type AppRoleDefinition } from './wellKnown';
 
 /** A password credential as the directory stores it: a salted hash, never the secret text. */
@@ -11,6 +12,8 @@ export interface PasswordCredentialRecord {
     endDateTime: string;
     /** Emulator-clock ms when added; the propagation delay counts from here. */
     createdAtMs: number;
+    /** This credential's draws of the propagation and replication delays (absent: seeded, no draw). */
+    delayDraws?: DelayDraws;
 }
 
 export interface KeyCredentialRecord {
@@ -29,6 +32,7 @@ export interface KeyCredentialRecord {
     x5tS256: string;
     publicKeyPem: string;
     createdAtMs: number;
+    delayDraws?: DelayDraws;
 }
 
 export interface ApplicationRecord {
@@ -44,6 +48,7 @@ export interface ApplicationRecord {
     owners: string[];
     /** Emulator-clock ms when created through Graph (replication lag counts from here); absent when seeded. */
     createdAtMs?: number;
+    delayDraws?: DelayDraws;
     /** Other writable properties (description, notes, tags, api, web…) kept as sent. */
     extra: Record<string, unknown>;
 }

@@ -1,5 +1,6 @@
 import { type AccessTokenClaims } from '../core/contract';
 import { type VirtualClock } from '../core/clock';
+import { type DelayDraws, type DelaySpec, delaySeconds, SeededStream } from '../core/delays';
 import { newGuid } from '../core/ids';
 import { Directory, normalizeUri } from './directory';
 import { type ApplicationRecord, type ServicePrincipalRecord, type UserRecord } from './model';
@@ -10,14 +11,16 @@ import { type Bootstrap, seedInitialTenant } from './tenant';
 /** Knobs that change tenant behaviour (set through `/_emulator/faults`); all off by default. */
 export interface TenantSettings {
     /** A new password/key credential fails with AADSTS7000215/700027 for this long after creation (§1.11). */
-    propagationDelaySeconds: number;
+    propagationDelaySeconds: DelaySpec;
     /** Sign-in log entries become visible this long after the sign-in (§1.8). */
-    signInIngestionLatencySeconds: number;
+    signInIngestionLatencySeconds: DelaySpec;
     /**
      * Graph read-after-write lag: for this long after creation an application is 404 and a new password is
      * invisible to GET and to removePassword ("No password credential found with keyId", §1.11).
      */
-    graphReplicationLagSeconds: number;
+    graphReplicationLagSeconds: DelaySpec;
+    /** Seed of the streams the three delays above draw from when they are distributions (core/delays.ts). */
+    delaySeed: number;
     /** App-management policy: max password lifetime in seconds (`undefined` = no policy). */
     maxPasswordLifetimeSeconds: number | undefined;
     /**
@@ -39,6 +42,7 @@ export const defaultTenantSettings = (): TenantSettings => ({
     propagationDelaySeconds: 0,
     signInIngestionLatencySeconds: 0,
     graphReplicationLagSeconds: 0,
+    delaySeed: 0,
     maxPasswordLifetimeSeconds: undefined,
     tokenLifetimeClock: 'virtual',
     applicationCredentialLimit: 100,
@@ -59,6 +63,8 @@ export class TenantRuntime {
     readonly policyId = newGuid();
     /** Which grant issued each app token (by `uti`), so tests can tell managed identity tokens apart. */
     private readonly grantOf = new Map<string, TokenGrant>();
+    /** Seeded streams of uniform draws (directory writes and sign-ins apart, so one cannot shift the other). */
+    private streams: { seed: number; writes: SeededStream; signIns: SeededStream } | undefined;
     /**
      * App tokens resource servers accepted, per calling app id, audience and grant:
      * `{ "<appId>": { "https://vault.azure.net": { managed_identity: 12 } } }`.
@@ -86,8 +92,41 @@ export class TenantRuntime {
         return `${this.origin}/${this.tenantId}/v2.0`;
     }
 
+    /** The draws a new credential or application keeps for its propagation and replication delays. */
+    drawDelays(): DelayDraws {
+        const { writes } = this.stream();
+        return { propagation: writes.next(), replication: writes.next() };
+    }
+
+    /** How long after `createdAtMs` an object works / shows in Graph reads, in ms. */
+    propagationDelayMs(draws: DelayDraws | undefined): number {
+        return delaySeconds(this.settings.propagationDelaySeconds, draws?.propagation) * 1000;
+    }
+
+    replicationLagMs(draws: DelayDraws | undefined): number {
+        return delaySeconds(this.settings.graphReplicationLagSeconds, draws?.replication) * 1000;
+    }
+
+    /** The ingestion latency of a sign-in happening now, in seconds. */
+    drawIngestionLatencySeconds(): number {
+        return delaySeconds(this.settings.signInIngestionLatencySeconds, this.stream().signIns.next());
+    }
+
+    restartDelayStreams(): void {
+        this.streams = undefined;
+    }
+
+    private stream(): { seed: number; writes: SeededStream; signIns: SeededStream } {
+        const seed = this.settings.delaySeed;
+        if (this.streams?.seed !== seed) {
+            this.streams = { seed, writes: new SeededStream(seed), signIns: new SeededStream(seed ^ 0x5bd1e995) };
+        }
+        return this.streams;
+    }
+
     reset(): void {
         seedInitialTenant(this.directory, this.bootstrap);
+        this.streams = undefined;
         this.signIns.clear();
         this.settings = defaultTenantSettings();
         this.grantOf.clear();

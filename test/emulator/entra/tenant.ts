@@ -40,6 +40,7 @@ export function newApplication(
         owners: fields.owners ?? [],
         extra: fields.extra ?? {},
         ...(fields.createdAtMs === undefined ? {} : { createdAtMs: fields.createdAtMs }),
+        ...(fields.delayDraws === undefined ? {} : { delayDraws: fields.delayDraws }),
     };
 }
 

@@ -1,4 +1,5 @@
 import { type EmuRequest, type EmuResponse } from '../core/contract';
+import { type DelayDraws } from '../core/delays';
 import { ASSERTION_TYPE, type ClientAuthResult, checkAssertion, checkSecret } from './clientAuth';
 import { type ApplicationRecord, type ServicePrincipalRecord } from './model';
 import { type TenantRuntime, TOKEN_LIFETIME_SECONDS } from './runtime';
@@ -125,7 +126,11 @@ export function handleTokenRequest(
         record(undefined, spec);
         return fail(spec);
     }
-    const timing = { now, propagationDelaySeconds: runtime.settings.propagationDelaySeconds };
+    const timing = {
+        now,
+        propagationDelayMs: (credential: { delayDraws?: DelayDraws }) =>
+            runtime.propagationDelayMs(credential.delayDraws),
+    };
     const secret = params.get('client_secret') ?? basic?.secret;
     const assertion = params.get('client_assertion');
     let result: ClientAuthResult;
@@ -189,7 +194,7 @@ function recordSignIn(
               ? result.thumbprint
               : undefined;
     const method = result?.method ?? 'none';
-    runtime.signIns.record(now, runtime.settings.signInIngestionLatencySeconds, {
+    runtime.signIns.record(now, runtime.drawIngestionLatencySeconds(), {
         appId: clientId,
         appDisplayName: app?.displayName ?? null,
         servicePrincipalId: caller?.id ?? null,

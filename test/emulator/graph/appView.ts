@@ -1,5 +1,5 @@
 import { keyView, passwordView } from '../entra/credentials';
-import { type ApplicationRecord } from '../entra/model';
+import { type ApplicationRecord, type PasswordCredentialRecord } from '../entra/model';
 
 /** Properties clients may set on create/PATCH; anything else is rejected like Graph's OData layer does. */
 export const WRITABLE_APP_PROPERTIES = new Set([
@@ -73,7 +73,7 @@ export const APP_PROPERTIES: readonly string[] = [
 /** The application resource as Graph returns it: secretText always null, `key` only when asked for (§1.1). */
 export function applicationView(
     app: ApplicationRecord,
-    options: { includeKeys?: boolean; isVisible?: (createdAtMs: number) => boolean } = {},
+    options: { includeKeys?: boolean; isVisible?: (password: PasswordCredentialRecord) => boolean } = {},
 ): Record<string, unknown> {
     const visible = options.isVisible ?? (() => true);
     return {
@@ -89,7 +89,7 @@ export function applicationView(
         appRoles: app.appRoles,
         keyCredentials: app.keyCredentials.map((key) => keyView(key, options.includeKeys === true)),
         passwordCredentials: app.passwordCredentials
-            .filter((password) => visible(password.createdAtMs))
+            .filter((password) => visible(password))
             .map((password) => passwordView(password)),
     };
 }

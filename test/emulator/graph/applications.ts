@@ -1,7 +1,7 @@
 import { parseJsonBody, isRecord } from '../core/http';
 import { type EmuResponse } from '../core/contract';
 import { createKeyCredential } from '../entra/credentials';
-import { type ApplicationRecord, type KeyCredentialRecord } from '../entra/model';
+import { type ApplicationRecord, type KeyCredentialRecord, type PasswordCredentialRecord } from '../entra/model';
 import { appRolesFrom } from '../entra/seed';
 import { newApplication } from '../entra/tenant';
 import { APP_PROPERTIES, WRITABLE_APP_PROPERTIES, applicationView } from './appView';
@@ -20,7 +20,7 @@ export function resolveApplication(call: GraphCall, key: string): ApplicationRec
         ? call.runtime.directory.applicationByAppId(alternate[1] ?? '')
         : call.runtime.directory.applications.get(key.replace(/^\//, ''));
     // Inside the replication lag a just-created object is still 404 (§1.11).
-    if (!app || !replicated(call, app.createdAtMs)) throw notFound(alternate?.[1] ?? key.replace(/^\//, ''));
+    if (!app || !replicated(call, app)) throw notFound(alternate?.[1] ?? key.replace(/^\//, ''));
     return app;
 }
 
@@ -42,13 +42,13 @@ export function listApplications(call: GraphCall): EmuResponse {
     const predicate = filterText ? parseFilter(filterText, FILTERABLE, 'Application') : undefined;
     const matches: ApplicationRecord[] = [];
     for (const app of call.runtime.directory.applications.values()) {
-        if (!replicated(call, app.createdAtMs)) continue;
+        if (!replicated(call, app)) continue;
         if (predicate && !predicate((name) => (app as unknown as Record<string, unknown>)[canonical(name)])) continue;
         matches.push(app);
     }
     const { slice, nextLink } = page(call.request, matches, { defaultTop: 100, maxTop: 999 });
     const includeKeys = false;
-    const isVisible = (createdAtMs: number) => replicated(call, createdAtMs);
+    const isVisible = (password: PasswordCredentialRecord) => replicated(call, password);
     return {
         status: 200,
         body: {
@@ -81,7 +81,7 @@ export function countApplications(call: GraphCall): EmuResponse {
         throw badRequest('$count is not currently supported.');
     }
     let count = 0;
-    for (const app of call.runtime.directory.applications.values()) if (replicated(call, app.createdAtMs)) count++;
+    for (const app of call.runtime.directory.applications.values()) if (replicated(call, app)) count++;
     return { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: String(count) };
 }
 
@@ -91,7 +91,7 @@ export function getApplication(call: GraphCall, key: string): EmuResponse {
     const select = selectOf(call.request, APP_PROPERTIES, APP_TYPE);
     const view = applicationView(app, {
         includeKeys: select?.includes('keyCredentials') === true,
-        isVisible: (createdAtMs) => replicated(call, createdAtMs),
+        isVisible: (password) => replicated(call, password),
     });
     return {
         status: 200,
@@ -175,23 +175,36 @@ function keyCredentialsFrom(call: GraphCall, app: ApplicationRecord, value: unkn
         if (existing && typeof entry['key'] !== 'string') return existing;
         if (typeof entry['key'] !== 'string') throw badRequest('Key credential key is required.');
         try {
-            return createKeyCredential(call.now, {
-                key: entry['key'],
-                ...(typeof entry['displayName'] === 'string' ? { displayName: entry['displayName'] } : {}),
-                ...(typeof entry['type'] === 'string' ? { type: entry['type'] } : {}),
-                ...(typeof entry['usage'] === 'string' ? { usage: entry['usage'] } : {}),
-            });
+            return withDraws(
+                call,
+                createKeyCredential(call.now, {
+                    key: entry['key'],
+                    ...(typeof entry['displayName'] === 'string' ? { displayName: entry['displayName'] } : {}),
+                    ...(typeof entry['type'] === 'string' ? { type: entry['type'] } : {}),
+                    ...(typeof entry['usage'] === 'string' ? { usage: entry['usage'] } : {}),
+                }),
+            );
         } catch {
             throw new GraphError(400, 'KeyCredentialsInvalidValue', 'Key credential value is invalid.');
         }
     });
 }
 
+/** A credential created through Graph takes its delay draws (propagation, replication). */
+function withDraws(call: GraphCall, record: KeyCredentialRecord): KeyCredentialRecord {
+    record.delayDraws = call.runtime.drawDelays();
+    return record;
+}
+
 export function createApplication(call: GraphCall): EmuResponse {
     if (!call.caller.roles.includes('Application.ReadWrite.All') && !isOwnedByCaller(call)) throw denied();
     const body = jsonBody(call);
     if (typeof body['displayName'] !== 'string') throw badRequest("Required property 'displayName' is missing.");
-    const app = newApplication(call.now, { displayName: body['displayName'], createdAtMs: call.now.getTime() });
+    const app = newApplication(call.now, {
+        displayName: body['displayName'],
+        createdAtMs: call.now.getTime(),
+        delayDraws: call.runtime.drawDelays(),
+    });
     applyWritable(call, app, body);
     // An OwnedBy caller becomes the owner of what it creates (otherwise it could never manage it).
     if (!call.caller.roles.includes('Application.ReadWrite.All')) app.owners.push(call.caller.oid);

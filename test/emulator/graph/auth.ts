@@ -1,5 +1,6 @@
 import jwt from 'jsonwebtoken';
 
+import { type DelayDraws } from '../core/delays';
 import { type AccessTokenClaims, type EmuRequest } from '../core/contract';
 import { type ApplicationRecord } from '../entra/model';
 import { type TenantRuntime } from '../entra/runtime';
@@ -36,10 +37,10 @@ export function authenticate(runtime: TenantRuntime, request: EmuRequest): Acces
     return claims;
 }
 
-/** False while an object created at `createdAtMs` is still inside the configured replication lag. */
-export function replicated(call: GraphCall, createdAtMs: number | undefined): boolean {
-    if (createdAtMs === undefined) return true;
-    return call.now.getTime() - createdAtMs >= call.runtime.settings.graphReplicationLagSeconds * 1000;
+/** False while an object is still inside its replication lag (its draw under the tenant's setting). */
+export function replicated(call: GraphCall, object: { createdAtMs?: number; delayDraws?: DelayDraws }): boolean {
+    if (object.createdAtMs === undefined) return true;
+    return call.now.getTime() - object.createdAtMs >= call.runtime.replicationLagMs(object.delayDraws);
 }
 
 const has = (call: GraphCall, ...roles: string[]) => roles.some((role) => call.caller.roles.includes(role));

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 
 import { type EmuResponse } from '../core/contract';
-import { type ApplicationRecord } from '../entra/model';
+import { type ApplicationRecord, type PasswordCredentialRecord } from '../entra/model';
 import { APP_PROPERTIES, applicationView } from './appView';
 import { type GraphCall, canReadAllApps, replicated } from './auth';
 import { GraphError, badRequest, denied } from './errors';
@@ -101,9 +101,9 @@ function current(
 ): { hashes: Map<string, string>; views: Map<string, Record<string, unknown>> } {
     const hashes = new Map<string, string>();
     const views = new Map<string, Record<string, unknown>>();
-    const isVisible = (createdAtMs: number) => replicated(call, createdAtMs);
+    const isVisible = (password: PasswordCredentialRecord) => replicated(call, password);
     for (const app of call.runtime.directory.applications.values() as Iterable<ApplicationRecord>) {
-        if (!replicated(call, app.createdAtMs)) continue;
+        if (!replicated(call, app)) continue;
         const view = { ...project(applicationView(app, { isVisible }), select), id: app.id };
         views.set(app.id, view);
         hashes.set(app.id, propertyHashes(view));

@@ -68,6 +68,7 @@ export function addKey(call: GraphCall, keyPath: string): EmuResponse {
     }
     if (app.passwordCredentials.length + app.keyCredentials.length >= call.runtime.settings.applicationCredentialLimit)
         throw resourceSizeExceeded();
+    record.delayDraws = call.runtime.drawDelays();
     app.keyCredentials.push(record);
     return {
         status: 200,

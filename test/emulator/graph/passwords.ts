@@ -42,6 +42,7 @@ export function addPassword(call: GraphCall, key: string): EmuResponse {
     }
     if (app.passwordCredentials.length + app.keyCredentials.length >= call.runtime.settings.applicationCredentialLimit)
         throw resourceSizeExceeded();
+    record.delayDraws = call.runtime.drawDelays();
     app.passwordCredentials.push(record);
     return {
         status: 200,
@@ -61,8 +62,7 @@ export function removePassword(call: GraphCall, key: string): EmuResponse {
     if (typeof keyId !== 'string' || !/^[0-9a-f-]{36}$/i.test(keyId))
         throw badRequest("Invalid value specified for property 'keyId' of resource 'Application'.");
     const index = app.passwordCredentials.findIndex(
-        (credential) =>
-            credential.keyId.toLowerCase() === keyId.toLowerCase() && replicated(call, credential.createdAtMs),
+        (credential) => credential.keyId.toLowerCase() === keyId.toLowerCase() && replicated(call, credential),
     );
     if (index < 0) throw badRequest(`No password credential found with keyId ${keyId}.`);
     app.passwordCredentials.splice(index, 1);
