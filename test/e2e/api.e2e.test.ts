@@ -342,7 +342,7 @@ describe('operator API through the local host against the tenant emulator', () =
             expect(names.filter((n) => n?.startsWith('stash-secret'))).toEqual(['stash-secret']);
             expect((await world.rotation(id)).status).toBe('Running');
         } finally {
-            await world.emu.call('POST', '/_emulator/faults', { propagationDelaySeconds: 0 });
+            await world.restoreDelays();
         }
     });
 

@@ -197,7 +197,7 @@ describe('rotation workflow through the local host against the tenant emulator',
             expect((await world.passwords(app.appId)).map((p) => p.keyId)).toEqual(before.map((p) => p.keyId));
             expect(await world.secretValue('happy-secret--rotation-pending')).toBeUndefined();
         } finally {
-            await world.emu.call('POST', '/_emulator/faults', { propagationDelaySeconds: 0 });
+            await world.restoreDelays();
         }
     });
 
@@ -215,7 +215,7 @@ describe('rotation workflow through the local host against the tenant emulator',
             const verify = done.steps.find((s) => s.name === 'verifyNew')!;
             expect(verify.detail).toMatch(/on attempt ([2-9]|\d{2,})/);
         } finally {
-            await world.emu.call('POST', '/_emulator/faults', { propagationDelaySeconds: 0 });
+            await world.restoreDelays();
         }
     });
 
@@ -358,7 +358,7 @@ describe('rotation workflow through the local host against the tenant emulator',
             expect(done.outcome?.code).toBe('still_in_use');
             expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
         } finally {
-            await world.emu.call('POST', '/_emulator/faults', { signInIngestionLatencySeconds: 0 });
+            await world.restoreDelays();
         }
     });
 

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
+import { randomSeed, REALISTIC_DELAYS } from '../emulator/core/delays';
 import { productionVaultProfile } from '../emulator/keyvault/model';
 import { startEmulator } from '../emulator/core/server';
 import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from './appHost';
@@ -20,6 +21,8 @@ export interface SandboxOptions {
     /** Virtual seconds per real second (3600 = one hour per second). */
     readonly clockRate?: number;
     readonly hostPort?: number;
+    /** Seed of the emulator's random delays (default: a fresh one, printed and in the ready line). */
+    readonly delaySeed?: number;
     /** Progress lines for humans (stderr in --json mode). */
     readonly log?: (line: string) => void;
 }
@@ -58,12 +61,16 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     const emu = new EmulatorClient(emulator, emulator.caCertPem);
     const cleanup: (() => Promise<void>)[] = [() => emulator.close()];
     try {
+        const delaySeed = options.delaySeed ?? randomSeed();
+        log(`delays as in a real tenant, drawn with seed ${delaySeed} (replay: --delay-seed ${delaySeed})`);
         await emu.expectOk(
             emu.call('POST', '/_emulator/faults', {
                 // SDK token caches count on the wall clock while the business clock runs fast.
                 tokenLifetimeClock: 'wall',
-                // A new secret takes a while to work, as in a real tenant (§1.11).
-                propagationDelaySeconds: 15,
+                // A new secret takes seconds (sometimes minutes) to work, Graph reads lag writes by seconds and
+                // sign-ins reach the log after minutes, as in a real tenant (test/emulator/README.md).
+                ...REALISTIC_DELAYS,
+                delaySeed,
             }),
             'configuring the emulator',
         );
@@ -229,6 +236,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             rotator: { clientId: tenant.rotator.clientId, servicePrincipalId: tenant.rotator.servicePrincipalId },
             stateDir,
             hostStateDir,
+            delays: { seed: delaySeed, ...REALISTIC_DELAYS },
             // The host's master and system keys (owner-only), for calling its admin and webhook routes by hand.
             hostKeysFile: secretsFile(join(hostStateDir, 'durable')),
         };

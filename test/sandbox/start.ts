@@ -19,6 +19,7 @@ const START_COMMAND = {
         reset: { type: 'boolean', default: false },
         state: { type: 'string', default: '.state/sandbox' },
         port: { type: 'string', default: '7071' },
+        'delay-seed': { type: 'string', default: '' },
     },
     help: [
         ['--json', 'print one JSON ready line as the first stdout line; progress goes to stderr'],
@@ -27,6 +28,10 @@ const START_COMMAND = {
         ['--reset', 'wipe the state folder first'],
         ['--no-seed', 'start an empty tenant'],
         ['--clock-rate R', 'virtual seconds per real second (default 3600: one hour per second; 0 stops it)'],
+        [
+            '--delay-seed N',
+            "seed of the tenant's random delays (propagation, Graph lag, sign-in log); default: a new one, printed",
+        ],
     ],
     epilog:
         "Pipe the ready line with npm's banner off:  npm start -s -- --json | head -n 1\n" +
@@ -41,6 +46,7 @@ async function main(): Promise<void> {
         state: v.state,
         clockRate: numberOption('clock-rate', v['clock-rate'], 0),
         port: intOption('port', v.port, 0, 65535),
+        delaySeed: v['delay-seed'] === '' ? undefined : intOption('delay-seed', v['delay-seed'], 0, 0xffffffff),
     }));
     const say = (line: string): void => void process.stderr.write(`${line}\n`);
     const started = Date.now();
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
         seed: options.seed,
         clockRate: options.clockRate,
         hostPort: options.port,
+        ...(options.delaySeed === undefined ? {} : { delaySeed: options.delaySeed }),
         log: (line) => say(`sandbox: ${line}`),
     });
     const running: { narrator?: NodeJS.Timeout } = {};

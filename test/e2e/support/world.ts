@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
+import { randomSeed, REALISTIC_DELAYS } from '../../emulator/core/delays';
 import { productionVaultProfile } from '../../emulator/keyvault/model';
 import { startEmulator } from '../../emulator/core/server';
 import { type AppHost, startAppHost, WEBHOOK_SIGNING_KEY_FOR_SANDBOX } from '../../sandbox/appHost';
@@ -15,6 +16,14 @@ import {
     type SeededTenant,
     seedTenant,
 } from '../../sandbox/seedTenant';
+
+/**
+ * The clock runs 30 times faster than real time: a propagation delay of 4–18 s (at worst 120 s) passes in under a
+ * real second (4 s), the 300 s verification deadline in 10 s, and a 1-day grace period still takes 48 real minutes,
+ * so it passes only when a test moves the clock.
+ */
+const DEFAULT_CLOCK_RATE = 30;
+const CLOCK_TICK_MS = 250;
 
 export type RotationView = {
     id: string;
@@ -35,8 +44,18 @@ export interface WorldOptions {
     readonly settings?: Readonly<Record<string, string>>;
     /** Simulated consumers to start before the host; returns the consumer configuration that names them. */
     readonly consumers?: (context: ConsumerContext) => Promise<object>;
-    /** Emulator faults applied before the host starts. */
+    /** Emulator faults applied before the host starts (after the realistic delays, so they override them). */
     readonly faults?: object;
+    /**
+     * Opting out of the realistic delays (new-secret propagation, Graph read-after-write lag, sign-in log
+     * ingestion): every delay 0. Give the reason; a world without it runs with the delays a real tenant has.
+     */
+    readonly noDelaysBecause?: string;
+    /**
+     * Virtual seconds per real second the emulator clock runs on its own (default 30), as time passes in Azure
+     * while a rotation waits out a propagation delay; 0 freezes it (say why in the test).
+     */
+    readonly clockRate?: number;
     /** The vault's configuration (`/_emulator/keyVault/vault`); default: the production vault. */
     readonly vault?: object;
     /** Which seeded managed apps an operator enrolls once the host is up (default: all of them). */
@@ -64,6 +83,7 @@ export interface ApiResult<T = unknown> {
  */
 export class World {
     readonly responses: string[] = [];
+    private ticker: NodeJS.Timeout | undefined;
 
     private constructor(
         readonly emulator: Awaited<ReturnType<typeof startEmulator>>,
@@ -75,15 +95,43 @@ export class World {
         private readonly options: WorldOptions,
         readonly consumers: RunningConsumer[],
         private readonly consumerConfig: object,
+        /** The seed the emulator draws every delay from (`E2E_DELAY_SEED` replays a run). */
+        readonly delaySeed: number,
     ) {}
+
+    /** The delay knobs this world runs with (realistic unless the test opted out). */
+    static delaysOf(options: Pick<WorldOptions, 'noDelaysBecause'>, delaySeed: number): object {
+        if (options.noDelaysBecause !== undefined) {
+            if (!options.noDelaysBecause.trim()) throw new Error('noDelaysBecause needs a reason');
+            return { propagationDelaySeconds: 0, graphReplicationLagSeconds: 0, signInIngestionLatencySeconds: 0 };
+        }
+        return { ...REALISTIC_DELAYS, delaySeed };
+    }
+
+    /** Puts the world's delays back (after a test changed one through `/_emulator/faults`). */
+    async restoreDelays(): Promise<void> {
+        await this.emu.expectOk(
+            this.emu.call('POST', '/_emulator/faults', World.delaysOf(this.options, this.delaySeed)),
+            'restoring delays',
+        );
+    }
 
     static async start(options: WorldOptions): Promise<World> {
         const root = mkdtempSync(join(tmpdir(), 'rotator-e2e-'));
         const emulator = await startEmulator({ stateDir: join(root, 'emulator') });
         const emu = new EmulatorClient(emulator, emulator.caCertPem);
-        // The app's SDK token caches run on the wall clock while tests move the virtual clock by days.
+        const fromEnv = process.env['E2E_DELAY_SEED'];
+        const delaySeed = fromEnv ? Number(fromEnv) : randomSeed();
+        if (!Number.isInteger(delaySeed) || delaySeed < 0) throw new Error(`E2E_DELAY_SEED=${fromEnv} is not a seed`);
+        // Printed so a failing run can be replayed with the same delays.
+        console.log(`e2e world: delay seed ${delaySeed} (replay with E2E_DELAY_SEED=${delaySeed})`);
         await emu.expectOk(
-            emu.call('POST', '/_emulator/faults', { tokenLifetimeClock: 'wall', ...(options.faults ?? {}) }),
+            emu.call('POST', '/_emulator/faults', {
+                // The app's SDK token caches run on the wall clock while tests move the virtual clock by days.
+                tokenLifetimeClock: 'wall',
+                ...World.delaysOf(options, delaySeed),
+                ...(options.faults ?? {}),
+            }),
             'faults',
         );
         // The deployed vault: purge-protected, with the service's soft-delete latencies.
@@ -141,7 +189,40 @@ export class World {
             tenant.apps.filter((a) => options.enroll?.(a) ?? true),
             'test world',
         );
-        return new World(emulator, emu, tenant, hostStateDir, root, host, options, consumers, consumerConfig);
+        const world = new World(
+            emulator,
+            emu,
+            tenant,
+            hostStateDir,
+            root,
+            host,
+            options,
+            consumers,
+            consumerConfig,
+            delaySeed,
+        );
+        world.startClock(options.clockRate ?? DEFAULT_CLOCK_RATE);
+        return world;
+    }
+
+    /** Lets the virtual clock run on its own at `rate` virtual seconds per real second (0: frozen). */
+    startClock(rate: number = DEFAULT_CLOCK_RATE): void {
+        this.stopClock();
+        if (rate <= 0) return;
+        let ticking = false;
+        this.ticker = setInterval(() => {
+            if (ticking) return;
+            ticking = true;
+            this.emu
+                .advanceClock((rate * CLOCK_TICK_MS) / 1000)
+                .catch(() => undefined)
+                .finally(() => (ticking = false));
+        }, CLOCK_TICK_MS);
+    }
+
+    stopClock(): void {
+        if (this.ticker) clearInterval(this.ticker);
+        this.ticker = undefined;
     }
 
     app(displayName: string): SeededApp {
@@ -258,6 +339,7 @@ export class World {
     }
 
     async close(): Promise<void> {
+        this.stopClock();
         await Promise.all(this.consumers.map((c) => c.close()));
         await this.host.close();
         await this.emulator.close();
