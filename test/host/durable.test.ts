@@ -225,6 +225,19 @@ describe('durable runner', () => {
         const created = history(id).find((e) => e.EventType === EventType.SubOrchestrationInstanceCreated);
         expect(f.host.runtime.store.get(created?.InstanceId ?? '')?.runtimeStatus).toBe('Completed');
     });
+
+    it("a custom status over 16 KB of UTF-16 fails the orchestration, as the extension's SetCustomStatus does", async () => {
+        // {"next":"…"}: 8,000 characters of name are 16,022 bytes of UTF-16 (15 KB, allowed); 9,000 are 18,022 (17 KB).
+        const fits = await start('sequence', ['x'.repeat(8_000)]);
+        await f.host.waitForStatus(fits, ['Completed']);
+        const tooLarge = await start('sequence', ['y'.repeat(9_000)]);
+        await f.host.waitForStatus(tooLarge, ['Failed']);
+        expect(output(tooLarge)).toBe(
+            'The UTF-16 size of the JSON-serialized payload must not exceed 16 KB. The current payload size is 17 KB.',
+        );
+        // Nothing was scheduled: the shim sets the status before it replays the episode's actions.
+        expect(scheduled(tooLarge)).toEqual([]);
+    });
 });
 
 function iso(ms: number): string {

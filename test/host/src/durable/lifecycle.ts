@@ -130,6 +130,7 @@ export abstract class InstanceLifecycle {
         record.inbox = record.inbox.slice(consumed);
         record.customStatus = state.customStatus === undefined ? null : JSON.stringify(state.customStatus);
         const failure =
+            customStatusTooLarge(record.customStatus) ??
             replay.nonDeterminism ??
             replay.unsupported ??
             (state.error !== undefined ? `Orchestrator function '${record.name}' failed: ${state.error}` : undefined);
@@ -305,4 +306,19 @@ export abstract class InstanceLifecycle {
     close(): void {
         this.stopped = true;
     }
+}
+
+/** The extension's custom status limit (`SetCustomStatus`: MaxCustomStatusPayloadSizeInKB = 16). */
+const MAX_CUSTOM_STATUS_KB = 16;
+
+/**
+ * The shim calls `SetCustomStatus` before it replays the episode's actions; the extension serializes the status with
+ * a 16 KB limit on its UTF-16 size (`MessagePayloadDataConverter.Serialize(value, maxSizeInKB)`: whole KB, truncated,
+ * must not be greater than 16) and throws an ArgumentException, which fails the orchestration. Null is never set.
+ */
+export function customStatusTooLarge(json: string | null): string | undefined {
+    if (json === null || json === 'null') return undefined;
+    const kb = Math.trunc((json.length * 2) / 1024);
+    if (kb <= MAX_CUSTOM_STATUS_KB) return undefined;
+    return `The UTF-16 size of the JSON-serialized payload must not exceed ${MAX_CUSTOM_STATUS_KB} KB. The current payload size is ${kb} KB.`;
 }
