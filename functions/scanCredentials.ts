@@ -8,6 +8,7 @@ import { startRotation } from '../shared/rotation/starter';
 import { loadRotationMarks } from '../shared/scan/rotationMarks';
 import { announceRuntimeFailures } from '../shared/scan/runtimeFailures';
 import { scanTenant } from '../shared/scan/scanTenant';
+import { sweepMarkedCredentials } from '../shared/scan/sweepMarked';
 
 /** The backbone: every credential in the tenant, on a schedule (Key Vault events are only a fast path). */
 export async function scanCredentials(_timer: Timer, client: DurableClient, context: InvocationContext): Promise<void> {
@@ -53,6 +54,34 @@ export async function scanCredentials(_timer: Timer, client: DurableClient, cont
         if (failures.announced.length > 0) log.warn('Runtime failures announced', { count: failures.announced.length });
     } catch (error) {
         log.error('Runtime failures could not be checked', {
+            errorCode: error instanceof Error ? error.name : 'unknown',
+        });
+    }
+    // Credentials rotations created and left behind (their own sweep could not see or remove them): removed only
+    // when every fact is proven, reported first when there are many; see shared/scan/sweepMarked.ts.
+    try {
+        const sweep = await sweepMarkedCredentials(
+            {
+                client,
+                bindings: services.bindings,
+                history: services.rotation.history,
+                managed: services.managedIndex,
+                vaultUrls: config.keyVault.vaultUrls,
+                credentials: services.rotation.credentials,
+                state: services.state,
+                notifier: services.rotation.notifier,
+                log,
+            },
+            { now, scanId: context.invocationId, marked: summary.marked, paused: config.paused },
+        );
+        if (sweep.removed.length > 0 || sweep.reported.length > 0) {
+            log.warn('Leftover credentials swept', {
+                count: sweep.removed.length,
+                status: `removed=${sweep.removed.length} reported=${sweep.reported.length} kept=${sweep.kept.length}`,
+            });
+        }
+    } catch (error) {
+        log.error('Leftover credentials could not be swept', {
             errorCode: error instanceof Error ? error.name : 'unknown',
         });
     }

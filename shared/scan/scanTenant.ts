@@ -5,6 +5,7 @@ import { type Binding } from '../enrollment/bindings';
 import { bindingMismatchEvent, enrolledSecrets } from '../enrollment/gate';
 import { ensureError } from '../errors/ensureError';
 import { type Logger } from '../logging/logger';
+import { rotationIdFromDisplayName } from '../rotation/markers';
 import { type LifecycleEvent, type NotifierPort } from '../rotation/ports';
 import { type StartResult } from '../rotation/starter';
 import { type Inventory, InventoryBuilder } from './inventory';
@@ -48,6 +49,16 @@ export interface ScanSummary {
     /** Secrets refused because their tags claim a credential their enrollment does not name (announced). */
     readonly bindingMismatches: number;
     readonly inventory: Inventory['counts'];
+    /** Client secrets carrying the rotator's marker (`rotator:<rotationId>`): candidates for the orphan sweep. */
+    readonly marked: readonly MarkedCredential[];
+}
+
+export interface MarkedCredential {
+    readonly appId: string;
+    readonly appObjectId: string;
+    readonly keyId: string;
+    readonly rotationId: string;
+    readonly displayName: string;
 }
 
 export interface ScanOptions {
@@ -95,6 +106,7 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
     let started = 0;
     let joined = 0;
     let failedToStart = 0;
+    const marked: MarkedCredential[] = [];
 
     for await (const page of pagesOf) {
         pages += 1;
@@ -102,6 +114,17 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
             apps += 1;
             for (const credential of app.credentials) {
                 credentials += 1;
+                const markedBy =
+                    credential.kind === 'secret' ? rotationIdFromDisplayName(credential.displayName) : undefined;
+                if (markedBy) {
+                    marked.push({
+                        appId: credential.appId,
+                        appObjectId: credential.appObjectId,
+                        keyId: credential.keyId,
+                        rotationId: markedBy,
+                        displayName: credential.displayName ?? '',
+                    });
+                }
                 const key = credentialKey(credential.appId, credential.keyId);
                 const ref = managed.get(key);
                 const mark = marks.get(key);
@@ -183,6 +206,7 @@ export async function scanTenant(deps: ScanDeps, options: ScanOptions): Promise<
         alertsSent,
         bindingMismatches: refused.length,
         inventory: snapshot.counts,
+        marked,
     };
 }
 
