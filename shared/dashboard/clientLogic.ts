@@ -278,6 +278,31 @@ function historyBySecret(rotations) {
     return out;
 }
 
+/**
+ * The history view's rotations: the immutable records (GET /api/rotations/history), each record of a rotation
+ * still running shown with its live view (steps move on; the record is written at start and at the end).
+ */
+function mergeHistory(records, rotations) {
+    var live = {};
+    (rotations || []).forEach(function (r) { if (r && r.id) live[r.id] = r; });
+    return (records || []).map(function (rec) {
+        var now = live[rec.id];
+        if (rec.final || !now) return rec;
+        var merged = {};
+        Object.keys(rec).forEach(function (k) { merged[k] = rec[k]; });
+        Object.keys(now).forEach(function (k) { if (now[k] !== null && now[k] !== undefined) merged[k] = now[k]; });
+        return merged;
+    });
+}
+
+/** The operator's acceptance of "no evidence", as the history shows it. */
+function waiverLine(rotation) {
+    var w = rotation && rotation.waiver;
+    if (!w) return null;
+    var by = w.by || {};
+    return 'No evidence accepted by ' + String(by.name || by.appId || by.objectId || 'an operator') + ' at ' + String(w.at) + ' \u2014 \u201c' + String(w.reason) + '\u201d';
+}
+
 /** Who or what started a rotation, as the API reports it. */
 function startedBy(rotation) {
     var r = rotation || {};
@@ -329,7 +354,10 @@ function needsAction(inventory, rotations, options) {
             rotationId: String(latest.id),
             secretName: secret,
             vaultUrl: latest.vaultUrl || null,
-            next: latest.status === 'AttentionRequired'
+            awaiting: latest.awaiting || null,
+            next: latest.awaiting && latest.awaiting.action === 'acceptNoEvidence'
+                ? 'Nothing showed a consumer using the new key. Add a probe, or, if no consumer can show it, accept \u201cno evidence\u201d (with a reason) before ' + String(latest.awaiting.until) + ': one more usage check runs, then the old key is deleted.'
+                : latest.status === 'AttentionRequired'
                 ? 'Look at the evidence below, fix the consumer, then Rotate now again.'
                 : 'Fix the cause (see the message), then Rotate now or wait for the next scan.'
         });
@@ -649,6 +677,8 @@ var api = {
     referenceNow: referenceNow,
     durationText: durationText,
     historyBySecret: historyBySecret,
+    mergeHistory: mergeHistory,
+    waiverLine: waiverLine,
     startedBy: startedBy,
     needsAction: needsAction,
     inFlight: inFlight,

@@ -199,7 +199,8 @@ function refresh() {
         call('GET', '/credentials?top=1000'),
         call('GET', '/rotations?top=100'),
         call('GET', '/notifications?top=200'),
-        call('GET', '/bindings/history?top=50').catch(function (e) { if (e.message === 'unauthorized') throw e; return { error: e.message }; })
+        call('GET', '/bindings/history?top=50').catch(function (e) { if (e.message === 'unauthorized') throw e; return { error: e.message }; }),
+        call('GET', '/rotations/history?top=100').catch(function (e) { if (e.message === 'unauthorized') throw e; return { error: e.message }; })
     ]).then(function (r) {
         var inv = r[0] || {};
         var rotations = (r[1] && r[1].items) || [];
@@ -208,7 +209,7 @@ function refresh() {
         renderActions(L.needsAction(inv, rotations, { events: events }), rotations);
         renderInFlight(L.inFlight(rotations), events, now);
         renderTimeline(inv, now);
-        renderHistory(rotations, events, now);
+        renderHistory(r[4] || {}, rotations, events, now);
         renderCredentials(inv, L.latestRotations(rotations));
         renderEnrollment(inv, r[3] || {});
         renderNotifications(events);
@@ -236,6 +237,7 @@ function renderActions(cards) {
             h('div', { className: 'action-next' }, [
                 h('span', { className: 's-muted' }, ['Next: ']), c.next,
                 c.rotationId ? h('button', { type: 'button', className: 'link', onclick: function () { reveal(c.rotationId); } }, ['Show the rotation']) : null,
+                c.awaiting && c.awaiting.action === 'acceptNoEvidence' && who && who.canAdmin ? waiverButton(c) : null,
                 c.secretName ? actionButton('Rotate now', { secretName: c.secretName, vaultUrl: c.vaultUrl }, false) : null
             ])
         ]);
@@ -283,6 +285,7 @@ function rotationCard(r, events, now) {
         ]),
         stepBar(r, now),
         r.outcome && r.outcome.code !== 'completed' ? h('p', { className: 'outcome ' + L.stateTone(r.status) }, [r.outcome.code + ': ' + r.outcome.message]) : null,
+        r.waiver ? h('p', { className: 'waiver', 'data-field': 'waiver' }, [L.waiverLine(r)]) : null,
         h('h4', {}, ['Evidence']),
         evidence(r, events),
         h('details', { className: 'raw' }, [
@@ -313,8 +316,9 @@ function renderInFlight(items, events, now) {
     }));
 }
 
-function renderHistory(rotations, events, now) {
-    var bySecret = L.historyBySecret(rotations);
+function renderHistory(history, rotations, events, now) {
+    if (history.error) { replaceChildren($('history'), [h('p', { className: 's-bad' }, ['Could not load the rotation history: ' + history.error])]); return; }
+    var bySecret = L.historyBySecret(L.mergeHistory(history.items || [], rotations));
     var names = Object.keys(bySecret).sort(function (a, b) {
         return String(bySecret[b][0].createdAt || '') < String(bySecret[a][0].createdAt || '') ? -1 : 1;
     });
@@ -463,6 +467,27 @@ function confirmStart(row, dryRun, button) {
             refresh();
         }).catch(function (e) {
             setStatus('Could not start: ' + e.message, true);
+        }).then(function () { if (button) button.disabled = false; });
+    });
+}
+
+function waiverButton(card) {
+    return h('button', { type: 'button', 'data-action': 'accept-no-evidence', onclick: function (ev) { confirmWaiver(card, ev.target); } }, ['Accept no evidence\u2026']);
+}
+
+/** The operator's "accept no evidence" for one waiting rotation (Rotation.Admin), with a required reason. */
+function confirmWaiver(card, button) {
+    ask('Accept \u201cno evidence\u201d for ' + card.secretName + '?',
+        'Nothing showed a consumer using the new key of ' + card.secretName + '. If you accept, one more usage check runs and, when the sign-in log shows no use of the old key, the old key is deleted. Your name, the time and the reason are kept in the rotation\u2019s history.',
+        'Reason (recorded in the rotation history)', 'Accept and continue', function (reason) {
+        if (button) button.disabled = true;
+        setStatus('Accepting \u201cno evidence\u201d for ' + card.secretName + '\u2026');
+        call('POST', '/rotations/' + encodeURIComponent(card.rotationId) + '/accept-no-evidence', { reason: reason }).then(function () {
+            open[card.rotationId] = true;
+            setStatus('Accepted \u201cno evidence\u201d for ' + card.secretName + '; the rotation continues.');
+            refresh();
+        }).catch(function (e) {
+            setStatus('Could not accept: ' + e.message, true);
         }).then(function () { if (button) button.disabled = false; });
     });
 }

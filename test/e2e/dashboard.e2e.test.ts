@@ -43,6 +43,8 @@ const APPS = [
     { displayName: 'billing-worker', expiresInDays: 3, secretName: 'billing-worker-secret', tags: NO_EVIDENCE_SOURCE },
     // Not due yet (so the scan leaves it alone); its consumer is pinned to the current Key Vault version.
     { displayName: 'teams-agent', expiresInDays: 45, secretName: 'teams-agent-secret' },
+    // Not due yet; no consumer and no waiver tag: nothing can show its new key in use (the operator's waiver).
+    { displayName: 'inventory-sync', expiresInDays: 50, secretName: 'inventory-sync-secret' },
     { displayName: 'legacy-batch', expiresInDays: -5 },
     { displayName: 'partner-portal', expiresInDays: 6 },
     { displayName: 'reports', expiresInDays: 20 },
@@ -174,8 +176,8 @@ describe.skipIf(!HAVE_CHROMIUM)(
                 total: all.length,
             };
             // The seed decides these, so a regression in either the scan or the page shows up.
-            expect(expected).toMatchObject({ expired: 1, expiringIn7Days: 2, expiringIn30Days: 3, managed: 3 });
-            expect(expected.expiringIn90Days).toBe(6);
+            expect(expected).toMatchObject({ expired: 1, expiringIn7Days: 2, expiringIn30Days: 3, managed: 4 });
+            expect(expected.expiringIn90Days).toBe(7);
 
             const shown = await page.$$eval('#counts [data-count]', (cards) =>
                 Object.fromEntries(
@@ -373,6 +375,53 @@ describe.skipIf(!HAVE_CHROMIUM)(
             });
         });
 
+        it('no switch evidence: the card offers "Accept no evidence", which asks for a reason; accepted, the rotation deletes the old key and its history says who and why', async () => {
+            const app = world.app('inventory-sync');
+            const id = await clickAndGetId(
+                page,
+                'tr[data-secret="inventory-sync-secret"] button[data-action="rotate"]',
+                /^Rotation of inventory-sync-secret started \((\S+)\)$/,
+                'quarterly rotation',
+            );
+            const waiting = await advanceUntilDone(world, id);
+            expect(waiting.status).toBe('AttentionRequired');
+            expect(waiting.outcome?.code).toBe('no_switch_evidence');
+            const action = '#actions [data-action-card="rotation"][data-secret="inventory-sync-secret"]';
+            const button = `${action} button[data-action="accept-no-evidence"]`;
+            await page.waitForSelector(button, { timeout: 30_000 });
+            expect(await page.textContent(action)).toContain('accept \u201cno evidence\u201d');
+
+            // Cancel changes nothing.
+            await page.click(button);
+            await page.waitForSelector('#confirm-dialog[open]');
+            expect(await page.textContent('#confirm-title')).toContain('inventory-sync-secret');
+            await page.click('#confirm-dialog button[value="cancel"]');
+            expect((await world.rotation(id)).status).toBe('AttentionRequired');
+
+            await page.click(button);
+            await page.waitForSelector('#confirm-dialog[open]');
+            await page.fill('#confirm-reason', 'nightly export has no probe; CHG-77');
+            await page.click('#confirm-ok');
+            await waitForStatus(page, /^Accepted \u201cno evidence\u201d for inventory-sync-secret/);
+
+            const deadline = Date.now() + 150_000;
+            let view = await world.rotation(id);
+            while (view.status !== 'Completed' && Date.now() < deadline) {
+                if (view.status === 'Running' && view.steps.some((s) => s.state === 'waiting'))
+                    await world.emu.advanceClock(HOUR);
+                await new Promise((r) => setTimeout(r, 250));
+                view = await world.rotation(id);
+            }
+            expect(view.status).toBe('Completed');
+            expect((await world.passwords(app.appId)).map((p) => p.keyId)).toEqual([view.newKeyId]);
+            const card = `details[data-rotation-id="${id}"]`;
+            await page.waitForSelector(`${card}[data-status="Completed"] [data-field="waiver"]`, { timeout: 30_000 });
+            expect(await page.textContent(`${card} [data-field="waiver"]`)).toMatch(
+                /^No evidence accepted by Sandbox Operator at \S+ \u2014 \u201cnightly export has no probe; CHG-77\u201d$/,
+            );
+            expect(await page.$(button)).toBeNull();
+        });
+
         it('enrollment: unenroll asks first; a secret enrolled through the page becomes managed again', async () => {
             const row = 'tr[data-secret="orders-api-secret"]';
             const enrolled = async () =>
@@ -400,7 +449,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
             await page.click('#confirm-ok');
             await waitForStatus(page, /^Unenrolled orders-api-secret/);
             expect(await enrolled()).toBeUndefined();
-            await page.waitForSelector('#enroll-history li[data-binding-action="unenrolled"][data-secret="orders-api-secret"]');
+            await page.waitForSelector(
+                '#enroll-history li[data-binding-action="unenrolled"][data-secret="orders-api-secret"]',
+            );
             expect(await page.textContent('#enroll-history li[data-binding-action="unenrolled"]')).toContain(
                 'by Sandbox Operator',
             );
@@ -429,7 +480,9 @@ describe.skipIf(!HAVE_CHROMIUM)(
             expect(await enrolled()).toMatchObject({ appId: binding!.appId, keyId: binding!.keyId });
             await runScan(world);
             await page.waitForSelector(`${row} button[data-action="rotate"]`, { timeout: 30_000 });
-            await page.waitForSelector('#enroll-history li[data-binding-action="enrolled"][data-secret="orders-api-secret"]');
+            await page.waitForSelector(
+                '#enroll-history li[data-binding-action="enrolled"][data-secret="orders-api-secret"]',
+            );
         }, 120_000);
 
         it('never shows secret text and raised no script errors; saves a screenshot', async () => {

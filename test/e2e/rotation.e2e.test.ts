@@ -299,7 +299,9 @@ describe('rotation workflow through the local host against the tenant emulator',
         expect(done.status).toBe('AttentionRequired');
         expect(done.outcome?.code).toBe('no_switch_evidence');
         expect(done.outcome?.message).toContain('rotation-evidence=none-accepted');
-        expect(done.steps.find((s) => s.name === 'confirm')?.state).toBe('failed');
+        // It waits for the operator's "accept no evidence" (test/e2e/history.e2e.test.ts takes it to the delete).
+        expect(done.steps.find((s) => s.name === 'confirm')?.state).toBe('waiting');
+        expect((done as { awaiting?: unknown }).awaiting).toMatchObject({ action: 'acceptNoEvidence' });
         expect((await world.passwords(app.appId)).map((p) => p.keyId)).toContain(app.keyId);
     });
 
