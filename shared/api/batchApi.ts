@@ -308,7 +308,9 @@ export function estimateFinish(
     const readRate = perSecond(deps.quotas.signInReads);
     const creates = open.filter((p) => !p.created).length;
     const writes = creates + open.length;
-    const reads = open.filter((p) => !p.gateDone).length;
+    // Usage gates share the sign-in collector's reads (shared/signins/collector.ts): however many are left, a
+    // single read can serve them all, so the lower bound is one read, not one per rotation.
+    const reads = open.some((p) => !p.gateDone) ? 1 : 0;
     const writeSeconds = writes / writeRate;
     const readSeconds = reads / readRate;
     // The last grace period to end: running ones know theirs; the rest start after the remaining creates.

@@ -45,6 +45,8 @@ export interface RotationBenchResult {
         readonly readsPerRotation: number;
         readonly signInReadsPerRotation: number;
         readonly throttledPerRotation: number;
+        /** Where the reads went: sign-in log, one application, the scan's listing or delta, service principals. */
+        readonly readsPerRotationByKind: Record<string, number>;
     };
     readonly bindingQuota: QuotaName;
     readonly minimumSeconds: Record<string, number>;
@@ -210,6 +212,7 @@ export async function runRotationBench(options: RotationBenchOptions): Promise<R
                 readsPerRotation: round(reads.length / n),
                 signInReadsPerRotation: round(signIns.length / n),
                 throttledPerRotation: round(throttled.length / n),
+                readsPerRotationByKind: readsByKind(reads, n),
             },
             bindingQuota,
             minimumSeconds,
@@ -305,4 +308,26 @@ if (require.main === module) {
             process.exit(1);
         },
     );
+}
+
+function readsByKind(reads: readonly { path: string }[], n: number): Record<string, number> {
+    const kinds: Record<string, number> = {};
+    for (const r of reads) {
+        const path = r.path.split('?')[0] ?? '';
+        const kind = /\/auditLogs\//i.test(path)
+            ? 'signInLog'
+            : /\/applications\/delta/i.test(path)
+              ? 'applicationsDelta'
+              : /\/applications\/[^/]+\/owners/i.test(path)
+                ? 'owners'
+                : /\/applications\/[^/]+/i.test(path) || /\/applications\(/i.test(path)
+                  ? 'application'
+                  : /\/applications$/i.test(path)
+                    ? 'applicationsList'
+                    : /\/servicePrincipals/i.test(path)
+                      ? 'servicePrincipal'
+                      : 'other';
+        kinds[kind] = (kinds[kind] ?? 0) + 1;
+    }
+    return Object.fromEntries(Object.entries(kinds).map(([k, v]) => [k, round(v / n)]));
 }

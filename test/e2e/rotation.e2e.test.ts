@@ -145,6 +145,10 @@ describe('rotation workflow through the local host against the tenant emulator',
         expect(done.steps.find((s) => s.name === 'usageGate')?.detail).toMatch(
             /no successful sign-in with the old key/,
         );
+        // The gate read the shared collector's records (one tenant-wide query), and says so.
+        expect(done.steps.find((s) => s.name === 'usageGate')?.detail).toMatch(
+            /sources consulted: shared sign-in collector \(complete read as of /,
+        );
 
         const after = await world.passwords(app.appId);
         expect(after.map((p) => p.keyId)).toEqual([done.newKeyId]);

@@ -258,10 +258,16 @@ describe('estimateFinish', () => {
     const open = (n: number, p: { created: boolean; gateDone: boolean }) =>
         Array.from({ length: n }, () => ({ ...p, graceEnds: undefined }));
 
-    it('with no grace, 300 usage checks at 4.5 sign-in reads per 10 s bind (667 s), not 600 writes at 18/s', () => {
+    it('with no grace, 300 usage checks share the sign-in collector\'s reads: 600 writes at 18/s bind (33 s)', () => {
         const e = estimateFinish(deps, NOW, open(300, { created: false, gateDone: false }));
-        expect(e.bindingQuota).toBe('signInReads');
-        expect(e.seconds).toBe(667);
+        expect(e.bindingQuota).toBe('graphWrites');
+        expect(e.seconds).toBe(Math.round(600 / 18));
+    });
+
+    it('300 rotations left at the usage gate cost one shared sign-in read, so their 300 deletes bind (17 s, not 667 s)', () => {
+        const e = estimateFinish(deps, NOW, open(300, { created: true, gateDone: false }));
+        expect(e.bindingQuota).toBe('graphWrites');
+        expect(e.seconds).toBe(Math.round(300 / 18));
     });
 
     it('writes bind when only deletes and creates are left', () => {
