@@ -45,7 +45,10 @@ export class GraphSignIns implements SignInReaderPort, SignInFeedPort {
      * page (same documented filter terms as below, without `appId`). An entry without id, app or time is kept
      * out; anything short of the last page throws.
      */
-    async successfulSince(since: string): Promise<{ entries: CollectedSignIn[]; pages: number }> {
+    async successfulSince(
+        since: string,
+        onPage?: (pages: number) => Promise<void>,
+    ): Promise<{ entries: CollectedSignIn[]; pages: number }> {
         const filter =
             `signInEventTypes/any(t: t eq 'servicePrincipal') and status/errorCode eq 0` +
             ` and createdDateTime ge ${new Date(since).toISOString()}`;
@@ -59,12 +62,16 @@ export class GraphSignIns implements SignInReaderPort, SignInFeedPort {
                 keyId: record.servicePrincipalCredentialKeyId?.toLowerCase() ?? null,
                 correlationId: record.correlationId?.toLowerCase() ?? null,
             });
-        });
+        }, onPage);
         return { entries, pages };
     }
 
     /** Reads every page of one filtered query; returns the number of pages. */
-    private async readAll(filter: string, each: (record: SignInRecord) => void): Promise<number> {
+    private async readAll(
+        filter: string,
+        each: (record: SignInRecord) => void,
+        onPage?: (pages: number) => Promise<void>,
+    ): Promise<number> {
         let pages = 0;
         try {
             let page = (await this.client
@@ -79,6 +86,7 @@ export class GraphSignIns implements SignInReaderPort, SignInFeedPort {
                 if (!Array.isArray(page.value)) throw incomplete('a sign-in log page had no value array');
                 for (const record of page.value) each(record);
                 const next = page['@odata.nextLink'];
+                if (next && onPage) await onPage(pages);
                 if (!next) break;
                 if (seenLinks.has(next) || pages >= PAGE_GUARD) throw incomplete('the sign-in log kept paging');
                 seenLinks.add(next);

@@ -150,6 +150,12 @@ export function claimRead(
     };
 }
 
+/** Extends a read's lease while it pages through a long log; null when the lease is no longer this read's. */
+export function renewRead(doc: CollectorDoc, runId: string, nowMs: number, leaseMs: number): CollectorDoc | null {
+    if (doc.lease?.runId !== runId) return null;
+    return { ...doc, lease: { ...doc.lease, untilMs: nowMs + leaseMs } };
+}
+
 /** Gives the lease back without recording anything (a throttled read: try again later). */
 export function releaseRead(doc: CollectorDoc, runId: string): CollectorDoc {
     if (doc.lease?.runId !== runId) return doc;

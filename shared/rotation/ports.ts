@@ -117,7 +117,11 @@ export interface SignInFeedPort {
      * Every successful service-principal sign-in of the tenant with `createdDateTime` at or after `since`, all
      * pages. Throws on any failure (throttling included): a partial read is never returned.
      */
-    successfulSince(since: string): Promise<{ entries: CollectedSignIn[]; pages: number }>;
+    successfulSince(
+        since: string,
+        /** Called after each page (a long read renews its lease here; throwing stops the read). */
+        onPage?: (pages: number) => Promise<void>,
+    ): Promise<{ entries: CollectedSignIn[]; pages: number }>;
 }
 
 export interface LifecycleEvent {

@@ -11,6 +11,7 @@ import {
     foldRead,
     freshFor,
     releaseRead,
+    renewRead,
 } from '../domain/signInCollection';
 import { ErrorCodes } from '../errors/errorCodes';
 import { isRotatorError } from '../errors/RotatorError';
@@ -135,7 +136,22 @@ export class SignInCollector {
         const start = afterClaim.lease.start;
         let read: Awaited<ReturnType<SignInFeedPort['successfulSince']>>;
         try {
-            read = start ? await this.feed.successfulSince(start) : { entries: [], pages: 0 };
+            // A long read (a busy tenant, days since the last one) renews its lease every half lease, so no other
+            // instance starts the same read meanwhile; a read that lost its lease stops.
+            let renewedAt = nowMs;
+            const onPage = async (): Promise<void> => {
+                const at = this.nowMs();
+                if (at - renewedAt < this.#leaseMs / 2) return;
+                renewedAt = at;
+                let kept = true;
+                await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) => {
+                    const renewed = renewRead(doc ?? emptyCollectorDoc(), runId, at, this.#leaseMs);
+                    kept = renewed !== null;
+                    return renewed ?? unchanged;
+                });
+                if (!kept) throw new Error('the sign-in read lost its lease to another instance');
+            };
+            read = start ? await this.feed.successfulSince(start, onPage) : { entries: [], pages: 0 };
         } catch (error) {
             if (isRotatorError(error) && error.code === ErrorCodes.throttled) {
                 await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) =>

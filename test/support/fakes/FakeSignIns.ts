@@ -75,11 +75,18 @@ export class FakeSignIns implements SignInReaderPort, SignInFeedPort {
         for (let i = 0; i < times; i++) this.#failures.push(error);
     }
 
+    /** Entries per page of the tenant-wide read, and a hook run between its pages (e.g. to move the clock). */
+    pageSize = 1000;
+    betweenPages: (() => Promise<void> | void) | undefined;
+
     /** Tenant-wide, as the collector reads it: one entry per sign-in (a continuous user signs in once a minute). */
-    successfulSince(since: string): Promise<{ entries: CollectedSignIn[]; pages: number }> {
+    async successfulSince(
+        since: string,
+        onPage?: (pages: number) => Promise<void>,
+    ): Promise<{ entries: CollectedSignIn[]; pages: number }> {
         this.feedQueries.push(since);
         const failure = this.#failures.shift();
-        if (failure) return Promise.reject(failure);
+        if (failure) throw failure;
         const end = this.now().getTime() - this.ingestionLatencyMs;
         const start = Date.parse(since);
         const entries: CollectedSignIn[] = [];
@@ -99,7 +106,12 @@ export class FakeSignIns implements SignInReaderPort, SignInFeedPort {
             }
         });
         entries.sort((a, b) => (a.at < b.at ? 1 : -1));
-        return Promise.resolve({ entries, pages: Math.max(1, Math.ceil(entries.length / 1000)) });
+        const pages = Math.max(1, Math.ceil(entries.length / this.pageSize));
+        for (let page = 1; page < pages; page++) {
+            await this.betweenPages?.();
+            await onPage?.(page);
+        }
+        return { entries, pages };
     }
 
     successfulSignIns(query: SignInQuery): Promise<Extract<SignInRead, { complete: true }>> {

@@ -232,6 +232,28 @@ describe('shared sign-in collector', () => {
             expect(late.doc).toBe(takeover.doc);
         });
 
+        it('a read that pages for longer than its lease renews it, so no other instance starts the same read', async () => {
+            const t = tenant();
+            const slow = t.instance(300);
+            const other = t.instance(300);
+            await slow.watch({ appId: APP, from: at(0), until: at(10_000), own: [] });
+            for (let i = 0; i < 4; i++) t.log.record(APP, OLD, at(i + 1));
+            t.advance(10);
+            const need = t.now();
+            t.log.pageSize = 1;
+            const otherAnswers: unknown[] = [];
+            t.log.betweenPages = async () => {
+                t.advance(3); // 4 pages, 3 min apart: 9 min in all, past the 5-min lease
+                otherAnswers.push(await other.collect(need));
+            };
+            await slow.evidence(query(need));
+            t.log.betweenPages = undefined;
+            expect(t.log.feedQueries).toHaveLength(1);
+            expect(otherAnswers.every((a) => typeof a === 'object')).toBe(true);
+            const read = await other.evidence(query(need));
+            expect(read.complete && read.keys.find((k) => k.keyId === OLD)?.count).toBe(4);
+        });
+
         it('watches from many instances at once are all kept (conditional writes)', async () => {
             const t = tenant();
             const apps = Array.from({ length: 12 }, (_, i) => `${String(i).padStart(8, '0')}-1111-4111-8111-111111111111`);
