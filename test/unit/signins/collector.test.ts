@@ -25,18 +25,18 @@ const NEW = 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb';
 const MARKER = 'cccccccc-cccc-4ccc-8ccc-cccccccccccc';
 const T0 = Date.parse('2026-03-10T12:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
-const OVERLAP_MS = 30 * 60_000;
+const OVERLAP_MS = 60 * 60_000;
 
 /** A tenant world: a fake log on a manual clock and one shared state store, seen by several instances. */
 function tenant() {
     let now = T0;
     const log = new FakeSignIns(() => new Date(now));
     const store = new MemoryStateStore();
-    const instance = (leaseSeconds = 600) =>
+    const instance = (leaseSeconds = 600, overlapMinutes = 60) =>
         new SignInCollector(
             store,
             log,
-            { overlapMinutes: 30, leaseSeconds, busyRetrySeconds: 10, minIntervalSeconds: 30 },
+            { overlapMinutes, leaseSeconds, busyRetrySeconds: 10, minIntervalSeconds: 30 },
             undefined,
             () => now,
         );
@@ -76,6 +76,20 @@ describe('shared sign-in collector', () => {
         const read = await collector.evidence(query(t.now()));
         expect(t.log.feedQueries.at(-1)).toBe(new Date(Date.parse(at(10)) - OVERLAP_MS).toISOString());
         expect(read.complete && read.keys.find((k) => k.keyId === OLD)).toMatchObject({ count: 2, last: at(120) });
+    });
+
+    it('an entry ingested out of order, up to an hour behind newer ones, is still read even with a zero latency setting', async () => {
+        const t = tenant();
+        const collector = t.instance(600, 0);
+        await collector.watch({ appId: APP, from: at(0), until: at(10_000), own: [] });
+        t.log.record(APP, NEW, at(100));
+        t.advance(101);
+        await collector.evidence(query(t.now()));
+        // Made at 50 min but ingested only now, behind the newer entry the last read saw.
+        t.log.record(APP, OLD, at(50));
+        t.advance(1);
+        const read = await collector.evidence(query(t.now()));
+        expect(read.complete && read.keys.find((k) => k.keyId === OLD)?.count).toBe(1);
     });
 
     it('an entry read again inside the overlap is counted once', async () => {
