@@ -183,6 +183,18 @@ export async function runRotationBench(options: RotationBenchOptions): Promise<R
         const signIns = reads.filter((r) => /\/auditLogs\//i.test(r.path));
         const throttled = graph.filter((r) => r.status === 429);
         const n = Math.max(1, instances.length);
+        // Which calls the reads and writes are, per rotation (ids folded), so a change in the totals can be explained.
+        const byKind: Record<string, number> = {};
+        for (const r of graph.filter((c) => c.status !== 429)) {
+            const kind = `${r.method} ${r.path.replace(/[0-9a-f]{8}-[0-9a-f-]{27}/gi, '{id}').replace(/'[^']*'/g, "'…'")}`;
+            byKind[kind] = (byKind[kind] ?? 0) + 1;
+        }
+        log(
+            `graph calls per rotation: ${Object.entries(byKind)
+                .sort(([, a], [, b]) => b - a)
+                .map(([kind, count]) => `${kind} ${round(count / n)}`)
+                .join('; ')}`,
+        );
         // Each quota's floor: the calls it had to serve ÷ its (scaled) rate. The largest floor binds.
         const rate = (q: QuotaName) =>
             Math.max(1, Math.floor(DOCUMENTED_QUOTAS[q].limit * options.quotaScale)) /
