@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { type Azurite, startAzurite } from './support/azurite';
+import { type Azurite, startAzurite } from '../support/azurite';
 
 const DRIVER = join(__dirname, 'support', 'blobStateDriver.ts');
 let azurite: Azurite;

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { request } from 'node:https';
+import { dirname, join, resolve } from 'node:path';
 
 import { randomSeed, REALISTIC_DELAYS } from '../emulator/core/delays';
 import { productionVaultProfile } from '../emulator/keyvault/model';
@@ -12,6 +13,7 @@ import { enrollSeeded } from './enroll';
 import { registerDashboardRedirect, type SeededTenant, seedTenant } from './seedTenant';
 import { SANDBOX_APPS } from './tenantSpec';
 import { secretsFile } from '../host/src/http/keys';
+import { startAzurite } from '../support/azurite';
 
 export interface SandboxOptions {
     /** Everything the sandbox keeps; reused across restarts unless `reset`. */
@@ -21,6 +23,11 @@ export interface SandboxOptions {
     /** Virtual seconds per real second (3600 = one hour per second). */
     readonly clockRate?: number;
     readonly hostPort?: number;
+    /**
+     * Where the app keeps its state: a folder (default) or, as in Azure, a blob container, here on Azurite
+     * (Microsoft's storage emulator) reached with the app's managed identity token.
+     */
+    readonly stateStore?: 'file' | 'azurite';
     /** Seed of the emulator's random delays (default: a fresh one, printed and in the ready line). */
     readonly delaySeed?: number;
     /** Progress lines for humans (stderr in --json mode). */
@@ -95,6 +102,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             tenant = await seedTenant(emu, options.seed === false ? [] : SANDBOX_APPS);
             writeFileSync(tenantFile, JSON.stringify(tenant), { mode: 0o600 });
         }
+
+        const stateStoreUrl =
+            options.stateStore === 'azurite' ? await startStateContainer(emu, stateDir, log, cleanup) : undefined;
 
         const consumers: RunningConsumer[] = [];
         const consumerConfig: { consumers: object[] } = { consumers: [] };
@@ -175,6 +185,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
                 GRACE_PERIOD_DAYS: '2',
                 USAGE_GATE_RECHECK_HOURS: '6',
                 USAGE_GATE_MAX_CHECKS: '3',
+                ...(stateStoreUrl ? { STATE_STORE_LOCATION: stateStoreUrl } : {}),
             },
         });
         cleanup.push(() => host.close());
@@ -237,6 +248,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
             stateDir,
             hostStateDir,
             delays: { seed: delaySeed, ...REALISTIC_DELAYS },
+            stateStore: stateStoreUrl ?? join(hostStateDir, 'app-state'),
             // The host's master and system keys (owner-only), for calling its admin and webhook routes by hand.
             hostKeysFile: secretsFile(join(hostStateDir, 'durable')),
         };
@@ -260,6 +272,45 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         await runCleanup(cleanup);
         throw error;
     }
+}
+
+/**
+ * Azurite (blob service, HTTPS with the emulator's own certificate, bearer tokens only, blobs kept under the state
+ * folder) and the app's state container, created as infra creates it in Azure. Returns the container URL.
+ */
+async function startStateContainer(
+    emu: EmulatorClient,
+    stateDir: string,
+    log: (line: string) => void,
+    cleanup: (() => Promise<void>)[],
+): Promise<string> {
+    log('starting Azurite for the state store (blob container, managed identity tokens)');
+    const azurite = await startAzurite({
+        tlsDir: dirname(emu.descriptor.caCertPath),
+        location: join(stateDir, 'azurite'),
+    });
+    cleanup.push(() => azurite.stop());
+    const containerUrl = `${azurite.accountUrl}/rotator-state`;
+    const token = await emu.adminToken('https://storage.azure.com/.default');
+    const status = await new Promise<number>((resolveStatus, reject) => {
+        const req = request(
+            `${containerUrl}?restype=container`,
+            {
+                method: 'PUT',
+                ca: readFileSync(emu.descriptor.caCertPath, 'utf8'),
+                headers: { authorization: `Bearer ${token}`, 'x-ms-version': '2021-08-06', 'content-length': '0' },
+            },
+            (res) => {
+                res.resume();
+                res.on('end', () => resolveStatus(res.statusCode ?? 0));
+            },
+        );
+        req.on('error', reject);
+        req.end();
+    });
+    // 201 created, 409 ContainerAlreadyExists (a restart on the same state folder).
+    if (status !== 201 && status !== 409) throw new Error(`creating the state container failed: HTTP ${status}`);
+    return containerUrl;
 }
 
 async function runCleanup(steps: (() => Promise<void>)[]): Promise<void> {

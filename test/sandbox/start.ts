@@ -3,7 +3,7 @@
  * line and nothing else goes to stdout; without it the terminal narrates what the rotator does.
  * Ctrl-C stops every process it started.
  */
-import { type CommandSpec, intOption, numberOption, parseCommandLine } from '../support/cli';
+import { type CommandSpec, intOption, numberOption, parseCommandLine, UsageError } from '../support/cli';
 import { narrate, type NarratedRotation, type NarratorMemory } from './narrator';
 import { type Sandbox, startSandbox } from './sandbox';
 
@@ -20,6 +20,7 @@ const START_COMMAND = {
         state: { type: 'string', default: '.state/sandbox' },
         port: { type: 'string', default: '7071' },
         'delay-seed': { type: 'string', default: '' },
+        'state-store': { type: 'string', default: 'file' },
     },
     help: [
         ['--json', 'print one JSON ready line as the first stdout line; progress goes to stderr'],
@@ -28,6 +29,10 @@ const START_COMMAND = {
         ['--reset', 'wipe the state folder first'],
         ['--no-seed', 'start an empty tenant'],
         ['--clock-rate R', 'virtual seconds per real second (default 3600: one hour per second; 0 stops it)'],
+        [
+            '--state-store file|azurite',
+            'where the app keeps its state: a folder (default) or a blob container on Azurite, as in Azure',
+        ],
         [
             '--delay-seed N',
             "seed of the tenant's random delays (propagation, Graph lag, sign-in log); default: a new one, printed",
@@ -38,6 +43,11 @@ const START_COMMAND = {
         'Exit codes: 0 stopped by Ctrl-C or SIGTERM, 1 failed to start, 2 bad usage.',
 } as const satisfies CommandSpec<Record<string, { type: 'string' | 'boolean'; default: string | boolean }>>;
 
+function stateStoreOption(raw: string): 'file' | 'azurite' {
+    if (raw !== 'file' && raw !== 'azurite') throw new UsageError('--state-store must be file or azurite');
+    return raw;
+}
+
 async function main(): Promise<void> {
     const options = parseCommandLine(START_COMMAND, (v) => ({
         json: v.json,
@@ -46,6 +56,7 @@ async function main(): Promise<void> {
         state: v.state,
         clockRate: numberOption('clock-rate', v['clock-rate'], 0),
         port: intOption('port', v.port, 0, 65535),
+        stateStore: stateStoreOption(v['state-store']),
         delaySeed: v['delay-seed'] === '' ? undefined : intOption('delay-seed', v['delay-seed'], 0, 0xffffffff),
     }));
     const say = (line: string): void => void process.stderr.write(`${line}\n`);
@@ -57,6 +68,7 @@ async function main(): Promise<void> {
         clockRate: options.clockRate,
         hostPort: options.port,
         ...(options.delaySeed === undefined ? {} : { delaySeed: options.delaySeed }),
+        stateStore: options.stateStore,
         log: (line) => say(`sandbox: ${line}`),
     });
     const running: { narrator?: NodeJS.Timeout } = {};

@@ -7,6 +7,7 @@ import { type ApplicationRecord, type ServicePrincipalRecord, type UserRecord } 
 import { SignInLog } from './signIns';
 import { type SigningKey } from './signing';
 import { type Bootstrap, seedInitialTenant } from './tenant';
+import { STORAGE_APP_ID } from './wellKnown';
 
 /** Knobs that change tenant behaviour (set through `/_emulator/faults`); all off by default. */
 export interface TenantSettings {
@@ -168,11 +169,14 @@ export class TenantRuntime {
                 ver: '2.0',
             });
         }
+        // Storage tokens carry Entra's real v1 issuer: the storage emulator (Azurite, basic OAuth) accepts only the
+        // public clouds' issuer prefixes and checks no signature, and nothing else verifies these tokens.
+        const issuer = resource.appId === STORAGE_APP_ID ? `https://sts.windows.net/${this.tenantId}/` : this.issuerV1;
         return this.signingKey.sign({
             ...common,
             aud: requestedResource,
-            iss: this.issuerV1,
-            idp: this.issuerV1,
+            iss: issuer,
+            idp: issuer,
             appidacr: authMethod === 'secret' ? '1' : '2',
             ver: '1.0',
         });

@@ -32,7 +32,7 @@ export const GRAPH_ROLES = {
 export type GraphRole = keyof typeof GRAPH_ROLES;
 
 export interface FirstPartyResource {
-    readonly key: 'graph' | 'keyVault' | 'eventGrid' | 'resourceManager';
+    readonly key: 'graph' | 'keyVault' | 'eventGrid' | 'resourceManager' | 'storage';
     readonly appId: string;
     readonly displayName: string;
     readonly identifierUris: readonly string[];
@@ -40,6 +40,8 @@ export interface FirstPartyResource {
 }
 
 /** First-party resources a client-credentials token can be requested for (real app ids). */
+export const STORAGE_APP_ID = 'e406a681-f3d4-42a8-90b6-c2b029497af1';
+
 export const FIRST_PARTY: readonly FirstPartyResource[] = [
     {
         key: 'graph',
@@ -68,6 +70,14 @@ export const FIRST_PARTY: readonly FirstPartyResource[] = [
         appId: '797f4846-ba00-4fd7-ba43-dac1f8f63013',
         displayName: 'Windows Azure Service Management API',
         identifierUris: ['https://management.azure.com', 'https://management.core.windows.net'],
+        appRoles: [],
+    },
+    {
+        // Azure Storage: the audience of blob tokens (the app's state store). Only Azurite consumes these tokens.
+        key: 'storage',
+        appId: STORAGE_APP_ID,
+        displayName: 'Azure Storage',
+        identifierUris: ['https://storage.azure.com'],
         appRoles: [],
     },
 ];

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
-import { ensureTlsMaterial } from '../../emulator/core/certs';
+import { ensureTlsMaterial } from '../emulator/core/certs';
 
 export interface Azurite {
     /** `https://127.0.0.1:<port>/devstoreaccount1` */
@@ -18,9 +18,17 @@ export interface Azurite {
  * HTTPS with a CA the client trusts, bearer tokens only (`--oauth basic`; Azurite checks issuer, audience and
  * lifetime, not the signature), loopback, in memory, and never phoning home (`--disableTelemetry`).
  */
-export async function startAzurite(): Promise<Azurite> {
+export async function startAzurite(
+    options: {
+        /** A folder holding `ca.pem`, `localhost.pem`, `localhost-key.pem` (the tenant emulator's): one CA for both. */
+        readonly tlsDir?: string;
+        /** Keep the blobs in this folder across restarts (default: in memory). */
+        readonly location?: string;
+    } = {},
+): Promise<Azurite> {
     const dir = mkdtempSync(join(tmpdir(), 'azurite-'));
-    const tls = await ensureTlsMaterial(join(dir, 'tls'));
+    const tlsDir = options.tlsDir ?? join(dir, 'tls');
+    const tls = await ensureTlsMaterial(tlsDir);
     const main = join(dirname(createRequire(__filename).resolve('azurite/package.json')), 'dist/src/blob/main.js');
     const child: ChildProcess = spawn(
         process.execPath,
@@ -34,13 +42,13 @@ export async function startAzurite(): Promise<Azurite> {
             // @azure/storage-blob 12.32 sends a service version newer than Azurite 3.35 knows (the pinned Azurite
             // is the last for Node 20); the operations we use are unchanged across those versions.
             '--skipApiVersionCheck',
-            '--inMemoryPersistence',
+            ...(options.location ? ['--location', options.location] : ['--inMemoryPersistence']),
             '--oauth',
             'basic',
             '--cert',
-            join(dir, 'tls', 'localhost.pem'),
+            join(tlsDir, 'localhost.pem'),
             '--key',
-            join(dir, 'tls', 'localhost-key.pem'),
+            join(tlsDir, 'localhost-key.pem'),
         ],
         { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
     );
