@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { pendingSecretName } from '../../shared/rotation/markers';
 import { World } from './support/world';
 import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
@@ -178,6 +179,191 @@ describe('rotation under tenant policy and host crashes', () => {
         expect(keys).not.toContain(orphan);
     });
 });
+
+/** Issue 12 defect 10: orphans under Graph's read-after-write lag, and a publish refused by Key Vault (403). */
+describe('orphans under Graph lag and a refused publish', () => {
+    let world: World;
+    const LAG_SECONDS = 60;
+
+    beforeAll(async () => {
+        world = await World.start({
+            apps: [
+                { displayName: 'lagged', expiresInDays: 10, secretName: 'lagged-secret', tags: NO_EVIDENCE_SOURCE },
+                {
+                    displayName: 'lag-killed',
+                    expiresInDays: 10,
+                    secretName: 'lag-killed-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
+                {
+                    displayName: 'kv-denied',
+                    expiresInDays: 10,
+                    secretName: 'kv-denied-secret',
+                    tags: NO_EVIDENCE_SOURCE,
+                },
+            ],
+            settings: { GRACE_PERIOD_DAYS: '1' },
+            // Real time between the steps of a test (a host kill and restart take seconds), so a 60 s lag is 60 s;
+            // durable waits still pass only when a test moves the clock.
+            clockRate: 1,
+        });
+    }, 120_000);
+
+    afterAll(async () => {
+        await world?.close();
+    });
+
+    const fault = (body: object, what: string) =>
+        world.emu.expectOk(world.emu.call('POST', '/_emulator/faults', body), what);
+
+    it('addPassword creates but answers 503, with 60 s of Graph lag: the retry cannot see it, the sweep after the lag removes it, Completed says so', async () => {
+        const app = world.app('lagged');
+        await fault(
+            {
+                graphReplicationLagSeconds: LAG_SECONDS,
+                graph: { serverErrors: { status: 503, count: 1, afterHandling: true }, methods: ['POST'] },
+            },
+            'lag and a lost addPassword response',
+        );
+        try {
+            const id = await world.startRotation('lagged-secret');
+            const done = await world.waitForRotation(id, { advanceSeconds: HOUR, timeoutMs: 180_000 });
+            expect(done.status).toBe('Completed');
+            // The retry ran inside the lag: it found nothing to clean up and added a second credential.
+            expect(done.steps.find((s) => s.name === 'create')?.detail).not.toMatch(/removed orphan/);
+            const leftovers = done.findings.find((f) => f.code === 'leftovers_removed');
+            expect(leftovers?.message).toMatch(/removed 1 credential\(s\) left by interrupted create attempts/);
+            expect((await directoryPasswords(world, app.appId)).map((p) => p.keyId)).toEqual([done.newKeyId]);
+            const completed = (await world.events()).find(
+                (e) => e.type === 'Rotation.Completed' && e.data['secretName'] === 'lagged-secret',
+            );
+            expect(String(completed?.data['detail'])).toMatch(/removed 1 credential\(s\) left by interrupted create/);
+        } finally {
+            await fault({ graph: { serverErrors: null, methods: null } }, 'clear');
+            await world.restoreDelays();
+        }
+    });
+
+    it('host killed between addPassword and the stash, within the lag: the re-run cannot see the orphan, the sweep removes it', async () => {
+        const app = world.app('lag-killed');
+        await fault(
+            { graphReplicationLagSeconds: LAG_SECONDS, keyVault: { latencyMs: 5_000, methods: ['PUT'] } },
+            'lag and slow Key Vault writes',
+        );
+        try {
+            const id = await world.startRotation('lag-killed-secret');
+            const orphan = await waitForMarkedInDirectory(world, app.appId);
+            world.host.process.kill('SIGKILL');
+            await waitForExit(world);
+            await fault({ keyVault: { serverErrors: { status: 503, count: 1 } } }, 'fail the in-flight write');
+            await new Promise((r) => setTimeout(r, 5_500));
+            await fault({ keyVault: { latencyMs: 0, serverErrors: null, methods: null } }, 'recover');
+
+            const killedAt = Date.now();
+            await world.restartHost();
+            const done = await world.waitForRotation(id, { advanceSeconds: HOUR, timeoutMs: 180_000 });
+            expect(done.status).toBe('Completed');
+            // The re-run's create ran inside the lag (this test's premise), so it could not see the orphan.
+            expect(Date.now() - killedAt).toBeLessThan(LAG_SECONDS * 1000);
+            expect(done.steps.find((s) => s.name === 'create')?.detail).not.toContain(orphan);
+            expect(done.findings.find((f) => f.code === 'leftovers_removed')?.message).toContain(orphan);
+            expect((await directoryPasswords(world, app.appId)).map((p) => p.keyId)).toEqual([done.newKeyId]);
+        } finally {
+            await fault({ keyVault: { latencyMs: 0, serverErrors: null, methods: null } }, 'clear');
+            await world.restoreDelays();
+        }
+    });
+
+    it('publish refused by Key Vault (403), retried after the operator fixed access: one new key, both records kept', async () => {
+        const app = world.app('kv-denied');
+        const liveBefore = await world.secretValue('kv-denied-secret');
+        const first = await world.startRotation('kv-denied-secret');
+        await waitForStepState(world, first, 'create', 'succeeded');
+        // An operator narrows the rotator's vault role to Key Vault Secrets User (reads only): publish and the
+        // stash clean-up are refused by RBAC (403), as Key Vault does.
+        const rotator = world.tenant.rotator.servicePrincipalId;
+        const roles = await world.emu.call<{ value: { id: string; principalId: string; role: string }[] }>(
+            'GET',
+            '/_emulator/keyVault/roleAssignments',
+        );
+        const officer = roles.body.value.find(
+            (a) => a.principalId === rotator && a.role === 'Key Vault Secrets Officer',
+        );
+        expect(officer).toBeDefined();
+        await world.emu.call('DELETE', `/_emulator/keyVault/roleAssignments/${officer!.id}`);
+        const user = await world.emu.call<{ id: string }>('POST', '/_emulator/keyVault/roleAssignments', {
+            principalId: rotator,
+            role: 'Key Vault Secrets User',
+        });
+        let failed;
+        try {
+            failed = await world.waitForRotation(first, { advanceSeconds: 5 * 60, timeoutMs: 180_000 });
+        } finally {
+            // The operator fixes access.
+            await world.emu.call('POST', '/_emulator/keyVault/roleAssignments', {
+                principalId: rotator,
+                role: 'Key Vault Secrets Officer',
+            });
+            await world.emu.call('DELETE', `/_emulator/keyVault/roleAssignments/${user.body.id}`);
+        }
+        expect(failed.status).toBe('AttentionRequired');
+        expect(failed.outcome?.code).toBe('forbidden');
+        expect(failed.outcome?.message).toContain(`the new credential ${failed.newKeyId} was removed`);
+        expect(failed.outcome?.message).toContain('the pending secret was kept: it could not be deleted');
+        expect((await directoryPasswords(world, app.appId)).map((p) => p.keyId)).toEqual([app.keyId]);
+        expect((await world.secretValue('kv-denied-secret'))?.version).toBe(liveBefore?.version);
+        const stash = pendingSecretName('kv-denied-secret');
+        expect((await world.secretValue(stash))?.tags['entra-key-id']).toBe(failed.newKeyId);
+
+        const retry = await world.startRotation('kv-denied-secret');
+        const done = await world.waitForRotation(retry, { advanceSeconds: HOUR, timeoutMs: 180_000 });
+        expect(done.status).toBe('Completed');
+        expect((await directoryPasswords(world, app.appId)).map((p) => p.keyId)).toEqual([done.newKeyId]);
+        expect(await world.secretValue(stash)).toBeUndefined();
+        // The failed rotation's record survives the retry, in Durable and in the rotation history.
+        expect((await world.rotation(first)).status).toBe('AttentionRequired');
+        const history = await world.api<{ items: { rotationId: string; status: string }[] }>(
+            'GET',
+            '/api/secrets/kv-denied-secret/rotations',
+        );
+        expect(history.status).toBe(200);
+        expect(history.body.items.map((i) => i.status).sort()).toEqual(['AttentionRequired', 'Completed']);
+    });
+});
+
+/** Password credentials as the directory holds them (the emulator's own state: no replication lag). */
+async function directoryPasswords(
+    world: World,
+    appId: string,
+): Promise<{ keyId: string; displayName: string | null }[]> {
+    const state = await world.emu.call<{
+        services: {
+            entra: {
+                applications: { appId: string; passwordCredentials: { keyId: string; displayName: string | null }[] }[];
+            };
+        };
+    }>('GET', '/_emulator/state');
+    return state.body.services.entra.applications.find((a) => a.appId === appId)?.passwordCredentials ?? [];
+}
+
+async function waitForMarkedInDirectory(world: World, appId: string): Promise<string> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+        const marked = (await directoryPasswords(world, appId)).find((p) => p.displayName?.startsWith('rotator:'));
+        if (marked) return marked.keyId;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('the rotator never added a credential');
+}
+
+async function waitForStepState(world: World, id: string, step: string, state: string): Promise<void> {
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+        if ((await world.rotation(id)).steps.some((s) => s.name === step && s.state === state)) return;
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${step} never became ${state}`);
+}
 
 async function waitForExit(world: World, timeoutMs = 30_000): Promise<void> {
     const child = world.host.process;
