@@ -48,7 +48,13 @@ export async function scanCredentials(_timer: Timer, client: DurableClient, cont
     // themselves: the scan announces each once. A failure here must not hide the scan's own result.
     try {
         const failures = await announceRuntimeFailures(
-            { client, state: services.state, notifier: services.rotation.notifier, log },
+            {
+                client,
+                state: services.state,
+                notifier: services.rotation.notifier,
+                history: services.rotation.history,
+                log,
+            },
             { now, scanId: context.invocationId },
         );
         if (failures.announced.length > 0) log.warn('Runtime failures announced', { count: failures.announced.length });

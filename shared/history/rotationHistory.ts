@@ -66,6 +66,39 @@ export interface RetentionPolicy {
     readonly dryRunDays: number;
 }
 
+/** What the runtime knows of a rotation that ended outside its own steps. */
+export interface RuntimeEnding {
+    readonly instanceId: string;
+    readonly rotationId: string;
+    readonly vaultUrl: string;
+    readonly secretName: string;
+    readonly dryRun: boolean;
+    readonly trigger: HistoryRecord['trigger'];
+    readonly reason: string;
+    readonly startedBy: HistoryActor | null;
+    readonly startedAt: string;
+    readonly status: 'Failed' | 'Terminated';
+    readonly code: string;
+    readonly message: string;
+    /** The rotation's last custom status (its timeline), when it published one. */
+    readonly timeline?: Partial<
+        Pick<
+            HistoryRecord,
+            | 'appId'
+            | 'oldKeyId'
+            | 'newKeyId'
+            | 'oldFingerprint'
+            | 'newFingerprint'
+            | 'newSecretVersion'
+            | 'findings'
+            | 'plan'
+            | 'steps'
+            | 'evidence'
+            | 'waiver'
+        >
+    > | null;
+}
+
 export const DEFAULT_RETENTION: RetentionPolicy = { days: 400, dryRunDays: 30 };
 
 interface SecretHistoryDocument {
@@ -148,6 +181,48 @@ export class RotationHistory {
         });
         if (outcome === 'written') await this.#index(key, record);
         return outcome;
+    }
+
+    /**
+     * A rotation that ended in the Durable runtime (a crash, a non-determinism error, an operator's terminate)
+     * never wrote its final record: the scan that finds it closes the record with what the runtime knows (its last
+     * published timeline). A record that is already final is left alone; a missing one (a rotation started before
+     * records existed) is created.
+     */
+    async endedInRuntime(ended: RuntimeEnding, now: Date): Promise<SaveOutcome> {
+        const existing = await this.get(ended.vaultUrl, ended.secretName, ended.rotationId);
+        if (existing?.final) return 'frozen';
+        const t = ended.timeline ?? {};
+        const at = now.toISOString();
+        const record: HistoryRecord = {
+            id: ended.instanceId,
+            rotationId: ended.rotationId,
+            vaultUrl: existing?.vaultUrl ?? normalizeVaultUrl(ended.vaultUrl),
+            secretName: existing?.secretName ?? ended.secretName,
+            dryRun: existing?.dryRun ?? ended.dryRun,
+            trigger: existing?.trigger ?? ended.trigger,
+            reason: existing?.reason ?? ended.reason,
+            startedBy: existing?.startedBy ?? ended.startedBy,
+            status: ended.status,
+            final: true,
+            startedAt: existing?.startedAt ?? ended.startedAt,
+            updatedAt: at,
+            finishedAt: at,
+            appId: t.appId ?? existing?.appId ?? null,
+            oldKeyId: t.oldKeyId ?? existing?.oldKeyId ?? null,
+            newKeyId: t.newKeyId ?? existing?.newKeyId ?? null,
+            oldFingerprint: t.oldFingerprint ?? existing?.oldFingerprint ?? null,
+            newFingerprint: t.newFingerprint ?? existing?.newFingerprint ?? null,
+            newSecretVersion: t.newSecretVersion ?? existing?.newSecretVersion ?? null,
+            outcome: { code: ended.code, message: ended.message },
+            findings: t.findings ?? existing?.findings ?? [],
+            plan: t.plan ?? existing?.plan ?? null,
+            steps: t.steps ?? existing?.steps ?? [],
+            evidence: t.evidence ?? existing?.evidence ?? [],
+            waiver: t.waiver ?? existing?.waiver ?? null,
+            awaiting: null,
+        };
+        return this.save(record, now);
     }
 
     /** A secret's records, newest first. */

@@ -1,6 +1,8 @@
 import { type DurableClient, type DurableOrchestrationStatus, OrchestrationRuntimeStatus } from 'durable-functions';
 
+import { type RotationHistory, type RuntimeEnding } from '../history/rotationHistory';
 import { type Logger } from '../logging/logger';
+import { type RotationInput } from '../rotation/contracts';
 import { isRotationOrchestration } from '../rotation/names';
 import { type LifecycleEvent, type NotifierPort } from '../rotation/ports';
 import { type RotationRecord } from '../workflows/timeline';
@@ -25,6 +27,8 @@ export interface RuntimeFailureDeps {
     readonly client: Pick<DurableClient, 'getStatusBy'>;
     readonly state: StateStorePort;
     readonly notifier: NotifierPort;
+    /** The rotation records: each runtime failure closes its rotation's record (absent: records are not touched). */
+    readonly history?: Pick<RotationHistory, 'endedInRuntime'>;
     readonly log?: Logger;
 }
 
@@ -63,6 +67,7 @@ export async function announceRuntimeFailures(
     let alreadyAnnounced = 0;
     for (const status of failed) {
         const id = status.instanceId;
+        await closeRecord(deps, status, options.now);
         if (!(await claim(deps.state, id, options))) {
             alreadyAnnounced += 1;
             continue;
@@ -91,6 +96,44 @@ export async function announceRuntimeFailures(
         deps.log?.warn('Rotation failed in the runtime; announced Rotation.Failed', { rotationId: id });
     }
     return { announced, alreadyAnnounced };
+}
+
+/** Its record says how it ended (idempotent: a final record is never changed). A failure here is only logged. */
+async function closeRecord(deps: RuntimeFailureDeps, status: DurableOrchestrationStatus, now: Date): Promise<void> {
+    if (!deps.history) return;
+    const input = (status.input ?? {}) as Partial<RotationInput>;
+    const timeline = recordOf(status.customStatus);
+    const vaultUrl = input.vaultUrl ?? timeline?.vaultUrl;
+    const secretName = input.secretName ?? timeline?.secretName;
+    const rotationId = input.rotationId ?? timeline?.rotationId;
+    if (!vaultUrl || !secretName || !rotationId) return;
+    const event = failedEvent(status, now);
+    const created = status.createdTime as Date | string | undefined;
+    try {
+        await deps.history.endedInRuntime(
+            {
+                instanceId: status.instanceId,
+                rotationId,
+                vaultUrl,
+                secretName,
+                dryRun: input.dryRun ?? false,
+                trigger: input.trigger ?? null,
+                reason: input.reason ?? '',
+                startedBy: input.startedBy ?? null,
+                startedAt: created ? new Date(created).toISOString() : now.toISOString(),
+                status: status.runtimeStatus === OrchestrationRuntimeStatus.Terminated ? 'Terminated' : 'Failed',
+                code: String(event.data.code),
+                message: String(event.data.detail),
+                timeline: timeline as RuntimeEnding['timeline'],
+            },
+            now,
+        );
+    } catch (error) {
+        deps.log?.warn('The rotation record of a runtime failure could not be closed', {
+            rotationId: status.instanceId,
+            errorCode: error instanceof Error ? error.name : 'unknown',
+        });
+    }
 }
 
 async function claim(state: StateStorePort, id: string, options: RuntimeFailureOptions): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { type DurableOrchestrationStatus, OrchestrationRuntimeStatus } from 'durable-functions';
 import { describe, expect, it } from 'vitest';
 
+import { historyKey, RotationHistory } from '../../../shared/history/rotationHistory';
 import { type LifecycleEvent } from '../../../shared/rotation/ports';
 import { announceRuntimeFailures } from '../../../shared/scan/runtimeFailures';
 import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
@@ -72,5 +73,81 @@ describe('announceRuntimeFailures', () => {
                 runtimeStatus: [OrchestrationRuntimeStatus.Failed, OrchestrationRuntimeStatus.Terminated],
             },
         ]);
+    });
+});
+
+describe('a runtime failure closes the rotation record', () => {
+    it('the Running record written at start becomes final (Failed, runtime_failed, last timeline); a final record is left alone', async () => {
+        const state = new MemoryStateStore();
+        const history = new RotationHistory(state);
+        const vaultUrl = 'https://kv.vault.azure.net';
+        const base = {
+            id: 'i-1',
+            rotationId: 'r',
+            vaultUrl,
+            secretName: 's',
+            dryRun: false,
+            trigger: 'api' as const,
+            reason: 'why',
+            startedBy: { objectId: 'o', appId: null, name: 'Ana' },
+            status: 'Running' as const,
+            final: false,
+            startedAt: '2026-03-09T00:00:00.000Z',
+            updatedAt: '2026-03-09T00:00:00.000Z',
+            finishedAt: null,
+            appId: null,
+            oldKeyId: null,
+            newKeyId: null,
+            oldFingerprint: null,
+            newFingerprint: null,
+            newSecretVersion: null,
+            outcome: null,
+            findings: [],
+            plan: null,
+            steps: [],
+            evidence: [],
+            waiver: null,
+            awaiting: null,
+        };
+        await history.save(base, NOW);
+        const crashed = {
+            ...status('i-1', OrchestrationRuntimeStatus.Failed),
+            customStatus: {
+                newKeyId: 'new-key',
+                steps: [{ name: 'create', state: 'succeeded', at: '2026-03-09T00:01:00.000Z', detail: 'key new-key' }],
+            },
+        };
+        const deps = {
+            client: { getStatusBy: () => Promise.resolve([crashed]) },
+            state,
+            notifier: { publish: () => Promise.resolve() },
+            history,
+        };
+        await announceRuntimeFailures(deps, { now: NOW, scanId: 'scan-1' });
+        const [record] = await history.list(vaultUrl, 's');
+        expect(record).toMatchObject({
+            status: 'Failed',
+            final: true,
+            finishedAt: NOW.toISOString(),
+            reason: 'why',
+            startedBy: { name: 'Ana' },
+            newKeyId: 'new-key',
+            outcome: { code: 'runtime_failed' },
+            steps: [{ name: 'create', state: 'succeeded' }],
+        });
+        expect(record?.outcome?.message).toContain('boom');
+
+        // A later scan (or a terminate after the end) changes nothing.
+        const before = state.peekRaw(historyKey(vaultUrl, 's'));
+        await announceRuntimeFailures(
+            {
+                ...deps,
+                client: {
+                    getStatusBy: () => Promise.resolve([status('i-1', OrchestrationRuntimeStatus.Terminated)]),
+                },
+            },
+            { now: new Date(NOW.getTime() + 86_400_000), scanId: 'scan-2' },
+        );
+        expect(state.peekRaw(historyKey(vaultUrl, 's'))).toBe(before);
     });
 });
