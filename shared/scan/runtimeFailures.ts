@@ -1,6 +1,6 @@
 import { type DurableClient, type DurableOrchestrationStatus, OrchestrationRuntimeStatus } from 'durable-functions';
 
-import { type RotationHistory, type RuntimeEnding } from '../history/rotationHistory';
+import { type RotationHistory } from '../history/rotationHistory';
 import { type Logger } from '../logging/logger';
 import { type RotationInput } from '../rotation/contracts';
 import { isRotationOrchestration } from '../rotation/names';
@@ -124,7 +124,7 @@ async function closeRecord(deps: RuntimeFailureDeps, status: DurableOrchestratio
                 status: status.runtimeStatus === OrchestrationRuntimeStatus.Terminated ? 'Terminated' : 'Failed',
                 code: String(event.data.code),
                 message: String(event.data.detail),
-                timeline: timeline as RuntimeEnding['timeline'],
+                timeline: timeline,
             },
             now,
         );
