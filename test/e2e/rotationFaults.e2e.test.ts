@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { pendingSecretName } from '../../shared/rotation/markers';
+import { runScan } from './support/triggers';
 import { World } from './support/world';
 import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
 
@@ -201,6 +202,7 @@ describe('orphans under Graph lag and a refused publish', () => {
                     secretName: 'kv-denied-secret',
                     tags: NO_EVIDENCE_SOURCE,
                 },
+                { displayName: 'swept', expiresInDays: 10, secretName: 'swept-secret', tags: NO_EVIDENCE_SOURCE },
             ],
             settings: { GRACE_PERIOD_DAYS: '1' },
             // Real time between the steps of a test (a host kill and restart take seconds), so a 60 s lag is 60 s;
@@ -328,6 +330,33 @@ describe('orphans under Graph lag and a refused publish', () => {
         );
         expect(history.status).toBe(200);
         expect(history.body.items.map((i) => i.status).sort()).toEqual(['AttentionRequired', 'Completed']);
+    });
+
+    it('a later scan removes a leftover marked credential of a rotation that is over, announces it, and keeps the published key', async () => {
+        const app = world.app('swept');
+        const done = await world.waitForRotation(await world.startRotation('swept-secret'), {
+            advanceSeconds: HOUR,
+            timeoutMs: 180_000,
+        });
+        expect(done.status).toBe('Completed');
+        const { rotationId } = done as typeof done & { rotationId: string };
+        // A credential of that rotation its own sweep never saw (Graph lagging past the bound, say).
+        const token = await world.emu.adminToken('https://graph.microsoft.com/.default');
+        const added = await world.emu.call<{ keyId: string }>(
+            'POST',
+            `/v1.0/applications/${app.objectId}/addPassword`,
+            { passwordCredential: { displayName: `rotator:${rotationId}` } },
+            { authorization: `Bearer ${token}` },
+        );
+        expect(added.status).toBe(200);
+        const leftover = added.body.keyId;
+        await world.emu.advanceClock(10 * 60); // past Graph's replication lag: the scan's listing shows it
+        await runScan(world);
+        expect((await directoryPasswords(world, app.appId)).map((p) => p.keyId)).toEqual([done.newKeyId]);
+        const removed = (await world.events()).filter((e) => e.type === 'Credential.OrphanRemoved');
+        expect(removed.map((e) => [e.data['keyId'], e.data['rotationId'], e.data['outcome']])).toEqual([
+            [leftover, rotationId, 'removed'],
+        ]);
     });
 });
 
