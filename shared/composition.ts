@@ -80,9 +80,13 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         }),
         signIns,
         // One tenant-wide sign-in read serves every usage gate; overlap = the log latency the gate assumes.
-        signInCollector: new SignInCollector(state, signIns, {
-            overlapMinutes: config.usageGate.signInLogLatencyMinutes,
-        }),
+        signInCollector: new SignInCollector(
+            state,
+            signIns,
+            { overlapMinutes: config.usageGate.signInLogLatencyMinutes },
+            undefined,
+            async () => (await clock.now()).getTime(),
+        ),
         // The dashboard's notification feed reads what the recording decorator keeps in the state store.
         notifier: new RecordingNotifier(
             new EventGridNotifier(

@@ -81,7 +81,12 @@ export class SignInCollector {
         private readonly feed: SignInFeedPort,
         settings: CollectorSettings,
         private readonly newRunId: () => string = randomUUID,
-        private readonly nowMs: () => number = Date.now,
+        /**
+         * The clock orchestrations run on (system time in Azure; the emulator's in the sandbox, where it runs fast
+         * and jumps): the lease and the spacing between reads are measured against the same time as the gates'
+         * durable timers that wait for them.
+         */
+        private readonly nowMs: () => number | Promise<number> = Date.now,
     ) {
         this.#overlapMs = Math.max(settings.overlapMinutes, MIN_OVERLAP_MINUTES) * 60_000;
         this.#leaseMs = (settings.leaseSeconds ?? 600) * 1000;
@@ -123,7 +128,7 @@ export class SignInCollector {
         const runId = this.newRunId();
         let claim = 'busy' as 'claimed' | 'busy' | 'fresh';
         let retryAfterMs = this.#busyRetryMs;
-        const nowMs = this.nowMs();
+        const nowMs = await this.nowMs();
         const afterClaim = await this.state.update<CollectorDoc>(COLLECTOR_KEY, (doc) => {
             const result = claimRead(
                 doc ?? emptyCollectorDoc(),
@@ -147,7 +152,7 @@ export class SignInCollector {
             // instance starts the same read meanwhile; a read that lost its lease stops.
             let renewedAt = nowMs;
             const onPage = async (): Promise<void> => {
-                const at = this.nowMs();
+                const at = await this.nowMs();
                 if (at - renewedAt < this.#leaseMs / 2) return;
                 renewedAt = at;
                 let kept = true;
