@@ -21,6 +21,7 @@ import { EVIDENCE_WAIVER_TAG, EVIDENCE_WAIVER_VALUE } from '../rotation/markers'
 import { ACCEPT_NO_EVIDENCE_EVENT, Activities } from '../rotation/names';
 import { type LifecycleEvent, type RefreshOutcome } from '../rotation/ports';
 import { callActivity, type CallOptions } from './callActivity';
+import { boundedStatus } from './statusBudget';
 import { type RotationRecord, type RotationStatus, type StepName, Timeline } from './timeline';
 
 type Flow<T> = Generator<Task, T, unknown>;
@@ -789,7 +790,8 @@ class Run {
     }
 
     publishStatus(): void {
-        this.context.df.setCustomStatus(this.timeline.snapshot());
+        // Bounded: the extension fails the orchestration on a status over 16 KB (statusBudget.ts).
+        this.context.df.setCustomStatus(boundedStatus(this.timeline.snapshot()));
     }
 
     record(): RotationRecord {
