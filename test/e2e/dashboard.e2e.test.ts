@@ -383,7 +383,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
                 /^Rotation of inventory-sync-secret started \((\S+)\)$/,
                 'quarterly rotation',
             );
-            const waiting = await advanceUntilDone(world, id);
+            const waiting = await followTimers(world, id, (v) => !['Pending', 'Running'].includes(v.status));
             expect(waiting.status).toBe('AttentionRequired');
             expect(waiting.outcome?.code).toBe('no_switch_evidence');
             const action = '#actions [data-action-card="rotation"][data-secret="inventory-sync-secret"]';
@@ -404,14 +404,7 @@ describe.skipIf(!HAVE_CHROMIUM)(
             await page.click('#confirm-ok');
             await waitForStatus(page, /^Accepted \u201cno evidence\u201d for inventory-sync-secret/);
 
-            const deadline = Date.now() + 150_000;
-            let view = await world.rotation(id);
-            while (view.status !== 'Completed' && Date.now() < deadline) {
-                if (view.status === 'Running' && view.steps.some((s) => s.state === 'waiting'))
-                    await world.emu.advanceClock(HOUR);
-                await new Promise((r) => setTimeout(r, 250));
-                view = await world.rotation(id);
-            }
+            const view = await followTimers(world, id, (v) => v.status === 'Completed' || v.status === 'Failed');
             expect(view.status).toBe('Completed');
             expect((await world.passwords(app.appId)).map((p) => p.keyId)).toEqual([view.newKeyId]);
             const card = `details[data-rotation-id="${id}"]`;
@@ -579,6 +572,31 @@ async function advanceUntilDone(world: World, id: string, timeoutMs = 150_000): 
     while (['Pending', 'Running'].includes(view.status)) {
         if (Date.now() > deadline) throw new Error(`rotation ${id} did not finish: ${JSON.stringify(view.steps)}`);
         if (view.steps.some((s) => s.state === 'waiting')) await world.emu.advanceClock(HOUR);
+        await new Promise((r) => setTimeout(r, 250));
+        view = await world.rotation(id);
+    }
+    return view;
+}
+
+/**
+ * Polls until `done`, moving the virtual clock an hour only while the rotation sleeps on a durable timer (grace,
+ * log latency, re-checks): not for `confirm` (waiting for evidence is no timer) and not while it waits for its turn
+ * at the shared sign-in read, which runs on real time.
+ */
+async function followTimers(
+    world: World,
+    id: string,
+    done: (view: RotationView) => boolean,
+    timeoutMs = 180_000,
+): Promise<RotationView> {
+    const deadline = Date.now() + timeoutMs;
+    let view = await world.rotation(id);
+    while (!done(view)) {
+        if (Date.now() > deadline) throw new Error(`rotation ${id} did not settle: ${JSON.stringify(view.steps)}`);
+        const sleeping = view.steps.some(
+            (s) => s.state === 'waiting' && s.name !== 'confirm' && !/^waiting for quota/.test(s.detail),
+        );
+        if (sleeping && !(view as { awaiting?: unknown }).awaiting) await world.emu.advanceClock(HOUR);
         await new Promise((r) => setTimeout(r, 250));
         view = await world.rotation(id);
     }
