@@ -151,7 +151,7 @@ describe('operator API through the local host against the tenant emulator', () =
         const live = await world.secretValue('dry-secret');
         expect(live?.version).toBe(version);
         expect(live?.value).toBe(app.clientSecret);
-        expect(await world.secretValue('dry-secret--rotation-pending')).toBeUndefined();
+        expect(await world.secretValue(pendingSecretName('dry-secret'))).toBeUndefined();
         // A dry run is not the rotation: a real one can start right after it.
         const real = await world.api<{ id: string; alreadyRunning?: boolean }>('POST', '/api/rotations', {
             secretName: 'dry-secret',

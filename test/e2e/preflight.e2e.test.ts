@@ -1,3 +1,4 @@
+import { pendingSecretName } from '../../shared/rotation/markers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { NO_EVIDENCE_SOURCE } from '../sandbox/seedTenant';
@@ -71,7 +72,7 @@ describe('preflight refusals through the operator API', () => {
         expect(done.steps.map((s) => s.name)).not.toContain('create');
         expect((await world.passwords(app.appId)).map((p) => p.keyId)).toEqual(before);
         expect((await world.secretValue(`${name}-secret`))?.version).toBe(version);
-        expect(await world.secretValue(`${name}-secret--rotation-pending`)).toBeUndefined();
+        expect(await world.secretValue(pendingSecretName(`${name}-secret`))).toBeUndefined();
         expect(
             (await world.events()).filter(
                 (e) => e.type === 'Rotation.Started' && e.data['secretName'] === `${name}-secret`,

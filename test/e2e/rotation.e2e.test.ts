@@ -1,3 +1,4 @@
+import { pendingSecretName } from '../../shared/rotation/markers';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -199,7 +200,7 @@ describe('rotation workflow through the local host against the tenant emulator',
             expect(done.outcome?.code).toBe('verification_failed');
             expect(done.outcome?.message).toMatch(/AADSTS7000215/);
             expect((await world.passwords(app.appId)).map((p) => p.keyId)).toEqual(before.map((p) => p.keyId));
-            expect(await world.secretValue('happy-secret--rotation-pending')).toBeUndefined();
+            expect(await world.secretValue(pendingSecretName('happy-secret'))).toBeUndefined();
         } finally {
             await world.restoreDelays();
         }

@@ -74,7 +74,7 @@ describe('rotation under tenant policy and host crashes', () => {
             expect(done.outcome?.message).toMatch(/app-management policy/);
             expect(await world.passwords(app.appId)).toEqual(before);
             expect((await world.secretValue('refused-secret'))?.version).toBe(liveBefore?.version);
-            expect(await world.secretValue('refused-secret--rotation-pending')).toBeUndefined();
+            expect(await world.secretValue(pendingSecretName('refused-secret'))).toBeUndefined();
             const types = (await world.events())
                 .filter((e) => e.data.secretName === 'refused-secret')
                 .map((e) => e.type);
@@ -101,7 +101,7 @@ describe('rotation under tenant policy and host crashes', () => {
             expect(done.outcome?.code).toBe('credential_limit_reached');
             expect(done.outcome?.message).toMatch(/Directory_ResourceSizeExceeded.*too many credentials/);
             expect(await world.passwords(app.appId)).toEqual(before);
-            expect(await world.secretValue('full-secret--rotation-pending')).toBeUndefined();
+            expect(await world.secretValue(pendingSecretName('full-secret'))).toBeUndefined();
         } finally {
             await world.emu.call('POST', '/_emulator/faults', { applicationCredentialLimit: 100 });
         }
@@ -169,7 +169,7 @@ describe('rotation under tenant policy and host crashes', () => {
             }),
             'recover',
         );
-        expect(await world.secretValue('killed-secret--rotation-pending')).toBeUndefined();
+        expect(await world.secretValue(pendingSecretName('killed-secret'))).toBeUndefined();
 
         await world.restartHost();
         const done = await world.waitForRotation(id, { advanceSeconds: HOUR });
