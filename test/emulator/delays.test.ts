@@ -89,8 +89,11 @@ describe('realistic delays under a seed (README "Realistic delays")', () => {
         const first = await measuredPropagation(1234, 6);
         const replay = await measuredPropagation(1234, 6);
         const other = await measuredPropagation(98765, 6);
-        expect(replay).toEqual(first);
-        expect(other).not.toEqual(first);
+        // The emulator's clock also runs in real time, so on a loaded machine a probe may land a second or two late:
+        // a replay matches within that, while another seed draws delays that differ by more somewhere.
+        const close = (a: number[], b: number[]) => a.every((x, i) => Math.abs(x - b[i]!) <= 2);
+        expect(close(replay, first), `${replay.join()} vs ${first.join()}`).toBe(true);
+        expect(close(other, first), `${other.join()} vs ${first.join()}`).toBe(false);
         for (const seconds of [...first, ...other]) {
             expect(seconds).toBeGreaterThanOrEqual(4);
             expect(seconds).toBeLessThanOrEqual(121);
