@@ -11,6 +11,7 @@ import {
 import { OperatorRoles } from '../../../shared/api/operatorAuth';
 import { type ApiRequest, toRotationView } from '../../../shared/api/rotationsApi';
 import { type HistoryRecord, RotationHistory } from '../../../shared/history/rotationHistory';
+import { historyRecord } from '../../support/builders/historyRecord';
 import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
 
 const VAULT = 'https://kv-one.vault.azure.net';
@@ -18,35 +19,17 @@ const ID = 'rotate@kv-one.vault.azure.net@billing@0b9c4f5e-1111-4222-8333-444455
 const NOW = new Date('2026-12-06T05:00:00.000Z');
 
 function record(rotationId: string, startedAt: string, overrides: Partial<HistoryRecord> = {}): HistoryRecord {
-    return {
-        id: `rotate@kv-one.vault.azure.net@billing@${rotationId}`,
+    return historyRecord({
         rotationId,
         vaultUrl: VAULT,
-        secretName: 'billing',
-        dryRun: false,
-        trigger: 'api',
         reason: 'r',
-        startedBy: null,
         status: 'Completed',
         final: true,
         startedAt,
         updatedAt: startedAt,
         finishedAt: startedAt,
-        appId: null,
-        oldKeyId: null,
-        newKeyId: null,
-        oldFingerprint: null,
-        newFingerprint: null,
-        newSecretVersion: null,
-        outcome: null,
-        findings: [],
-        plan: null,
-        steps: [],
-        evidence: [],
-        waiver: null,
-        awaiting: null,
         ...overrides,
-    };
+    });
 }
 
 function waiting(runtimeStatus = OrchestrationRuntimeStatus.Running, awaiting = true): DurableOrchestrationStatus {

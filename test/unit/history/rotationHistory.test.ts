@@ -6,6 +6,7 @@ import {
     historyKey,
     RotationHistory,
 } from '../../../shared/history/rotationHistory';
+import { historyRecord } from '../../support/builders/historyRecord';
 import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
 
 const VAULT = 'https://kv-a.vault.azure.net';
@@ -14,35 +15,15 @@ const T0 = new Date('2026-01-01T00:00:00.000Z');
 const at = (days: number): string => new Date(T0.getTime() + days * DAY).toISOString();
 
 function record(overrides: Partial<HistoryRecord> = {}): HistoryRecord {
-    return {
-        id: `rotate@kv-a.vault.azure.net@billing@${overrides.rotationId ?? 'r1'}`,
-        rotationId: 'r1',
+    return historyRecord({
         vaultUrl: VAULT,
-        secretName: 'billing',
-        dryRun: false,
-        trigger: 'api',
-        reason: 'test',
         startedBy: { objectId: 'oid-1', appId: null, name: 'Ana' },
-        status: 'Running',
-        final: false,
         startedAt: at(0),
         updatedAt: at(0),
-        finishedAt: null,
         appId: 'app',
         oldKeyId: 'old',
-        newKeyId: null,
-        oldFingerprint: null,
-        newFingerprint: null,
-        newSecretVersion: null,
-        outcome: null,
-        findings: [],
-        plan: null,
-        steps: [],
-        evidence: [],
-        waiver: null,
-        awaiting: null,
         ...overrides,
-    };
+    });
 }
 
 const finished = (overrides: Partial<HistoryRecord> = {}): HistoryRecord =>

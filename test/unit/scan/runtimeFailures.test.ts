@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { historyKey, RotationHistory } from '../../../shared/history/rotationHistory';
 import { type LifecycleEvent } from '../../../shared/rotation/ports';
 import { announceRuntimeFailures } from '../../../shared/scan/runtimeFailures';
+import { historyRecord } from '../../support/builders/historyRecord';
 import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
 
 const NOW = new Date('2026-03-10T00:00:00.000Z');
@@ -81,34 +82,16 @@ describe('a runtime failure closes the rotation record', () => {
         const state = new MemoryStateStore();
         const history = new RotationHistory(state);
         const vaultUrl = 'https://kv.vault.azure.net';
-        const base = {
+        const base = historyRecord({
             id: 'i-1',
             rotationId: 'r',
             vaultUrl,
             secretName: 's',
-            dryRun: false,
-            trigger: 'api' as const,
             reason: 'why',
             startedBy: { objectId: 'o', appId: null, name: 'Ana' },
-            status: 'Running' as const,
-            final: false,
             startedAt: '2026-03-09T00:00:00.000Z',
             updatedAt: '2026-03-09T00:00:00.000Z',
-            finishedAt: null,
-            appId: null,
-            oldKeyId: null,
-            newKeyId: null,
-            oldFingerprint: null,
-            newFingerprint: null,
-            newSecretVersion: null,
-            outcome: null,
-            findings: [],
-            plan: null,
-            steps: [],
-            evidence: [],
-            waiver: null,
-            awaiting: null,
-        };
+        });
         await history.save(base, NOW);
         const crashed = {
             ...status('i-1', OrchestrationRuntimeStatus.Failed),
