@@ -22,6 +22,7 @@ import { RecordingNotifier } from './adapters/recordingNotifier';
 import { type AppConfig, getConfig } from './config';
 import { BindingStore } from './enrollment/bindings';
 import { RotationHistory } from './history/rotationHistory';
+import { CreateAttempts } from './rotation/createAttempts';
 import { type Clock } from './domain/time';
 import { QuotaBudget } from './pacing/quotaBudget';
 import { type RotationDeps } from './rotation/deps';
@@ -115,6 +116,7 @@ export async function createServices(config: AppConfig, overrides: Partial<Rotat
         ...overrides,
         bindings: overrides.bindings ?? bindings,
         history: overrides.history ?? new RotationHistory(state, config.history),
+        createAttempts: overrides.createAttempts ?? new CreateAttempts(state),
         consumers,
     };
     return {

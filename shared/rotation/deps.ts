@@ -6,6 +6,7 @@ import { type Logger } from '../logging/logger';
 import { type QuotaBudget } from '../pacing/quotaBudget';
 import { type SignInCollector } from '../signins/collector';
 import { type ConsumersConfig } from './consumers';
+import { type CreateAttempts } from './createAttempts';
 import {
     type AppCredentialsPort,
     type AppOwnershipPort,
@@ -36,6 +37,8 @@ export interface RotationDeps {
     readonly bindings: BindingStore;
     /** Immutable per-rotation records in the state store (the audit history, independent of Durable's). */
     readonly history: RotationHistory;
+    /** Which create attempt of a rotation this is (absent: every attempt reads the application first). */
+    readonly createAttempts?: CreateAttempts;
     readonly settings: RotationSettings;
     /** The process's quota budgets (absent in tests that do not pace). */
     readonly budget?: QuotaBudget;

@@ -1,5 +1,5 @@
 import { ErrorCodes } from '../../errors/errorCodes';
-import { isRotatorError } from '../../errors/RotatorError';
+import { errorCodeOf, isRotatorError } from '../../errors/RotatorError';
 import { type Logger } from '../../logging/logger';
 import { fingerprintOf } from '../../security/fingerprint';
 import { type CreateInput, type CreateResult, type DiscardOrphansInput } from '../contracts';
@@ -16,6 +16,13 @@ import { deleteStash, readStash, stashNameTakenBy, writeStash } from '../stash';
  * never stashed removes it before adding another — the value is gone, so the credential is an orphan.
  */
 export async function createCredential(deps: RotationDeps, input: CreateInput, log: Logger): Promise<CreateResult> {
+    // The first attempt of a rotation, with no stash under the name, has nothing on the application to find, so it
+    // adds its credential without reading the application (preflight just did). Any other attempt reads first.
+    if (
+        !(await mayHaveEarlierAttempt(deps, input, log)) &&
+        !(await readStash(deps.secrets, input.vaultUrl, input.secretName))
+    )
+        return addAndStash(deps, input, input.appObjectId, [], log);
     const app = await deps.credentials.getApplicationByAppId(input.appId);
     if (!app)
         return {
@@ -25,7 +32,6 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
             orphansRemoved: [],
         };
 
-    const marker = credentialDisplayName(input.rotationId);
     const mine = await markedCredentials(deps, app, input);
     const stash = await readStash(deps.secrets, input.vaultUrl, input.secretName);
     const stashedKeyId =
@@ -71,6 +77,18 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
         };
     }
 
+    return addAndStash(deps, input, app.objectId, orphansRemoved, log);
+}
+
+/** Adds the password and stashes its value; without a stash the credential is taken back at once. */
+async function addAndStash(
+    deps: RotationDeps,
+    input: CreateInput,
+    appObjectId: string,
+    orphansRemoved: string[],
+    log: Logger,
+): Promise<CreateResult> {
+    const marker = credentialDisplayName(input.rotationId);
     // Checked again right before anything is created (preflight did too): a secret somebody else created under
     // the stash name, live or soft-deleted, is refused with nothing changed.
     const taken = await stashNameTakenBy(deps.secrets, input.vaultUrl, input.secretName);
@@ -78,7 +96,7 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
 
     let created;
     try {
-        created = await deps.credentials.addPassword(app.objectId, {
+        created = await deps.credentials.addPassword(appObjectId, {
             displayName: marker,
             startDateTime: input.startDateTime,
             endDateTime: input.endDateTime,
@@ -103,7 +121,7 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
         });
     } catch (error) {
         // Without a stash nobody can ever use this value: take the credential back now rather than leave an orphan.
-        await deps.credentials.removePassword(app.objectId, credential.keyId).catch((cleanup: unknown) => {
+        await deps.credentials.removePassword(appObjectId, credential.keyId).catch((cleanup: unknown) => {
             log.error(
                 'Could not remove credential after stash failure; a retry will',
                 { keyId: credential.keyId },
@@ -186,4 +204,18 @@ async function markedCredentials(
     const live = await deps.secrets.getLatestProperties(input.vaultUrl, input.secretName);
     const liveKeyId = live?.tags[ManagedTags.keyId];
     return app.passwordCredentials.filter((c) => c.displayName === marker && c.keyId !== liveKeyId);
+}
+
+/** True unless the ledger shows this is the rotation's first create attempt (no ledger, or it failed: true). */
+async function mayHaveEarlierAttempt(deps: RotationDeps, input: CreateInput, log: Logger): Promise<boolean> {
+    if (!deps.createAttempts) return true;
+    try {
+        return await deps.createAttempts.begin(input.vaultUrl, input.secretName, input.rotationId);
+    } catch (error) {
+        log.warn('Could not record the create attempt; reading the application first', {
+            rotationId: input.rotationId,
+            reason: errorCodeOf(error),
+        });
+        return true;
+    }
 }

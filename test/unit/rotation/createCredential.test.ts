@@ -12,6 +12,9 @@ import {
 } from '../../../shared/rotation/markers';
 import { unavailable } from '../../support/fakes/failures';
 import { STASH_FOR_TAG } from '../../../shared/rotation/stash';
+import { CreateAttempts, ledgerKey } from '../../../shared/rotation/createAttempts';
+import { stateDocumentName } from '../../../shared/scan/stateKey';
+import { MemoryStateStore } from '../../support/fakes/MemoryStateStore';
 import { createInput, leakedSecrets } from '../../support/fakes/inputs';
 import { APP_ID, createWorld, ROTATION_ID, SECRET_NAME, VAULT_URL, type World } from '../../support/fakes/world';
 
@@ -235,5 +238,62 @@ describe('createCredential', () => {
         expect(result).toMatchObject({ ok: false, code: ErrorCodes.appNotFound });
         expect(addPasswordCalls(world)).toBe(0);
         expect(world.vault.writes()).toEqual([]);
+    });
+
+    describe('with the attempt ledger (the composition root always has one)', () => {
+        const reads = (world: World) =>
+            world.directory.calls.filter((c) => c.method === 'getApplicationByAppId').length;
+        const withLedger = (world: World, state = new MemoryStateStore()) => ({
+            ...world.deps,
+            createAttempts: new CreateAttempts(state),
+        });
+
+        it("a rotation's first attempt adds its credential without reading the application (preflight just did)", async () => {
+            const world = createWorld();
+            const result = expectOk(await createCredential(withLedger(world), createInput(), world.log));
+            expect(reads(world)).toBe(0);
+            expect(mine(world)).toEqual([result.keyId]);
+            expect(world.vault.peek(VAULT_URL, PENDING)?.tags[ManagedTags.keyId]).toBe(result.keyId);
+        });
+
+        it('a re-run after a crash between addPassword and the stash reads, removes the orphan and leaves exactly one', async () => {
+            const world = createWorld();
+            const deps = withLedger(world);
+            // The first attempt begins (the ledger counts it), creates, and dies before its stash.
+            await deps.createAttempts.begin(VAULT_URL, SECRET_NAME, ROTATION_ID);
+            const orphan = world.directory.seedCredential(APP_ID, { displayName: MARKER });
+            const result = expectOk(await createCredential(deps, createInput(), world.log));
+            expect(reads(world)).toBe(1);
+            expect(result.orphansRemoved).toEqual([orphan.keyId]);
+            expect(mine(world)).toEqual([result.keyId]);
+        });
+
+        it("another rotation's attempts do not count, and a stash under the name always means reading first", async () => {
+            const world = createWorld();
+            const deps = withLedger(world);
+            await deps.createAttempts.begin(VAULT_URL, SECRET_NAME, 'an-earlier-rotation');
+            const first = expectOk(await createCredential(deps, createInput(), world.log));
+            expect(reads(world)).toBe(0);
+            // Same rotation again (the activity ran twice): the stash is there, so it reads and reuses.
+            const again = expectOk(await createCredential(deps, createInput(), world.log));
+            expect(reads(world)).toBe(1);
+            expect(again).toMatchObject({ keyId: first.keyId, reused: true });
+        });
+
+        it('its state key is valid for any vault URL (a port, upper case) and secret name', () => {
+            for (const [vault, name] of [
+                ['https://localhost:41559', 'Counted-Secret'],
+                ['https://kv-a.vault.azure.net/', 'a'.repeat(127)],
+            ] as const)
+                expect(() => stateDocumentName(ledgerKey(vault, name))).not.toThrow();
+        });
+
+        it('a ledger that cannot be written means reading first, never skipping the read', async () => {
+            const world = createWorld();
+            const broken = new MemoryStateStore();
+            broken.update = () => Promise.reject(new Error('state store down'));
+            expectOk(await createCredential(withLedger(world, broken), createInput(), world.log));
+            expect(reads(world)).toBe(1);
+        });
     });
 });
