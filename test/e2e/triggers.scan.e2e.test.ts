@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { REALISTIC_DELAYS } from '../emulator/core/delays';
 import { makeClientCertificate } from '../emulator/support/clientCert';
 import { startAppHost } from '../sandbox/appHost';
 import { eventually, inventory, type InventoryView, rotations, runScan, tenantCredentials } from './support/triggers';
@@ -127,6 +128,21 @@ describe('timer scan through the local host against the tenant emulator', () => 
     });
 
     it('a 429 storm on Graph and Key Vault during a scan is waited out, and the inventory is complete', async () => {
+        // The rotations the first scan started move their bindings to new credentials when they publish, at a
+        // moment the realistic delays decide. The managed count below is about the storm, not about a scan that
+        // overlaps a publish: wait until every one sleeps in grace, then past Graph's read-after-write lag (up to
+        // 30 s in the realistic world), so the new credentials are listed.
+        await eventually(
+            async () =>
+                (await rotations(world)).every((r) =>
+                    (r as { steps?: { name: string; state: string }[] }).steps?.some(
+                        (step) => step.name === 'grace' && step.state === 'waiting',
+                    ),
+                ) || undefined,
+            'the rotations sleeping in grace',
+            120_000,
+        );
+        await world.emu.advanceClock(2 * REALISTIC_DELAYS.graphReplicationLagSeconds.tail.max);
         const before = await expiringSoon(world);
         // More consecutive 429s than graph-client's RetryHandler takes on one page, so the scanner's own
         // outer retry has to step in as well.
