@@ -18,11 +18,9 @@ import { deleteStash, readStash, stashNameTakenBy, writeStash } from '../stash';
 export async function createCredential(deps: RotationDeps, input: CreateInput, log: Logger): Promise<CreateResult> {
     // The first attempt of a rotation, with no stash under the name, has nothing on the application to find, so it
     // adds its credential without reading the application (preflight just did). Any other attempt reads first.
-    if (
-        !(await mayHaveEarlierAttempt(deps, input, log)) &&
-        !(await readStash(deps.secrets, input.vaultUrl, input.secretName))
-    )
-        return addAndStash(deps, input, input.appObjectId, [], log);
+    const earlier = await mayHaveEarlierAttempt(deps, input, log);
+    const stash = await readStash(deps.secrets, input.vaultUrl, input.secretName);
+    if (!earlier && !stash) return addAndStash(deps, input, input.appObjectId, [], log);
     const app = await deps.credentials.getApplicationByAppId(input.appId);
     if (!app)
         return {
@@ -33,7 +31,6 @@ export async function createCredential(deps: RotationDeps, input: CreateInput, l
         };
 
     const mine = await markedCredentials(deps, app, input);
-    const stash = await readStash(deps.secrets, input.vaultUrl, input.secretName);
     const stashedKeyId =
         stash?.properties.tags[ManagedTags.rotationId] === input.rotationId
             ? stash.properties.tags[ManagedTags.keyId]
